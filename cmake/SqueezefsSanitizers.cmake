@@ -1,0 +1,11 @@
+# SQUEEZEFS_SANITIZE=address,undefined or thread applies to every target.
+if(SQUEEZEFS_SANITIZE)
+  add_compile_options(-fsanitize=${SQUEEZEFS_SANITIZE} -fno-omit-frame-pointer -fno-sanitize-recover=all)
+  add_link_options(-fsanitize=${SQUEEZEFS_SANITIZE})
+endif()
+if(SQUEEZEFS_BUILD_FUZZERS)
+  if(NOT CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+    message(FATAL_ERROR "SQUEEZEFS_BUILD_FUZZERS needs clang (CXX=clang++-14)")
+  endif()
+  add_compile_options(-fsanitize=fuzzer-no-link)
+endif()

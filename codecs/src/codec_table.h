@@ -1,0 +1,14 @@
+#pragma once
+
+// Accessors for each codec's single instance; the registry lists them in id order.
+
+#include "squeezefs/codecs/codec.h"
+
+namespace squeezefs::codecs {
+
+const Codec& none_codec() noexcept;
+const Codec& zstd_codec() noexcept;
+const Codec& lz4_codec() noexcept;
+const Codec& zlib_codec() noexcept;
+
+}  // namespace squeezefs::codecs

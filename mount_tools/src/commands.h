@@ -1,0 +1,29 @@
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <stdexcept>
+#include <string>
+
+namespace squeezefs::tools {
+
+// Exit codes of the `squeezefs` command (documented in README.md).
+enum ExitCode : int {
+  kExitOk = 0,
+  kExitFailure = 1,  // an operation failed (I/O error, corrupt input, ...)
+  kExitUsage = 2,    // bad command line: unknown option, codec or level
+};
+
+// Thrown by a command to end the program with a one-line message on stderr and `code`.
+class CommandError : public std::runtime_error {
+ public:
+  CommandError(const std::string& message, int code) : std::runtime_error(message), code_(code) {}
+  [[nodiscard]] int code() const noexcept { return code_; }
+
+ private:
+  int code_;
+};
+
+// Each register_* adds one subcommand to `parent` and arranges for it to run when parsed.
+void register_codec_list(CLI::App& codec_group);
+
+}  // namespace squeezefs::tools

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Configures and builds one flavour of squeezefs: build.sh DIR [extra cmake args...]
+set -euo pipefail
+dir=$1
+shift
+cmake -S "$(dirname "$0")/.." -B "$dir" -G Ninja -DSQUEEZEFS_WERROR=ON "$@" > "$dir.configure.log" 2>&1 ||
+  { cat "$dir.configure.log"; exit 1; }
+cmake --build "$dir" -j "$(nproc)"

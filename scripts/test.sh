@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Builds squeezefs and runs the whole test suite: the normal build, the same suite under
+# AddressSanitizer + UndefinedBehaviorSanitizer, a formatting check, and a short run of every
+# fuzz target. Installs its own dependencies. Usage: bash scripts/test.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/deps.sh
+mkdir -p build
+fuzz_seconds=${SQUEEZEFS_FUZZ_SECONDS:-15}
+
+echo "== format check"
+clang-format-14 --dry-run --Werror $(git ls-files '*.cpp' '*.h')
+
+echo "== release build and tests"
+bash scripts/build.sh build/release -DCMAKE_BUILD_TYPE=RelWithDebInfo
+ctest --test-dir build/release --output-on-failure -j 2
+
+echo "== address + undefined behaviour sanitizers"
+bash scripts/build.sh build/asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSQUEEZEFS_SANITIZE=address,undefined
+ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  ctest --test-dir build/asan --output-on-failure -j 2
+
+echo "== fuzz smoke run (${fuzz_seconds}s per target)"
+CC=clang-14 CXX=clang++-14 bash scripts/build.sh build/fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DSQUEEZEFS_SANITIZE=address,undefined -DSQUEEZEFS_BUILD_FUZZERS=ON -DSQUEEZEFS_BUILD_TESTS=ON
+for target in build/fuzz/bin/fuzz_*; do
+  name=$(basename "$target")
+  corpus=build/fuzz/corpus/$name
+  mkdir -p "$corpus"
+  echo "-- $name"
+  "$target" -max_total_time="$fuzz_seconds" -rss_limit_mb=2048 -timeout=10 -print_final_stats=0 \
+    "$corpus" > "build/fuzz/$name.log" 2>&1 || { tail -50 "build/fuzz/$name.log"; exit 1; }
+  grep -E "^Done|#[0-9]+.*DONE" "build/fuzz/$name.log" | tail -1 || true
+done
+echo "== all checks passed"
