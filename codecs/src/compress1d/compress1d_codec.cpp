@@ -1,6 +1,8 @@
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <memory>
+#include <vector>
 
 #include "../codec_table.h"
 #include "encoder.h"
@@ -12,10 +14,33 @@ namespace {
 
 using compress1d::Search;
 
-// Scratch without zero-filling: every byte is written before it is read.
-std::unique_ptr<std::byte[]> scratch(std::size_t size) {
-  return std::make_unique_for_overwrite<std::byte[]>(size);
-}
+// Per-thread scratch, reused across calls: fresh blocks of this size would be returned to the
+// system on every free and page-faulted back in on every call. Very large requests (hostile
+// streams expand up to 4x) get their own allocation so a thread never keeps them.
+enum class Slot : std::size_t { kDecode, kEncode, kSpill, kCheck, kCount };
+
+class Scratch {
+ public:
+  Scratch(Slot slot, std::size_t size) {
+    thread_local std::array<std::vector<std::byte>, static_cast<std::size_t>(Slot::kCount)> kept;
+    if (size <= kKeepLimit) {
+      auto& buffer = kept[static_cast<std::size_t>(slot)];
+      if (buffer.size() < size) buffer.resize(size);
+      data_ = buffer.data();
+    } else {
+      owned_ = std::make_unique_for_overwrite<std::byte[]>(size);
+      data_ = owned_.get();
+    }
+    size_ = size;
+  }
+  [[nodiscard]] std::span<std::byte> span() const noexcept { return {data_, size_}; }
+
+ private:
+  static constexpr std::size_t kKeepLimit = std::size_t{4} << 20;
+  std::unique_ptr<std::byte[]> owned_;
+  std::byte* data_ = nullptr;
+  std::size_t size_ = 0;
+};
 
 CodecResult decode(std::span<const std::byte> in, std::span<std::byte> out) {
   if (in.empty()) return CodecResult::success(0);
@@ -25,8 +50,8 @@ CodecResult decode(std::span<const std::byte> in, std::span<std::byte> out) {
   if (!n) return CodecResult::failure(CodecStatus::kCorrupt);
   if (*n > out.size()) return CodecResult::failure(CodecStatus::kOutputTooSmall);
   // At most 4 bytes per token byte, so the scratch is bounded by the input.
-  const auto e = scratch(*expanded);
-  const std::span<std::byte> e_span(e.get(), *expanded);
+  const Scratch e(Slot::kDecode, *expanded);
+  const std::span<std::byte> e_span = e.span();
   if (!compress1d::expand_tokens(in, e_span) || !compress1d::unpack(e_span, out.first(*n))) {
     return CodecResult::failure(CodecStatus::kCorrupt);
   }
@@ -51,15 +76,12 @@ class Compress1dCodec final : public Codec {
                        int level) const override {
     if (in.empty()) return CodecResult::success(0);
     const std::size_t m = compress1d::expanded_size(in.size());
-    const auto e = scratch(m);
-    const std::span<std::byte> e_span(e.get(), m);
+    const Scratch e(Slot::kEncode, m);
+    const std::span<std::byte> e_span = e.span();
     // Tokens never outgrow m, so a large enough `out` takes them directly.
-    std::unique_ptr<std::byte[]> spill;
-    std::span<std::byte> target = out.first(std::min(out.size(), m));
-    if (out.size() < m) {
-      spill = scratch(m);
-      target = std::span<std::byte>(spill.get(), m);
-    }
+    const bool spill = out.size() < m;
+    const Scratch spill_buffer(Slot::kSpill, spill ? m : 0);
+    const std::span<std::byte> target = spill ? spill_buffer.span() : out.first(m);
     compress1d::pack(in, e_span);
     const Search search = level >= 2 ? Search::kSeries : Search::kStrides;
     const auto tokens = compress1d::tokenize(e_span, target, search);
@@ -80,9 +102,10 @@ class Compress1dCodec final : public Codec {
 
  private:
   static bool round_trips(std::span<const std::byte> in, std::span<const std::byte> tokens) {
-    const auto check = scratch(in.size());
-    const CodecResult r = decode(tokens, std::span<std::byte>(check.get(), in.size()));
-    return r.ok() && r.bytes == in.size() && std::memcmp(check.get(), in.data(), in.size()) == 0;
+    const Scratch check(Slot::kCheck, in.size());
+    const CodecResult r = decode(tokens, check.span());
+    return r.ok() && r.bytes == in.size() &&
+           std::memcmp(check.span().data(), in.data(), in.size()) == 0;
   }
 };
 

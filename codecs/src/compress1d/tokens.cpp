@@ -52,6 +52,17 @@ bool expand_tokens(std::span<const std::byte> tokens, std::span<std::byte> e) no
     const SeriesShape& shape = kSeriesTable[t[i - 2] & 0x7FU];
     i -= 2;
     if (!shape.valid || shape.count > pos) return false;
+    if (shape.total_gap == 0) {  // a plain run
+      if (pos >= 8) {
+        // One 8-byte store ending at pos: bytes before the run are not written yet.
+        const std::uint64_t word = std::uint64_t{value} * 0x0101010101010101ULL;
+        std::memcpy(out + pos - 8, &word, sizeof word);
+      } else {
+        std::memset(out + pos - shape.count, value, shape.count);
+      }
+      pos -= shape.count;
+      continue;
+    }
     if (shape.total_gap > end - pos) return false;  // the series runs past the end
     std::size_t dst = pos - shape.count;
     pos = dst;
