@@ -53,11 +53,11 @@ void print_table(const BenchCorpus& corpus, const std::vector<BenchResult>& resu
               static_cast<unsigned long long>(corpus.raw_bytes()),
               static_cast<unsigned long long>(corpus.file_count()), corpus.blocks().size(),
               corpus.block_size());
-  std::printf("%-11s %5s %7s %10s %10s %8s %8s %10s\n", "CODEC", "LEVEL", "RATIO", "COMP MB/s",
+  std::printf("%-11s %5s %7s %11s %11s %8s %8s %10s\n", "CODEC", "LEVEL", "RATIO", "COMP MB/s",
               "DECOMP MB/s", "COMP", "DECOMP", "RAW BLOCKS");
   for (const BenchResult& r : results) {
     const std::string_view name = r.choice.codec->name();
-    std::printf("%-11.*s %5d %7.3f %10.1f %10.1f %7.2fx %7.2fx %10llu\n",
+    std::printf("%-11.*s %5d %7.3f %11.1f %11.1f %7.2fx %7.2fx %10llu\n",
                 static_cast<int>(name.size()), name.data(), r.choice.level, r.ratio(),
                 r.compress_mbps(), r.decompress_mbps(),
                 speedup(r.compress_mbps(), baseline.compress_mbps()),
