@@ -25,5 +25,9 @@ class CommandError : public std::runtime_error {
 
 // Each register_* adds one subcommand to `parent` and arranges for it to run when parsed.
 void register_codec_list(CLI::App& codec_group);
+void register_codec_compress(CLI::App& codec_group);
+void register_codec_decompress(CLI::App& codec_group);
+void register_codec_info(CLI::App& codec_group);
+void register_codec_bench(CLI::App& codec_group);
 
 }  // namespace squeezefs::tools

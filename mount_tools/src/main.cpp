@@ -9,6 +9,10 @@ int main(int argc, char** argv) {
   auto* codec = app.add_subcommand("codec", "Compress, decompress and benchmark with the codecs");
   codec->require_subcommand(1);
   squeezefs::tools::register_codec_list(*codec);
+  squeezefs::tools::register_codec_compress(*codec);
+  squeezefs::tools::register_codec_decompress(*codec);
+  squeezefs::tools::register_codec_info(*codec);
+  squeezefs::tools::register_codec_bench(*codec);
 
   try {
     app.parse(argc, argv);
