@@ -6,6 +6,7 @@
 #include <random>
 #include <string>
 
+#include "../../codecs/src/compress1d/encoder.h"
 #include "../../codecs/src/compress1d/series.h"
 #include "../../codecs/src/compress1d/stage1.h"
 #include "../../codecs/src/compress1d/tokens.h"
@@ -98,10 +99,23 @@ TEST(Compress1dTest, GivenGoldenInputs_WhenEncoded_ThenTheStreamsDecodeBackAndAr
 
 TEST(Compress1dTest, GivenTheBaselineVectorsWithoutRepeats_WhenEncoded_ThenTheBytesMatch) {
   // Inputs with no gapped series to find: every level must give the baseline stream.
-  for (const std::size_t i : {3U, 4U, 5U}) {
+  for (const std::size_t i : {1U, 2U, 3U, 4U, 5U}) {
     for (int level = codec().levels().min; level <= codec().levels().max; ++level) {
       EXPECT_EQ(compress(from_hex(kGolden[i].input), level), from_hex(kGolden[i].expected));
     }
+  }
+}
+
+TEST(Compress1dTest, GivenGoldenInputs_WhenTokenizedWithRunsOnly_ThenTheBaselineStreamsMatch) {
+  for (const auto& v : kGolden) {
+    const Bytes input = from_hex(v.input);
+    Bytes e(compress1d::expanded_size(input.size()));
+    compress1d::pack(input, e);
+    Bytes tokens(e.size());
+    const auto result = compress1d::tokenize(e, tokens, compress1d::Search::kRuns);
+    EXPECT_FALSE(result.used_series);
+    tokens.resize(result.size);
+    EXPECT_EQ(tokens, from_hex(v.expected)) << v.input;
   }
 }
 
