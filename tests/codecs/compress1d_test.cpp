@@ -217,10 +217,10 @@ Bytes series_input(std::uint8_t logic, std::size_t repeats, std::uint64_t seed) 
   for (std::size_t r = 0; r < repeats; ++r) {
     for (std::size_t k = 0; k < shape.count; ++k) {
       out.push_back(std::byte{'#'});
-      if (k + 1 < shape.count) {
-        for (std::size_t g = 0; g < shape.gaps[k]; ++g) {
-          out.push_back(std::byte{static_cast<std::uint8_t>(0x24 + filler++ % 90)});
-        }
+      // One filler byte after each series keeps consecutive series apart.
+      const std::size_t gap = k + 1 < shape.count ? shape.gaps[k] : 1;
+      for (std::size_t g = 0; g < gap; ++g) {
+        out.push_back(std::byte{static_cast<std::uint8_t>(0x24 + filler++ % 90)});
       }
     }
   }
