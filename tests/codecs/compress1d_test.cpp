@@ -6,6 +6,7 @@
 #include <random>
 #include <string>
 
+#include "../../codecs/src/compress1d/encoder.h"
 #include "../../codecs/src/compress1d/series.h"
 #include "../../codecs/src/compress1d/stage1.h"
 #include "../../codecs/src/compress1d/tokens.h"
@@ -98,10 +99,23 @@ TEST(Compress1dTest, GivenGoldenInputs_WhenEncoded_ThenTheStreamsDecodeBackAndAr
 
 TEST(Compress1dTest, GivenTheBaselineVectorsWithoutRepeats_WhenEncoded_ThenTheBytesMatch) {
   // Inputs with no gapped series to find: every level must give the baseline stream.
-  for (const std::size_t i : {3U, 4U, 5U}) {
+  for (const std::size_t i : {1U, 2U, 3U, 4U, 5U}) {
     for (int level = codec().levels().min; level <= codec().levels().max; ++level) {
       EXPECT_EQ(compress(from_hex(kGolden[i].input), level), from_hex(kGolden[i].expected));
     }
+  }
+}
+
+TEST(Compress1dTest, GivenGoldenInputs_WhenTokenizedWithRunsOnly_ThenTheBaselineStreamsMatch) {
+  for (const auto& v : kGolden) {
+    const Bytes input = from_hex(v.input);
+    Bytes e(compress1d::expanded_size(input.size()));
+    compress1d::pack(input, e);
+    Bytes tokens(e.size());
+    const auto result = compress1d::tokenize(e, tokens, compress1d::Search::kRuns);
+    EXPECT_FALSE(result.used_series);
+    tokens.resize(result.size);
+    EXPECT_EQ(tokens, from_hex(v.expected)) << v.input;
   }
 }
 
@@ -203,10 +217,10 @@ Bytes series_input(std::uint8_t logic, std::size_t repeats, std::uint64_t seed) 
   for (std::size_t r = 0; r < repeats; ++r) {
     for (std::size_t k = 0; k < shape.count; ++k) {
       out.push_back(std::byte{'#'});
-      if (k + 1 < shape.count) {
-        for (std::size_t g = 0; g < shape.gaps[k]; ++g) {
-          out.push_back(std::byte{static_cast<std::uint8_t>(0x24 + filler++ % 90)});
-        }
+      // One filler byte after each series keeps consecutive series apart.
+      const std::size_t gap = k + 1 < shape.count ? shape.gaps[k] : 1;
+      for (std::size_t g = 0; g < gap; ++g) {
+        out.push_back(std::byte{static_cast<std::uint8_t>(0x24 + filler++ % 90)});
       }
     }
   }

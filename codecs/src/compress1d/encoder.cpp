@@ -16,15 +16,17 @@ struct Candidate {
   std::uint8_t logic = 0;
 };
 
-// Copies of s[p] that the series `code` (a logic byte's low bits, count 8) covers from p.
+// How many copies of s[p] the series `shape` (a count-8 shape) finds from p, up to 8.
 std::size_t series_count(const std::uint8_t* s, std::size_t p, std::size_t m,
-                         const SeriesShape& shape) noexcept {
+                         const SeriesShape& shape, bool guard_runs) noexcept {
   const std::uint8_t v = s[p];
   std::size_t idx = p;
   std::size_t count = 1;
   while (count < kMaxCount) {
     idx += std::size_t{shape.gaps[count - 1]} + 1;
     if (idx >= m || s[idx] != v) break;
+    // Taking a copy out of a run of v tends to cost that run more than a sparse series gains.
+    if (guard_runs && idx + 1 < m && s[idx + 1] == v) break;
     ++count;
   }
   return count;
@@ -49,13 +51,13 @@ Candidate best_pair(const std::uint8_t* s, std::size_t p, std::size_t m, Search 
   if (p + 4 < m && s[p + 2] != v && s[p + 3] != v && s[p + 4] != v) return best;
   for (unsigned skip = 1; skip <= 3; ++skip) {
     const auto& shape = kSeriesTable[logic_byte(8, SeriesType::kAddition, skip) & 0x7FU];
-    consider(best, series_count(s, p, m, shape), SeriesType::kAddition, skip);
+    consider(best, series_count(s, p, m, shape, false), SeriesType::kAddition, skip);
   }
   if (search != Search::kSeries) return best;
   for (const SeriesType type : {SeriesType::kPower, SeriesType::kFibonacci}) {
     for (unsigned skip = 1; skip <= 3; ++skip) {
       const auto& shape = kSeriesTable[logic_byte(8, type, skip) & 0x7FU];
-      consider(best, series_count(s, p, m, shape), type, skip);
+      consider(best, series_count(s, p, m, shape, true), type, skip);
     }
   }
   return best;
