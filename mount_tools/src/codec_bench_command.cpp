@@ -34,10 +34,9 @@ std::vector<codecs::CodecChoice> parse_codec_list(const std::string& text) {
   std::size_t start = 0;
   while (start <= text.size()) {
     const std::size_t comma = std::min(text.find(',', start), text.size());
-    choices.push_back(codec_choice_option(text.substr(start, comma - start)));
-    if (choices.back().codec == nullptr || text.substr(start, comma - start).empty()) {
-      throw CommandError("empty codec name in --codec '" + text + "'", kExitUsage);
-    }
+    const std::string item = text.substr(start, comma - start);
+    if (item.empty()) throw CommandError("empty codec name in --codec '" + text + "'", kExitUsage);
+    choices.push_back(codec_choice_option(item));
     start = comma + 1;
   }
   return choices;

@@ -106,6 +106,7 @@ TEST_F(CliTest, given_bad_arguments_then_usage_exit_code) {
   EXPECT_EQ(run("codec compress --block-size 3000 sample out"), 2);
   EXPECT_EQ(run("codec compress --block-size 32M sample out"), 2);
   EXPECT_EQ(run("codec bench --codec zstd,bogus sample"), 2);
+  EXPECT_EQ(run("codec bench --codec zstd,,lz4 sample"), 2);
   EXPECT_TRUE(only_expected_files({"sample"}));
 }
 

@@ -29,7 +29,7 @@ class SpanSource final : public ByteSource {
   explicit SpanSource(std::span<const std::byte> data) : data_(data) {}
   std::size_t read(std::span<std::byte> out) override {
     const std::size_t n = std::min(out.size(), data_.size() - at_);
-    std::memcpy(out.data(), data_.data() + at_, n);
+    if (n > 0) std::memcpy(out.data(), data_.data() + at_, n);
     at_ += n;
     return n;
   }
