@@ -148,6 +148,21 @@ CodecResult decode(std::span<const std::byte> in, std::span<std::byte> out) {
   std::byte* dst = out.data();
   std::byte* const end = dst + out.size();
   for (;;) {
+    // Fast path: with 8 input bytes left a refill gives >= 56 bits, enough for 5 short codes.
+    while (end - dst >= 5 && reader.rest().size() >= 8) {
+      reader.refill();
+      bool long_code = false;
+      for (int j = 0; j < 5; ++j) {
+        const std::uint16_t entry = table[reader.peek(table_bits)];
+        if (entry == 0) {
+          long_code = true;
+          break;
+        }
+        *dst++ = static_cast<std::byte>(entry & 0xFF);
+        reader.consume(entry >> 8U);
+      }
+      if (long_code) break;
+    }
     reader.refill();
     if (reader.avail() == 0) break;
     if (dst == end) return CodecResult::failure(CodecStatus::kOutputTooSmall);
