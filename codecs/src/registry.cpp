@@ -22,8 +22,8 @@ std::string_view to_string(CodecStatus status) noexcept {
 }
 
 std::span<const Codec* const> all_codecs() noexcept {
-  static const std::array<const Codec*, 5> table = {
-      &none_codec(), &zstd_codec(), &lz4_codec(), &zlib_codec(), &compress1d_codec(),
+  static const std::array<const Codec*, 6> table = {
+      &none_codec(), &zstd_codec(), &lz4_codec(), &zlib_codec(), &lzh_codec(), &compress1d_codec(),
   };
   return table;
 }
