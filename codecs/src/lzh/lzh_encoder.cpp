@@ -12,7 +12,7 @@
 namespace squeezefs::codecs::lzh {
 namespace {
 
-constexpr unsigned kHashBits = 15;
+constexpr unsigned kHashBits = 16;
 constexpr std::uint32_t kNoPos = 0xFFFFFFFFU;
 
 struct Match {
@@ -20,42 +20,75 @@ struct Match {
   unsigned distance = 0;
 };
 
-// Hash chains over 3-byte prefixes. Chains are walked nearest first, so taking only strictly
-// longer matches yields the nearest of the longest ones; the walk is exhaustive within the
-// window unless `max_chain` bounds it.
+std::uint32_t load(const std::uint8_t* p, std::size_t n) {
+  std::uint32_t v = 0;
+  std::memcpy(&v, p, n);
+  return v;
+}
+
+// Two hash chains: over 4-byte and over 3-byte prefixes. Chains are walked nearest first, so
+// taking only strictly longer matches yields the nearest of the longest ones. Every match of 4
+// or more bytes is on the 4-byte chain, so the longer 3-byte chain is only walked to find the
+// nearest 3-byte match when no longer one exists. The walks are exhaustive within the window
+// unless `max_chain` bounds them.
 class MatchFinder {
  public:
   explicit MatchFinder(std::span<const std::uint8_t> data)
-      : data_(data), head_(std::size_t{1} << kHashBits, kNoPos), prev_(kWindow, kNoPos) {}
+      : data_(data),
+        head3_(std::size_t{1} << kHashBits, kNoPos),
+        prev3_(kWindow, kNoPos),
+        head4_(std::size_t{1} << kHashBits, kNoPos),
+        prev4_(kWindow, kNoPos) {}
 
   void insert(std::size_t pos) {
-    if (pos + kMinMatch > data_.size()) return;
-    const std::uint32_t h = hash(pos);
-    prev_[pos & (kWindow - 1)] = head_[h];
-    head_[h] = static_cast<std::uint32_t>(pos);
+    if (pos + 3 > data_.size()) return;
+    const std::uint32_t h3 = hash(pos, 3);
+    prev3_[pos & (kWindow - 1)] = head3_[h3];
+    head3_[h3] = static_cast<std::uint32_t>(pos);
+    if (pos + 4 > data_.size()) return;
+    const std::uint32_t h4 = hash(pos, 4);
+    prev4_[pos & (kWindow - 1)] = head4_[h4];
+    head4_[h4] = static_cast<std::uint32_t>(pos);
   }
 
   [[nodiscard]] Match find(std::size_t pos, std::size_t max_chain) const {
     Match best;
     const std::size_t avail = data_.size() - pos;
     if (avail < kMinMatch) return best;
-    const unsigned limit = static_cast<unsigned>(std::min<std::size_t>(avail, kMaxMatch));
     const std::uint8_t* cur = data_.data() + pos;
-    unsigned best_len = kMinMatch - 1;
-    std::uint32_t cand = head_[hash(pos)];
-    while (cand != kNoPos && cand < pos && pos - cand <= kWindow && max_chain-- > 0) {
-      const std::uint8_t* p = data_.data() + cand;
-      if (p[best_len] == cur[best_len] && p[0] == cur[0] && p[1] == cur[1]) {
-        unsigned len = 2;
-        while (len < limit && p[len] == cur[len]) ++len;
-        if (len > best_len) {
-          best_len = len;
-          best.length = len;
-          best.distance = static_cast<unsigned>(pos - cand);
-          if (len == limit) break;
+    if (avail >= 4) {
+      const unsigned limit = static_cast<unsigned>(std::min<std::size_t>(avail, kMaxMatch));
+      const std::uint32_t first4 = load(cur, 4);
+      unsigned best_len = 3;
+      std::size_t budget = max_chain;
+      std::uint32_t cand = head4_[hash(pos, 4)];
+      while (cand != kNoPos && cand < pos && pos - cand <= kWindow && budget-- > 0) {
+        const std::uint8_t* p = data_.data() + cand;
+        if (p[best_len] == cur[best_len] && load(p, 4) == first4) {
+          unsigned len = 4;
+          while (len < limit && p[len] == cur[len]) ++len;
+          if (len > best_len) {
+            best_len = len;
+            best.length = len;
+            best.distance = static_cast<unsigned>(pos - cand);
+            if (len == limit) break;
+          }
         }
+        const std::uint32_t next = prev4_[cand & (kWindow - 1)];
+        if (next == kNoPos || next >= cand) break;
+        cand = next;
       }
-      const std::uint32_t next = prev_[cand & (kWindow - 1)];
+      if (best.length != 0) return best;
+    }
+    const std::uint32_t first3 = load(cur, 3);
+    std::uint32_t cand = head3_[hash(pos, 3)];
+    while (cand != kNoPos && cand < pos && pos - cand <= kWindow && max_chain-- > 0) {
+      if (load(data_.data() + cand, 3) == first3) {
+        best.length = 3;
+        best.distance = static_cast<unsigned>(pos - cand);
+        break;
+      }
+      const std::uint32_t next = prev3_[cand & (kWindow - 1)];
       if (next == kNoPos || next >= cand) break;
       cand = next;
     }
@@ -63,15 +96,16 @@ class MatchFinder {
   }
 
  private:
-  [[nodiscard]] std::uint32_t hash(std::size_t pos) const {
-    const std::uint32_t v = static_cast<std::uint32_t>(data_[pos]) << 16 |
-                            static_cast<std::uint32_t>(data_[pos + 1]) << 8 | data_[pos + 2];
-    return (v * 2654435761U) >> (32 - kHashBits);
+  [[nodiscard]] std::uint32_t hash(std::size_t pos, std::size_t n) const {
+    const std::uint32_t v = load(data_.data() + pos, n);
+    return ((v + static_cast<std::uint32_t>(n)) * 2654435761U) >> (32 - kHashBits);
   }
 
   std::span<const std::uint8_t> data_;
-  std::vector<std::uint32_t> head_;
-  std::vector<std::uint32_t> prev_;
+  std::vector<std::uint32_t> head3_;
+  std::vector<std::uint32_t> prev3_;
+  std::vector<std::uint32_t> head4_;
+  std::vector<std::uint32_t> prev4_;
 };
 
 void parse_greedy(std::span<const std::uint8_t> data, MatchFinder& mf, BlockBuilder& bb) {
