@@ -1,6 +1,7 @@
 #include "lzh_encoder.h"
 
 #include <algorithm>
+#include <bit>
 #include <cstdint>
 #include <cstring>
 #include <memory>
@@ -24,6 +25,24 @@ std::uint32_t load(const std::uint8_t* p, std::size_t n) {
   std::uint32_t v = 0;
   std::memcpy(&v, p, n);
   return v;
+}
+
+// Length of the common prefix of `a` and `b`, known to be at least `len`, capped at `limit`.
+unsigned extend(const std::uint8_t* a, const std::uint8_t* b, unsigned len, unsigned limit) {
+  while (len + 8 <= limit) {
+    std::uint64_t x = 0;
+    std::uint64_t y = 0;
+    std::memcpy(&x, a + len, 8);
+    std::memcpy(&y, b + len, 8);
+    if (x != y) {
+      const int bit = std::endian::native == std::endian::little ? std::countr_zero(x ^ y)
+                                                                 : std::countl_zero(x ^ y);
+      return len + static_cast<unsigned>(bit / 8);
+    }
+    len += 8;
+  }
+  while (len < limit && a[len] == b[len]) ++len;
+  return len;
 }
 
 // Two hash chains: over 4-byte and over 3-byte prefixes. Chains are walked nearest first, so
@@ -60,15 +79,16 @@ class MatchFinder {
       const unsigned limit = static_cast<unsigned>(std::min<std::size_t>(avail, kMaxMatch));
       const std::uint32_t first4 = load(cur, 4);
       unsigned best_len = 3;
+      std::uint32_t tail = first4;  // the 4 bytes ending at index best_len
       std::size_t budget = max_chain;
       std::uint32_t cand = head4_[hash(pos, 4)];
       while (cand != kNoPos && cand < pos && pos - cand <= kWindow && budget-- > 0) {
         const std::uint8_t* p = data_.data() + cand;
-        if (p[best_len] == cur[best_len] && load(p, 4) == first4) {
-          unsigned len = 4;
-          while (len < limit && p[len] == cur[len]) ++len;
+        if (load(p + best_len - 3, 4) == tail && load(p, 4) == first4) {
+          const unsigned len = extend(p, cur, 4, limit);
           if (len > best_len) {
             best_len = len;
+            if (len < limit) tail = load(cur + len - 3, 4);
             best.length = len;
             best.distance = static_cast<unsigned>(pos - cand);
             if (len == limit) break;
