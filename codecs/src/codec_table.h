@@ -10,6 +10,7 @@ const Codec& none_codec() noexcept;
 const Codec& zstd_codec() noexcept;
 const Codec& lz4_codec() noexcept;
 const Codec& zlib_codec() noexcept;
+const Codec& lzh_codec() noexcept;
 const Codec& huffman_codec() noexcept;
 const Codec& compress1d_codec() noexcept;
 

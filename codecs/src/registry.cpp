@@ -22,12 +22,13 @@ std::string_view to_string(CodecStatus status) noexcept {
 }
 
 std::span<const Codec* const> all_codecs() noexcept {
-  static const std::array<const Codec*, 6> table = {
+  static const std::array<const Codec*, 7> table = {
       // clang-format off
       &none_codec(),
       &zstd_codec(),
       &lz4_codec(),
       &zlib_codec(),
+      &lzh_codec(),
       &huffman_codec(),
       &compress1d_codec(),
       // clang-format on

@@ -1,0 +1,209 @@
+#include "lzh_encoder.h"
+
+#include <algorithm>
+#include <bit>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <vector>
+
+#include "lzh_block.h"
+#include "lzh_format.h"
+
+namespace squeezefs::codecs::lzh {
+namespace {
+
+constexpr unsigned kHashBits = 16;
+constexpr std::uint32_t kNoPos = 0xFFFFFFFFU;
+
+struct Match {
+  unsigned length = 0;
+  unsigned distance = 0;
+};
+
+std::uint32_t load(const std::uint8_t* p, std::size_t n) {
+  std::uint32_t v = 0;
+  std::memcpy(&v, p, n);
+  return v;
+}
+
+// Length of the common prefix of `a` and `b`, known to be at least `len`, capped at `limit`.
+unsigned extend(const std::uint8_t* a, const std::uint8_t* b, unsigned len, unsigned limit) {
+  while (len + 8 <= limit) {
+    std::uint64_t x = 0;
+    std::uint64_t y = 0;
+    std::memcpy(&x, a + len, 8);
+    std::memcpy(&y, b + len, 8);
+    if (x != y) {
+      const int bit = std::endian::native == std::endian::little ? std::countr_zero(x ^ y)
+                                                                 : std::countl_zero(x ^ y);
+      return len + static_cast<unsigned>(bit / 8);
+    }
+    len += 8;
+  }
+  while (len < limit && a[len] == b[len]) ++len;
+  return len;
+}
+
+// Two hash chains: over 4-byte and over 3-byte prefixes. Chains are walked nearest first, so
+// taking only strictly longer matches yields the nearest of the longest ones. Every match of 4
+// or more bytes is on the 4-byte chain, so the longer 3-byte chain is only walked to find the
+// nearest 3-byte match when no longer one exists. The walks are exhaustive within the window
+// unless `max_chain` bounds them.
+class MatchFinder {
+ public:
+  explicit MatchFinder(std::span<const std::uint8_t> data)
+      : data_(data),
+        head3_(std::size_t{1} << kHashBits, kNoPos),
+        prev3_(kWindow, kNoPos),
+        head4_(std::size_t{1} << kHashBits, kNoPos),
+        prev4_(kWindow, kNoPos) {}
+
+  void insert(std::size_t pos) {
+    if (pos + 3 > data_.size()) return;
+    const std::uint32_t h3 = hash(pos, 3);
+    prev3_[pos & (kWindow - 1)] = head3_[h3];
+    head3_[h3] = static_cast<std::uint32_t>(pos);
+    if (pos + 4 > data_.size()) return;
+    const std::uint32_t h4 = hash(pos, 4);
+    prev4_[pos & (kWindow - 1)] = head4_[h4];
+    head4_[h4] = static_cast<std::uint32_t>(pos);
+  }
+
+  [[nodiscard]] Match find(std::size_t pos, std::size_t max_chain) const {
+    Match best;
+    const std::size_t avail = data_.size() - pos;
+    if (avail < kMinMatch) return best;
+    const std::uint8_t* cur = data_.data() + pos;
+    if (avail >= 4) {
+      const unsigned limit = static_cast<unsigned>(std::min<std::size_t>(avail, kMaxMatch));
+      const std::uint32_t first4 = load(cur, 4);
+      unsigned best_len = 3;
+      std::uint32_t tail = first4;  // the 4 bytes ending at index best_len
+      std::size_t budget = max_chain;
+      std::uint32_t cand = head4_[hash(pos, 4)];
+      while (cand != kNoPos && cand < pos && pos - cand <= kWindow && budget-- > 0) {
+        const std::uint8_t* p = data_.data() + cand;
+        if (load(p + best_len - 3, 4) == tail && load(p, 4) == first4) {
+          const unsigned len = extend(p, cur, 4, limit);
+          if (len > best_len) {
+            best_len = len;
+            if (len < limit) tail = load(cur + len - 3, 4);
+            best.length = len;
+            best.distance = static_cast<unsigned>(pos - cand);
+            if (len == limit) break;
+          }
+        }
+        const std::uint32_t next = prev4_[cand & (kWindow - 1)];
+        if (next == kNoPos || next >= cand) break;
+        cand = next;
+      }
+      if (best.length != 0) return best;
+    }
+    const std::uint32_t first3 = load(cur, 3);
+    std::uint32_t cand = head3_[hash(pos, 3)];
+    while (cand != kNoPos && cand < pos && pos - cand <= kWindow && max_chain-- > 0) {
+      if (load(data_.data() + cand, 3) == first3) {
+        best.length = 3;
+        best.distance = static_cast<unsigned>(pos - cand);
+        break;
+      }
+      const std::uint32_t next = prev3_[cand & (kWindow - 1)];
+      if (next == kNoPos || next >= cand) break;
+      cand = next;
+    }
+    return best;
+  }
+
+ private:
+  [[nodiscard]] std::uint32_t hash(std::size_t pos, std::size_t n) const {
+    const std::uint32_t v = load(data_.data() + pos, n);
+    return ((v + static_cast<std::uint32_t>(n)) * 2654435761U) >> (32 - kHashBits);
+  }
+
+  std::span<const std::uint8_t> data_;
+  std::vector<std::uint32_t> head3_;
+  std::vector<std::uint32_t> prev3_;
+  std::vector<std::uint32_t> head4_;
+  std::vector<std::uint32_t> prev4_;
+};
+
+void parse_greedy(std::span<const std::uint8_t> data, MatchFinder& mf, BlockBuilder& bb) {
+  constexpr std::size_t kExhaustive = ~std::size_t{0};
+  std::size_t pos = 0;
+  while (pos < data.size()) {
+    const Match m = mf.find(pos, kExhaustive);
+    if (m.length >= kMinMatch) {
+      bb.run(m.length, m.distance);
+      for (std::size_t end = pos + m.length; pos < end; ++pos) mf.insert(pos);
+    } else {
+      bb.literal(data[pos]);
+      mf.insert(pos++);
+    }
+  }
+}
+
+// Lazy parse: a match is deferred while the next position (or, at `lookahead` 2, the one after)
+// offers a longer one.
+void parse_lazy(std::span<const std::uint8_t> data, MatchFinder& mf, BlockBuilder& bb,
+                std::size_t max_chain, int lookahead) {
+  std::size_t pos = 0;
+  Match cur = mf.find(pos, max_chain);
+  while (pos < data.size()) {
+    if (cur.length < kMinMatch) {
+      bb.literal(data[pos]);
+      mf.insert(pos++);
+      if (pos < data.size()) cur = mf.find(pos, max_chain);
+      continue;
+    }
+    mf.insert(pos);
+    Match next = mf.find(pos + 1, max_chain);
+    bool defer = next.length > cur.length;
+    if (!defer && lookahead > 1 && cur.length < 32 && pos + 2 < data.size()) {
+      mf.insert(pos + 1);
+      const Match after = mf.find(pos + 2, max_chain);
+      if (after.length > cur.length + 1) {
+        bb.literal(data[pos]);
+        bb.literal(data[pos + 1]);
+        pos += 2;
+        cur = after;
+        continue;
+      }
+      bb.run(cur.length, cur.distance);
+      for (std::size_t end = pos + cur.length, p = pos + 2; p < end; ++p) mf.insert(p);
+      pos += cur.length;
+      if (pos < data.size()) cur = mf.find(pos, max_chain);
+      continue;
+    }
+    if (defer) {
+      bb.literal(data[pos]);
+      ++pos;
+      cur = next;
+      continue;
+    }
+    bb.run(cur.length, cur.distance);
+    for (std::size_t end = pos + cur.length, p = pos + 1; p < end; ++p) mf.insert(p);
+    pos += cur.length;
+    if (pos < data.size()) cur = mf.find(pos, max_chain);
+  }
+}
+
+}  // namespace
+
+void encode(std::span<const std::byte> in, BitWriter& out, int level) {
+  const std::span<const std::uint8_t> data(reinterpret_cast<const std::uint8_t*>(in.data()),
+                                           in.size());
+  auto builder = std::make_unique<BlockBuilder>(out);
+  MatchFinder mf(data);
+  if (level <= 1) {
+    parse_greedy(data, mf, *builder);
+  } else if (level == 2) {
+    parse_lazy(data, mf, *builder, 256, 1);
+  } else {
+    parse_lazy(data, mf, *builder, 4096, 2);
+  }
+  builder->finish();
+  out.finish();
+}
+
+}  // namespace squeezefs::codecs::lzh

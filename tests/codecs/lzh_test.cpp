@@ -1,0 +1,289 @@
+// Tests of the lzh codec (seed 003) against the golden vectors of CODECS.md.
+
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "../../codecs/src/lzh/lzh_block.h"
+#include "../../codecs/src/lzh/lzh_format.h"
+#include "../../codecs/src/lzh/lzh_tree.h"
+#include "squeezefs/codecs/bit_writer.h"
+#include "squeezefs/codecs/registry.h"
+#include "test_inputs.h"
+
+namespace squeezefs::codecs {
+namespace {
+
+using testing::Bytes;
+using testing::from_hex;
+using testing::from_string;
+
+const Codec& lzh() {
+  return *find_codec("lzh");
+}
+
+std::string to_hex(std::span<const std::byte> bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string s;
+  for (const std::byte b : bytes) {
+    s += kDigits[std::to_integer<unsigned>(b) >> 4];
+    s += kDigits[std::to_integer<unsigned>(b) & 15U];
+  }
+  return s;
+}
+
+Bytes compress(const Bytes& in, int level = 1) {
+  Bytes out(lzh().max_compressed_size(in.size()));
+  const CodecResult r = lzh().compress(in, out, level);
+  EXPECT_TRUE(r.ok());
+  out.resize(r.bytes);
+  return out;
+}
+
+CodecResult decompress(const Bytes& in, Bytes& out) {
+  return lzh().decompress(in, out);
+}
+
+// Packs a bit string ("0101...") into bytes, zero padded.
+Bytes from_bits(const std::string& bits) {
+  Bytes out((bits.size() + 7) / 8);
+  for (std::size_t i = 0; i < bits.size(); ++i) {
+    if (bits[i] == '1') out[i / 8] |= std::byte{static_cast<unsigned char>(0x80U >> (i % 8))};
+  }
+  return out;
+}
+
+constexpr const char* kExample = "I am what I am; ABABABAB";
+
+TEST(Lzh, given_document_example_when_compressed_then_34_golden_bytes) {
+  const Bytes in = from_string(kExample);
+  const Bytes out = compress(in);
+  EXPECT_EQ(to_hex(out), "00114349b54ffa0cf206e0a83901fc38183b693ada5cdc5440502a32559b9f0cfcfc");
+  Bytes back(in.size());
+  const CodecResult r = decompress(out, back);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(back, in);
+}
+
+TEST(Lzh, given_derived_vectors_when_compressed_then_golden_bytes_and_round_trip) {
+  const std::vector<std::pair<std::string, std::string>> vectors = {
+      {"", "000100001fe000"},
+      {"41", "000220043ff0b6d44004"},
+      {"6161616161616161616161616161616161616161", "000328044bfe26e4d46ce004c0"},
+  };
+  for (const auto& [input, expected] : vectors) {
+    const Bytes in = from_hex(input);
+    const Bytes out = compress(in);
+    EXPECT_EQ(to_hex(out), expected) << input;
+    Bytes back(in.size());
+    const CodecResult r = decompress(from_hex(expected), back);
+    ASSERT_TRUE(r.ok()) << input;
+    EXPECT_EQ(r.bytes, in.size());
+    EXPECT_EQ(back, in);
+  }
+}
+
+TEST(Lzh, given_document_example_then_lzss_buffer_matches_stage_vector) {
+  std::array<std::byte, 64> sink{};
+  BitWriter writer(sink);
+  lzh::BlockBuilder bb(writer);
+  // The greedy parse of the example: literals, then (len 4, dist 10), ' ', "AB", (len 6, dist 2).
+  const std::string lits1 = "I am what";
+  for (const char ch : lits1) bb.literal(static_cast<std::uint8_t>(ch));
+  bb.literal(' ');
+  bb.run(4, 10);
+  bb.literal(';');
+  bb.literal(' ');
+  bb.literal('A');
+  bb.literal('B');
+  bb.run(6, 2);
+  bb.run(lzh::kEofSymbol - 256 + lzh::kMinMatch, 1);
+  const auto buf = bb.buffer();
+  const Bytes bytes(reinterpret_cast<const std::byte*>(buf.data()),
+                    reinterpret_cast<const std::byte*>(buf.data() + buf.size()));
+  EXPECT_EQ(to_hex(bytes), "004920616d207768612174200109003b20414203010080fe0000");
+}
+
+TEST(Lzh, given_document_frequencies_then_make_tree_gives_document_lengths_and_codes) {
+  std::array<std::uint32_t, 2 * lzh::kNc> freq{};
+  const std::vector<std::pair<int, std::uint32_t>> f = {
+      {0x20, 4}, {0x3B, 1}, {0x41, 1}, {0x42, 1},  {0x49, 1},  {0x61, 2}, {0x68, 1},
+      {0x6D, 1}, {0x74, 1}, {0x77, 1}, {0x101, 1}, {0x103, 1}, {0x1FE, 1}};
+  for (const auto& [sym, n] : f) freq[static_cast<std::size_t>(sym)] = n;
+  std::array<std::uint8_t, lzh::kNc> len{};
+  std::array<std::uint16_t, lzh::kNc> code{};
+  const int root = lzh::make_tree(lzh::kNc, freq, len, code);
+  EXPECT_EQ(root, 0x20A);
+  const std::vector<std::tuple<int, int, std::string>> expected = {
+      {0x20, 2, "00"},    {0x3B, 5, "11110"}, {0x41, 4, "0110"},  {0x42, 4, "0111"},
+      {0x49, 4, "1000"},  {0x61, 3, "010"},   {0x68, 4, "1001"},  {0x6D, 4, "1010"},
+      {0x74, 4, "1011"},  {0x77, 4, "1100"},  {0x101, 4, "1101"}, {0x103, 4, "1110"},
+      {0x1FE, 5, "11111"}};
+  for (const auto& [sym, l, bits] : expected) {
+    const auto s = static_cast<std::size_t>(sym);
+    EXPECT_EQ(len[s], l) << sym;
+    EXPECT_EQ(code[s], std::stoul(bits, nullptr, 2)) << sym;
+  }
+  // t table of the example: frequencies [3,5,5,0,1,1,9,2].
+  std::array<std::uint32_t, 2 * lzh::kNt> t_freq{3, 5, 5, 0, 1, 1, 9, 2};
+  std::array<std::uint8_t, lzh::kNt> t_len{};
+  std::array<std::uint16_t, lzh::kNt> t_code{};
+  lzh::make_tree(lzh::kNt, t_freq, t_len, t_code);
+  const std::vector<std::pair<int, std::string>> t_expected = {
+      {0, "110"}, {1, "00"}, {2, "01"}, {4, "11110"}, {5, "11111"}, {6, "10"}, {7, "1110"}};
+  for (const auto& [sym, bits] : t_expected) {
+    const auto s = static_cast<std::size_t>(sym);
+    EXPECT_EQ(t_len[s], bits.size()) << sym;
+    EXPECT_EQ(t_code[s], std::stoul(bits, nullptr, 2)) << sym;
+  }
+}
+
+TEST(Lzh, given_skewed_frequencies_then_lengths_are_limited_to_16_and_complete) {
+  std::array<std::uint32_t, 2 * lzh::kNc> freq{};
+  std::uint32_t a = 1;
+  std::uint32_t b = 1;
+  for (std::size_t i = 0; i < 25; ++i) {  // Fibonacci weights give a 24-deep tree
+    freq[i] = a;
+    const std::uint32_t c = a + b;
+    a = b;
+    b = c;
+  }
+  std::array<std::uint8_t, lzh::kNc> len{};
+  std::array<std::uint16_t, lzh::kNc> code{};
+  lzh::make_tree(lzh::kNc, freq, len, code);
+  std::uint32_t kraft = 0;
+  for (std::size_t i = 0; i < 25; ++i) {
+    EXPECT_GE(len[i], 1);
+    EXPECT_LE(len[i], 16);
+    kraft += 1U << (16U - len[i]);
+  }
+  EXPECT_EQ(kraft, 1U << 16);
+}
+
+TEST(Lzh, given_single_node_fragments_then_document_bits) {
+  // The empty input is the one stream whose c and p tables are both single nodes.
+  const Bytes empty = compress({});
+  // 16-bit count 1, then c single-node 28 bits with 0x1FE, then p single 0.
+  EXPECT_EQ(to_hex(empty), "000100001fe000");
+  const std::string c_frag = "0000000000000000000110101011";  // c symbol 0x1AB
+  std::array<std::byte, 8> buf{};
+  BitWriter w(buf);
+  w.put(0, lzh::kTbit);
+  w.put(0, lzh::kTbit);
+  w.put(0, lzh::kCbit);
+  w.put(0x1AB, lzh::kCbit);
+  w.finish();
+  const Bytes expected = from_bits(c_frag);
+  EXPECT_EQ(to_hex(std::span(buf).first(4)), to_hex(expected));
+}
+
+TEST(Lzh, given_single_c_symbol_stream_then_decodes) {
+  // count 3, c single 0x041 ('A'), p single 0: three zero-bit 'A's, then a second block with
+  // EOF only.
+  const std::string bits = std::string("0000000000000011") + "00000" + "00000" + "000000000" +
+                           "001000001" + "00000" + "00000" + "0000000000000001" + "00000" +
+                           "00000" + "000000000" + "111111110" + "00000" + "00000";
+  Bytes out(3);
+  const CodecResult r = decompress(from_bits(bits), out);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r.bytes, 3U);
+  EXPECT_EQ(out, from_string("AAA"));
+}
+
+TEST(Lzh, given_multi_block_input_then_round_trips_at_every_level) {
+  Bytes in = testing::make_input(testing::Shape::kText, 100000, 7);
+  const Bytes tail(in.begin(), in.begin() + 30000);
+  in.insert(in.end(), tail.begin(), tail.end());  // far matches across blocks
+  for (int level = 1; level <= 3; ++level) {
+    const Bytes out = compress(in, level);
+    Bytes back(in.size());
+    const CodecResult r = decompress(out, back);
+    ASSERT_TRUE(r.ok()) << level;
+    EXPECT_EQ(r.bytes, in.size());
+    EXPECT_EQ(back, in) << level;
+    EXPECT_LT(out.size(), in.size());
+  }
+}
+
+TEST(Lzh, given_example_stream_with_defects_then_rejected) {
+  const Bytes good =
+      from_hex("00114349b54ffa0cf206e0a83901fc38183b693ada5cdc5440502a32559b9f0cfcfc");
+  Bytes out(64);
+  // Truncated before EOF.
+  for (std::size_t cut = 0; cut < good.size(); ++cut) {
+    const Bytes part(good.begin(), good.begin() + static_cast<std::ptrdiff_t>(cut));
+    EXPECT_EQ(decompress(part, out).status, CodecStatus::kCorrupt) << cut;
+  }
+  // A trailing byte, or a nonzero pad bit.
+  Bytes extra = good;
+  extra.push_back(std::byte{0});
+  EXPECT_EQ(decompress(extra, out).status, CodecStatus::kCorrupt);
+  Bytes pad = good;
+  pad.back() |= std::byte{1};
+  EXPECT_EQ(decompress(pad, out).status, CodecStatus::kCorrupt);
+  // Output buffer too small.
+  Bytes small(23);
+  EXPECT_EQ(decompress(good, small).status, CodecStatus::kOutputTooSmall);
+}
+
+TEST(Lzh, given_hand_made_malformed_tables_then_rejected) {
+  Bytes out(64);
+  const std::string count1 = "0000000000000001";
+  // t table n = 20 > NT.
+  EXPECT_EQ(decompress(from_bits(count1 + "10100" + std::string(80, '0')), out).status,
+            CodecStatus::kCorrupt);
+  // single c symbol 0x1FF is outside NC.
+  EXPECT_EQ(decompress(from_bits(count1 + "00000" + "00000" + "000000000" + "111111111" + "00000" +
+                                 "00000"),
+                       out)
+                .status,
+            CodecStatus::kCorrupt);
+  // single p symbol 17 is outside NP.
+  EXPECT_EQ(decompress(from_bits(count1 + "00000" + "00000" + "000000000" + "111111110" + "00000" +
+                                 "10001"),
+                       out)
+                .status,
+            CodecStatus::kCorrupt);
+  // p table incomplete: n = 2, lengths 1 and 0.
+  EXPECT_EQ(decompress(from_bits(count1 + "00000" + "00000" + "000000000" + "111111110" + "00010" +
+                                 "001" + "000"),
+                       out)
+                .status,
+            CodecStatus::kCorrupt);
+  // p table oversubscribed: n = 3, lengths 1, 1, 1.
+  EXPECT_EQ(decompress(from_bits(count1 + "00000" + "00000" + "000000000" + "111111110" + "00011" +
+                                 "001001001"),
+                       out)
+                .status,
+            CodecStatus::kCorrupt);
+  // p length 17 through the unary escape.
+  EXPECT_EQ(decompress(from_bits(count1 + "00000" + "00000" + "000000000" + "111111110" + "00010" +
+                                 "111" + std::string(10, '1') + "0" + "001"),
+                       out)
+                .status,
+            CodecStatus::kCorrupt);
+  // EOF with a nonzero dummy offset: p single symbol 1.
+  EXPECT_EQ(decompress(from_bits(count1 + "00000" + "00000" + "000000000" + "111111110" + "00000" +
+                                 "00001"),
+                       out)
+                .status,
+            CodecStatus::kCorrupt);
+  // A run (len 3, c 0x100) at distance 1 with no output yet, then EOF: c single 0x100, p 0.
+  EXPECT_EQ(decompress(from_bits(count1 + "00000" + "00000" + "000000000" + "100000000" + "00000" +
+                                 "00000"),
+                       out)
+                .status,
+            CodecStatus::kCorrupt);
+  // c table zero run past n: t single symbol 2 (run of 20+), n = 5.
+  EXPECT_EQ(decompress(from_bits(count1 + "00000" + "00010" + "000000101" + "000000000" +
+                                 std::string(40, '0')),
+                       out)
+                .status,
+            CodecStatus::kCorrupt);
+}
+
+}  // namespace
+}  // namespace squeezefs::codecs
