@@ -10,5 +10,6 @@ const Codec& none_codec() noexcept;
 const Codec& zstd_codec() noexcept;
 const Codec& lz4_codec() noexcept;
 const Codec& zlib_codec() noexcept;
+const Codec& opcode_codec() noexcept;
 
 }  // namespace squeezefs::codecs

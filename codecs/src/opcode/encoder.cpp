@@ -1,0 +1,166 @@
+#include "encoder.h"
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <cstring>
+
+#include "bits.h"
+
+namespace squeezefs::codecs::opcode {
+namespace {
+
+constexpr std::uint64_t kMaxLen = 0xFFFFFFFFULL;
+constexpr unsigned kRepeatSlot = 0;
+
+class PassEncoder {
+ public:
+  PassEncoder(const Bits& in, Bits& out, EncodeStats& stats) : in_(in), out_(out), stats_(stats) {}
+
+  void run() {
+    const std::size_t n = in_.size();
+    std::size_t p = 0;
+    while (p < n) {
+      if ((p & 7) == 0 && p >= 8) {
+        if (const std::size_t covered = try_repeat(p); covered > 0) {
+          p += covered;
+          continue;
+        }
+      }
+      const std::size_t r = run_length(p);
+      // A fill pays off when it beats carrying the run inside a literal plus a new header.
+      if (r >= 3 + len_field_bits(r) + 8) {
+        flush_literal(p);
+        emit_fill(in_.get(p), r);
+        p += r;
+        literal_start_ = p;
+        continue;
+      }
+      p += r;
+    }
+    flush_literal(n);
+    out_.put(7, 3);
+  }
+
+ private:
+  std::size_t run_length(std::size_t p) const {
+    const std::size_t n = in_.size();
+    const unsigned bit = in_.get(p);
+    std::size_t q = p + 1;
+    while (q < n && (q & 7) != 0 && in_.get(q) == bit) ++q;
+    const std::uint8_t whole = bit != 0 ? 0xFF : 0x00;
+    const auto& bytes = in_.bytes();
+    while (q + 8 <= n && (q & 7) == 0 && bytes[q / 8] == whole) q += 8;
+    while (q < n && in_.get(q) == bit) ++q;
+    return q - p;
+  }
+
+  // Periodic data: the bits at p repeat the previous d bits. Cover them by saving the tail and
+  // using it, doubling the saved length each step, so a long repeat costs O(log n) ops.
+  std::size_t try_repeat(std::size_t p) {
+    const auto& bytes = in_.bytes();
+    const std::size_t q = p / 8;
+    const std::size_t nbytes = in_.size() / 8;
+    std::size_t best = 0;
+    std::size_t best_d = 0;
+    for (const std::size_t d :
+         {std::size_t{1}, std::size_t{2}, std::size_t{3}, std::size_t{4}, std::size_t{8}}) {
+      if (d > q) break;
+      std::size_t m = 0;
+      while (q + m < nbytes && bytes[q + m] == bytes[q + m - d]) ++m;
+      m -= m % d;
+      if (m > best) {
+        best = m;
+        best_d = d;
+      }
+    }
+    if (best * 8 < 96) return 0;
+    flush_literal(p);
+    const std::size_t period = best_d * 8;
+    std::size_t done = 0;
+    const std::size_t total = best * 8;
+    while (done < total) {
+      std::size_t take = std::min(done + period, total - done);
+      take = std::min<std::size_t>(take - take % period, kMaxLen - kMaxLen % period);
+      out_.put(2, 3);
+      out_.put(kRepeatSlot, 2);
+      put_len(take);
+      out_.put(3, 3);
+      out_.put(kRepeatSlot, 2);
+      ++stats_.saves;
+      ++stats_.uses;
+      done += take;
+    }
+    literal_start_ = p + total;
+    return total;
+  }
+
+  void put_len(std::uint64_t value) {
+    const unsigned bits = len_field_bits(value);
+    out_.put((bits - 10) / 8, 2);
+    out_.put(value, bits - 2);
+  }
+
+  void emit_fill(unsigned bit, std::size_t n) {
+    while (n > 0) {
+      const std::size_t chunk = std::min<std::size_t>(n, kMaxLen);
+      out_.put(bit, 3);
+      put_len(chunk);
+      ++stats_.fills;
+      n -= chunk;
+    }
+  }
+
+  void flush_literal(std::size_t end) {
+    while (literal_start_ < end) {
+      const std::size_t chunk = std::min<std::size_t>(end - literal_start_, kMaxLen);
+      out_.put(4, 3);
+      put_len(chunk);
+      out_.append(in_, literal_start_, chunk);
+      ++stats_.literals;
+      literal_start_ += chunk;
+    }
+  }
+
+  const Bits& in_;
+  Bits& out_;
+  EncodeStats& stats_;
+  std::size_t literal_start_ = 0;
+};
+
+}  // namespace
+
+CodecResult encode(std::span<const std::byte> in, std::span<std::byte> out, int level,
+                   EncodeStats* stats) {
+  EncodeStats local;
+  EncodeStats& st = stats != nullptr ? *stats : local;
+  const auto* data = reinterpret_cast<const std::uint8_t*>(in.data());
+  const unsigned max_passes = level <= 1 ? 4 : 255;
+  Bits cur;
+  cur.assign_bytes(data, in.size());
+  Bits next;
+  unsigned passes = 0;
+  while (passes < max_passes && !in.empty()) {
+    next.clear();
+    PassEncoder(cur, next, st).run();
+    // The outermost pass is padded to bytes; an inner one must shrink the bit string.
+    if (next.size() >= cur.size()) break;
+    std::swap(cur, next);
+    ++passes;
+  }
+  st.passes = passes;
+  const std::size_t coded = 1 + (cur.size() + 7) / 8;
+  if (passes == 0 || coded > in.size()) {
+    if (in.size() + 1 > out.size()) return CodecResult::failure(CodecStatus::kOutputTooSmall);
+    out[0] = std::byte{0};
+    if (!in.empty()) std::memcpy(out.data() + 1, in.data(), in.size());
+    st.passes = 0;
+    return CodecResult::success(in.size() + 1);
+  }
+  if (coded > out.size()) return CodecResult::failure(CodecStatus::kOutputTooSmall);
+  out[0] = static_cast<std::byte>(passes);
+  std::memcpy(out.data() + 1, cur.bytes().data(), coded - 1);
+  return CodecResult::success(coded);
+}
+
+}  // namespace squeezefs::codecs::opcode
