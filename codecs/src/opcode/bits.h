@@ -61,7 +61,26 @@ class Bits {
       pos += whole * 8;
       n -= whole * 8;
     }
+    // Unaligned: assemble whole source bytes from two neighbours, then place them.
+    for (; n >= 8; n -= 8, pos += 8) {
+      const std::size_t i = pos >> 3;
+      const unsigned shift = pos & 7;
+      unsigned byte = src.data_[i];
+      if (shift != 0) byte = ((byte << shift) | (src.data_[i + 1] >> (8 - shift))) & 0xFFU;
+      put_byte(byte);
+    }
     for (; n > 0; --n) push(src.get(pos++));
+  }
+
+  void put_byte(unsigned byte) {
+    const unsigned used = nbits_ & 7;
+    if (used == 0) {
+      data_.push_back(static_cast<std::uint8_t>(byte));
+    } else {
+      data_.back() = static_cast<std::uint8_t>(data_.back() | (byte >> used));
+      data_.push_back(static_cast<std::uint8_t>((byte << (8 - used)) & 0xFFU));
+    }
+    nbits_ += 8;
   }
 
  private:

@@ -12,6 +12,8 @@ namespace {
 
 constexpr std::uint64_t kMaxLen = 0xFFFFFFFFULL;
 constexpr unsigned kRepeatSlot = 0;
+constexpr std::size_t kMinRun = 16;
+constexpr std::size_t kSplitCost = 13;
 
 class PassEncoder {
  public:
@@ -19,30 +21,38 @@ class PassEncoder {
 
   void run() {
     const std::size_t n = in_.size();
-    std::size_t p = 0;
-    while (p < n) {
-      if ((p & 7) == 0 && p >= 8) {
-        if (const std::size_t covered = try_repeat(p); covered > 0) {
-          p += covered;
+    const auto& bytes = in_.bytes();
+    const std::size_t nbytes = (n + 7) / 8;
+    std::size_t p = 0;  // bits before p are covered
+    // A run of kMinRun >= 16 bits contains a whole 0x00/0xFF byte, so only those bytes start
+    // a run search; every byte is also a candidate start for a repeat.
+    for (std::size_t q = 0; q < nbytes; ++q) {
+      if (8 * q < p) continue;
+      if (q > 0 && 8 * q + 8 <= n) {
+        if (const std::size_t covered = try_repeat(8 * q); covered > 0) {
+          p = 8 * q + covered;
           continue;
         }
       }
-      const std::size_t r = run_length(p);
-      // A fill pays off when it beats carrying the run inside a literal plus a new header.
-      if (r >= 3 + len_field_bits(r) + 8) {
-        flush_literal(p);
-        emit_fill(in_.get(p), r);
-        p += r;
+      if (bytes[q] != 0x00 && bytes[q] != 0xFF) continue;
+      const unsigned bit = bytes[q] != 0 ? 1U : 0U;
+      std::size_t s = 8 * q;
+      while (s > p && in_.get(s - 1) == bit) --s;
+      if (s >= n) break;
+      const std::size_t r = run_length(s);
+      // A fill inside a literal also pays for the header of the literal that follows.
+      const std::size_t cost = 3 + len_field_bits(r) + (s > literal_start_ ? kSplitCost : 0);
+      if (r >= std::max<std::size_t>(cost, kMinRun)) {
+        flush_literal(s);
+        emit_fill(bit, r);
+        p = s + r;
         literal_start_ = p;
-        continue;
       }
-      p += r;
     }
     flush_literal(n);
     out_.put(7, 3);
   }
 
- private:
   std::size_t run_length(std::size_t p) const {
     const std::size_t n = in_.size();
     const unsigned bit = in_.get(p);
