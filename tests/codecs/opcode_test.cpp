@@ -172,6 +172,15 @@ TEST(Opcode, given_repetitive_input_then_encoder_uses_fills_save_use_and_passes)
   EXPECT_GE(run_stats.passes, 1U);
 }
 
+TEST(Opcode, given_complemented_repeat_then_encoder_uses_xor_modifier) {
+  Bytes in;
+  for (int i = 0; i < 64; ++i) in.push_back(static_cast<std::byte>(i * 37 + 11));
+  for (std::size_t i = 0; i < 64; ++i) in.push_back(in[60 + i % 4] ^ std::byte{0xFF});
+  opcode::EncodeStats stats;
+  expect_round_trip(in, 1, &stats);
+  EXPECT_GT(stats.xors, 0U);
+}
+
 TEST(Opcode, given_random_input_then_stored_with_one_byte_overhead) {
   Bytes in(3000);
   std::uint32_t x = 12345;

@@ -12,6 +12,7 @@ namespace {
 
 constexpr std::uint64_t kMaxLen = 0xFFFFFFFFULL;
 constexpr unsigned kRepeatSlot = 0;
+constexpr unsigned kInverseSlot = 1;
 constexpr std::size_t kMinRun = 16;
 constexpr std::size_t kSplitCost = 13;
 
@@ -84,7 +85,7 @@ class PassEncoder {
         best_d = d;
       }
     }
-    if (best * 8 < 96) return 0;
+    if (best * 8 < 96) return try_inverse(p);
     flush_literal(p);
     const std::size_t period = best_d * 8;
     std::size_t done = 0;
@@ -103,6 +104,39 @@ class PassEncoder {
     }
     literal_start_ = p + total;
     return total;
+  }
+
+  // The document's "inverse or mate": the bits at p are the complement of the previous d
+  // bits, cycled. Save those d bits and emit XOR-modify + ones-fill.
+  std::size_t try_inverse(std::size_t p) {
+    const auto& bytes = in_.bytes();
+    const std::size_t q = p / 8;
+    const std::size_t nbytes = in_.size() / 8;
+    for (const std::size_t d : {std::size_t{1}, std::size_t{2}, std::size_t{4}}) {
+      if (d > q) break;
+      // A complemented 0x00/0xFF byte is a plain run; fills code it cheaper.
+      if (d == 1 && (bytes[q - 1] == 0x00 || bytes[q - 1] == 0xFF)) continue;
+      std::size_t m = 0;
+      while (q + m < nbytes && m < kMaxLen / 8 &&
+             bytes[q + m] == static_cast<std::uint8_t>(~bytes[q - d + m % d])) {
+        ++m;
+      }
+      if (m * 8 < 64) continue;
+      flush_literal(p);
+      out_.put(2, 3);
+      out_.put(kInverseSlot, 2);
+      put_len(d * 8);
+      out_.put(5, 3);
+      out_.put(kInverseSlot, 2);
+      out_.put(1, 3);
+      put_len(m * 8);
+      ++stats_.saves;
+      ++stats_.xors;
+      ++stats_.fills;
+      literal_start_ = p + m * 8;
+      return m * 8;
+    }
+    return 0;
   }
 
   void put_len(std::uint64_t value) {
