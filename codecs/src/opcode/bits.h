@@ -22,7 +22,7 @@ class Bits {
   }
 
   [[nodiscard]] unsigned get(std::size_t pos) const noexcept {
-    return (data_[pos >> 3] >> (7 - (pos & 7))) & 1U;
+    return (static_cast<unsigned>(data_[pos >> 3]) >> (7 - (pos & 7))) & 1U;
   }
   void flip(std::size_t pos) noexcept {
     data_[pos >> 3] = static_cast<std::uint8_t>(data_[pos >> 3] ^ (0x80U >> (pos & 7)));
@@ -66,7 +66,8 @@ class Bits {
       const std::size_t i = pos >> 3;
       const unsigned shift = pos & 7;
       unsigned byte = src.data_[i];
-      if (shift != 0) byte = ((byte << shift) | (src.data_[i + 1] >> (8 - shift))) & 0xFFU;
+      if (shift != 0)
+        byte = ((byte << shift) | (static_cast<unsigned>(src.data_[i + 1]) >> (8 - shift))) & 0xFFU;
       put_byte(byte);
     }
     for (; n > 0; --n) push(src.get(pos++));
