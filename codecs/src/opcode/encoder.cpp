@@ -4,6 +4,7 @@
 #include <array>
 #include <cstdint>
 #include <cstring>
+#include <vector>
 
 #include "bits.h"
 
@@ -13,6 +14,9 @@ namespace {
 constexpr std::uint64_t kMaxLen = 0xFFFFFFFFULL;
 constexpr unsigned kRepeatSlot = 0;
 constexpr unsigned kInverseSlot = 1;
+constexpr unsigned kHashBits = 12;
+constexpr std::size_t kMaxPeriod = 4096;
+constexpr std::size_t kNone = ~std::size_t{0};
 constexpr std::size_t kMinRun = 16;
 constexpr std::size_t kSplitCost = 13;
 
@@ -74,6 +78,23 @@ class PassEncoder {
     const std::size_t nbytes = in_.size() / 8;
     std::size_t best = 0;
     std::size_t best_d = 0;
+    // Longer periods come from a small table of the last place each 4-byte group was seen.
+    std::size_t hashed_d = 0;
+    if (q + 4 <= nbytes) {
+      const std::uint32_t key = static_cast<std::uint32_t>(bytes[q]) << 24 |
+                                static_cast<std::uint32_t>(bytes[q + 1]) << 16 |
+                                static_cast<std::uint32_t>(bytes[q + 2]) << 8 | bytes[q + 3];
+      const std::size_t h = (key * 2654435761U) >> (32 - kHashBits);
+      if (last_seen_[h] != kNone && q - last_seen_[h] <= kMaxPeriod) hashed_d = q - last_seen_[h];
+      last_seen_[h] = q;
+    }
+    if (hashed_d > 8) {
+      std::size_t m = 0;
+      while (q + m < nbytes && bytes[q + m] == bytes[q + m - hashed_d]) ++m;
+      m -= m % hashed_d;
+      best = m;
+      best_d = hashed_d;
+    }
     for (const std::size_t d :
          {std::size_t{1}, std::size_t{2}, std::size_t{3}, std::size_t{4}, std::size_t{8}}) {
       if (d > q) break;
@@ -170,6 +191,8 @@ class PassEncoder {
   Bits& out_;
   EncodeStats& stats_;
   std::size_t literal_start_ = 0;
+  std::vector<std::size_t> last_seen_ =
+      std::vector<std::size_t>(std::size_t{1} << kHashBits, kNone);
 };
 
 }  // namespace
