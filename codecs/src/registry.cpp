@@ -23,11 +23,7 @@ std::string_view to_string(CodecStatus status) noexcept {
 
 std::span<const Codec* const> all_codecs() noexcept {
   static const std::array<const Codec*, 5> table = {
-      &none_codec(),
-      &zstd_codec(),
-      &lz4_codec(),
-      &zlib_codec(),
-      &opcode_codec(),
+      &none_codec(), &zstd_codec(), &lz4_codec(), &zlib_codec(), &opcode_codec(),
   };
   return table;
 }
