@@ -12,6 +12,7 @@ const Codec& lz4_codec() noexcept;
 const Codec& zlib_codec() noexcept;
 const Codec& lzh_codec() noexcept;
 const Codec& huffman_codec() noexcept;
+const Codec& opcode_codec() noexcept;
 const Codec& compress1d_codec() noexcept;
 
 }  // namespace squeezefs::codecs

@@ -22,7 +22,7 @@ std::string_view to_string(CodecStatus status) noexcept {
 }
 
 std::span<const Codec* const> all_codecs() noexcept {
-  static const std::array<const Codec*, 7> table = {
+  static const std::array<const Codec*, 8> table = {
       // clang-format off
       &none_codec(),
       &zstd_codec(),
@@ -30,6 +30,7 @@ std::span<const Codec* const> all_codecs() noexcept {
       &zlib_codec(),
       &lzh_codec(),
       &huffman_codec(),
+      &opcode_codec(),
       &compress1d_codec(),
       // clang-format on
   };

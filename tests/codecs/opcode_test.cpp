@@ -1,0 +1,199 @@
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "../../codecs/src/opcode/encoder.h"
+#include "squeezefs/codecs/registry.h"
+
+namespace squeezefs::codecs {
+namespace {
+
+using Bytes = std::vector<std::byte>;
+
+const Codec& codec() {
+  return *find_codec("opcode");
+}
+
+Bytes from_hex(const std::string& hex) {
+  Bytes out;
+  for (std::size_t i = 0; i + 1 < hex.size(); i += 2) {
+    out.push_back(static_cast<std::byte>(std::stoi(hex.substr(i, 2), nullptr, 16)));
+  }
+  return out;
+}
+
+// PASSES byte, then the given bit string ('0'/'1', spaces ignored), zero padded to bytes.
+Bytes stream(unsigned passes, const std::string& bits) {
+  Bytes out{static_cast<std::byte>(passes)};
+  unsigned acc = 0;
+  unsigned n = 0;
+  for (const char c : bits) {
+    if (c != '0' && c != '1') continue;
+    acc = (acc << 1) | (c == '1' ? 1U : 0U);
+    if (++n == 8) {
+      out.push_back(static_cast<std::byte>(acc));
+      acc = 0;
+      n = 0;
+    }
+  }
+  if (n > 0) out.push_back(static_cast<std::byte>(acc << (8 - n)));
+  return out;
+}
+
+CodecResult decode(const Bytes& in, std::size_t cap, Bytes* out = nullptr) {
+  Bytes buf(cap);
+  const CodecResult r = codec().decompress(in, buf);
+  if (out != nullptr && r.ok()) *out = Bytes(buf.begin(), buf.begin() + static_cast<long>(r.bytes));
+  return r;
+}
+
+void expect_round_trip(const Bytes& in, int level, opcode::EncodeStats* stats = nullptr) {
+  Bytes comp(codec().max_compressed_size(in.size()));
+  const CodecResult c = opcode::encode(in, comp, level, stats);
+  ASSERT_TRUE(c.ok());
+  comp.resize(c.bytes);
+  Bytes back;
+  ASSERT_TRUE(decode(comp, in.size(), &back).ok());
+  EXPECT_EQ(back, in);
+}
+
+TEST(Opcode, given_golden_decode_vectors_then_output_matches) {
+  const std::vector<std::pair<std::string, std::string>> vectors = {
+      {"010407", "00000000000000000000000000000000"},
+      {"0180420a80873ac408e0", "414141be"},
+      {"028080043f", "0000"},
+      {"006869", "6869"},
+      {"010407", "00000000000000000000000000000000"},
+      {"01280a07",
+       "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff"},
+      {"0041", "41"},
+      {"0182020a121a220a121a220406318c6318c6318c6318c6318c6318ce",
+       "4142434441424344414243444142434441424344414243444142434441424344414243444142434441424344414"
+       "2434441424344414243444142434441424344414243444142434441424344414243444142434441424344414243"
+       "4441424344414243444142434441424344414243444142434441424344414243444142434441424344414243444"
+       "1424344414243444142434441424344414243444142434441424344414243444142434441424344414243444142"
+       "434441424344414243444142434441424344"},
+      {"02854803e003007c00600f800c01f001a0406318c6318c61018400690c20035060c8016c8016c8016c8016c8016"
+       "c80de318c67e0",
+       "0001000100010001000100010001000100010001000100010001000100010001000100010001000100010001000"
+       "1000100010001000100010001000100010001000100010001000100010001000100010001000100010001000100"
+       "0100010001000100010001000100010001000100010001000100010001000100010001000100010001000100010"
+       "0010001000100010001000100010001000100010001000100010001000100010001000100010001000100010001"
+       "0001000100010001000100010001000100010001000100010001000100010001000100010001000100010001000"
+       "1000100010001000100010001000100010001000100010001000100010001000100010001000100010001000100"
+       "0100010001000100010001000100010001000100010001000100010001000100010001000100010001000100010"
+       "0010001000100010001000100010001000100010001000100010001000100010001000100010001000100010001"
+       "0001000100010001000100010001000100010001000100010001000100010001000100010001000100010001000"
+       "1000100010001000100010001000100010001000100010001000100010001000100010001000100010001000100"
+       "0100010001000100010001000100010001000100010001000100010001000100010001000100010001000100010"
+       "0010001000100010001000100010001000100010001000100010001000100010001000100010001000100010001"
+       "0001000100010001000100010001000100010001000100010001000100010001000100010001000100010001000"
+       "10001000100010001"},
+  };
+  for (const auto& [in, expected] : vectors) {
+    Bytes out;
+    ASSERT_TRUE(decode(from_hex(in), 4096, &out).ok()) << in;
+    EXPECT_EQ(out, from_hex(expected)) << in;
+    expect_round_trip(from_hex(expected), 1);
+    expect_round_trip(from_hex(expected), 3);
+  }
+}
+
+TEST(Opcode, given_malformed_streams_then_corrupt) {
+  const std::vector<Bytes> bad = {
+      from_hex("01c0"),                                       // 110 reserved
+      from_hex("0167"),                                       // use of empty slot
+      from_hex("01000380"),                                   // LEN 0
+      stream(1, "000 00 00001000  010 00 00 00010000  111"),  // save longer than output
+      stream(1, "000 00 00001000  010 00 00 00001000  101 00  010 00 00 00000001 111"),
+      stream(1, "000 00 00001000  101 00  111"),                 // modifier before 111
+      stream(1, "000 00 0000"),                                  // truncated LEN
+      stream(1, "100 00 00010000  0000"),                        // truncated literal
+      stream(1, "000 00 00000111  111"),                         // 7 bits: not whole bytes
+      stream(1, "000 00 00001000  111  01"),                     // non-zero padding
+      stream(1, "000 00 00001000  111 00000 00000000"),          // 8+ padding bits
+      stream(2, "100 00 00010000  000 00 00010000 111 0  111"),  // inner stream after 111
+      stream(1, "101 00 000 00 00001000 111"),                   // modifier on an empty slot
+      stream(1, ""),                                             // missing terminator
+  };
+  for (const Bytes& in : bad) {
+    EXPECT_EQ(decode(in, 4096).status, CodecStatus::kCorrupt);
+  }
+}
+
+TEST(Opcode, given_bomb_streams_then_output_too_small_fast) {
+  // One fill of 2^32-1 bits into a 100-byte buffer.
+  EXPECT_EQ(decode(stream(1, "001 11 11111111111111111111111111111111 111"), 100).status,
+            CodecStatus::kOutputTooSmall);
+  // Doubling by save/use, far beyond the buffer.
+  std::string bits = "001 00 00001000";
+  for (int i = 0; i < 40; ++i) bits += " 010 00 11 11111111111111111111111111111111 011 00";
+  EXPECT_NE(decode(stream(1, bits + " 111"), 1 << 16).status, CodecStatus::kOk);
+  // Nested: the outer pass writes an inner stream whose fill is huge.
+  const std::string inner = "001 11 11111111111111111111111111111111 111";
+  std::string inner_bits;
+  for (const char c : inner) {
+    if (c == '0' || c == '1') inner_bits += c;
+  }
+  std::string len;
+  for (int i = 7; i >= 0; --i) len += ((inner_bits.size() >> i) & 1U) != 0 ? '1' : '0';
+  EXPECT_EQ(decode(stream(2, "100 00 " + len + " " + inner_bits + " 111"), 1000).status,
+            CodecStatus::kOutputTooSmall);
+  // Outer pass itself expanding beyond the bound.
+  EXPECT_EQ(decode(stream(2, "000 11 00000000111111111111111111111111 111"), 1000).status,
+            CodecStatus::kOutputTooSmall);
+}
+
+TEST(Opcode, given_two_pass_stream_then_decodes) {
+  Bytes out;
+  ASSERT_TRUE(decode(from_hex("028080043f"), 2, &out).ok());
+  EXPECT_EQ(out, Bytes(2, std::byte{0}));
+  EXPECT_EQ(decode(from_hex("028080043f"), 1).status, CodecStatus::kOutputTooSmall);
+}
+
+TEST(Opcode, given_repetitive_input_then_encoder_uses_fills_save_use_and_passes) {
+  Bytes aaa(100000, std::byte{'a'});
+  opcode::EncodeStats stats;
+  expect_round_trip(aaa, 1, &stats);
+  EXPECT_GT(stats.saves, 0U);
+  EXPECT_GT(stats.uses, 0U);
+  Bytes comp(aaa.size() + 1);
+  const CodecResult c = codec().compress(aaa, comp, 1);
+  ASSERT_TRUE(c.ok());
+  EXPECT_LT(c.bytes, 128U);
+
+  Bytes runs(5000, std::byte{0});
+  for (std::size_t i = 0; i < runs.size(); i += 700) runs[i] = std::byte{0x5a};
+  opcode::EncodeStats run_stats;
+  expect_round_trip(runs, 3, &run_stats);
+  EXPECT_GT(run_stats.fills, 0U);
+  EXPECT_GE(run_stats.passes, 1U);
+}
+
+TEST(Opcode, given_complemented_repeat_then_encoder_uses_xor_modifier) {
+  Bytes in;
+  for (int i = 0; i < 64; ++i) in.push_back(static_cast<std::byte>(i * 37 + 11));
+  for (std::size_t i = 0; i < 64; ++i) in.push_back(in[60 + i % 4] ^ std::byte{0xFF});
+  opcode::EncodeStats stats;
+  expect_round_trip(in, 1, &stats);
+  EXPECT_GT(stats.xors, 0U);
+}
+
+TEST(Opcode, given_random_input_then_stored_with_one_byte_overhead) {
+  Bytes in(3000);
+  std::uint32_t x = 12345;
+  for (auto& b : in) {
+    x = x * 1664525U + 1013904223U;
+    b = static_cast<std::byte>(x >> 24);
+  }
+  Bytes comp(in.size() + 1);
+  const CodecResult c = codec().compress(in, comp, 1);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c.bytes, in.size() + 1);
+  EXPECT_EQ(comp[0], std::byte{0});
+}
+
+}  // namespace
+}  // namespace squeezefs::codecs
