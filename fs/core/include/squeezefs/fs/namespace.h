@@ -1,0 +1,68 @@
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "squeezefs/fs/result.h"
+#include "squeezefs/index/index.h"
+
+namespace squeezefs::fs {
+
+// The caller of an operation, for ownership of new inodes.
+struct Caller {
+  std::uint32_t uid = 0;
+  std::uint32_t gid = 0;
+};
+
+// Directory tree semantics over the index: lookup, creation of every inode type, links,
+// unlink/rmdir and readdir. Permission checks are left to the kernel (default_permissions).
+//
+// Thread-safe: every operation runs under one mutex as one index transaction.
+// Errors: ENOENT, EEXIST, ENOTDIR, EISDIR, ENOTEMPTY, ENAMETOOLONG, EINVAL, EPERM, EMLINK as
+// POSIX specifies for the corresponding system calls. Index failures throw IndexError.
+//
+// Not yet covered here: rename, attribute changes, file data and open files. An unlinked inode's
+// record and blocks are removed when its last link goes.
+class Namespace {
+ public:
+  static constexpr std::uint64_t kRootIno = 1;
+
+  explicit Namespace(index::Index& index) : index_(index) {}
+
+  // Creates the root directory of a new store (mode 0755, owned by `owner`).
+  static void format(index::Index& index, Caller owner);
+
+  Result<index::InodeRecord> getattr(std::uint64_t ino);
+  Result<index::InodeRecord> lookup(std::uint64_t parent, std::string_view name);
+  Result<index::InodeRecord> mkdir(std::uint64_t parent, std::string_view name, std::uint32_t mode,
+                                   Caller caller);
+  // Regular files, FIFOs, sockets and device nodes; `mode` includes the type bits.
+  Result<index::InodeRecord> mknod(std::uint64_t parent, std::string_view name, std::uint32_t mode,
+                                   std::uint64_t rdev, Caller caller);
+  Result<index::InodeRecord> symlink(std::uint64_t parent, std::string_view name,
+                                     std::string_view target, Caller caller);
+  Result<std::string> readlink(std::uint64_t ino);
+  Result<index::InodeRecord> link(std::uint64_t ino, std::uint64_t new_parent,
+                                  std::string_view name);
+  Result<void> unlink(std::uint64_t parent, std::string_view name);
+  Result<void> rmdir(std::uint64_t parent, std::string_view name);
+  // Up to `limit` entries after entry id `after` ("." and ".." are not stored).
+  Result<std::vector<index::DirEntry>> readdir(std::uint64_t ino, std::int64_t after,
+                                               std::size_t limit);
+
+ private:
+  Result<index::InodeRecord> create_locked(std::uint64_t parent, std::string_view name,
+                                           index::InodeRecord record);
+  Result<index::InodeRecord> directory_locked(std::uint64_t ino);
+
+  index::Index& index_;
+  std::mutex mutex_;  // guards index_; a leaf in the lock order
+};
+
+// Nanoseconds since the epoch, for timestamps.
+[[nodiscard]] std::int64_t now_ns();
+
+}  // namespace squeezefs::fs
