@@ -275,6 +275,14 @@ bool Index::has_entries(std::uint64_t parent) {
   return st.step();
 }
 
+std::optional<std::uint64_t> Index::parent_of(std::uint64_t child) {
+  Stmt& st = db_.cached("SELECT parent FROM dirents WHERE child = ?1 LIMIT 1");
+  const ResetGuard reset_guard(st);
+  st.bind(1, s64(child));
+  if (!st.step()) return std::nullopt;
+  return u64(st.column_int64(0));
+}
+
 void Index::set_symlink(std::uint64_t ino, std::string_view target) {
   db_.cached(
          "INSERT INTO symlinks(ino, target) VALUES (?1, ?2) ON CONFLICT(ino) DO UPDATE SET target "

@@ -151,6 +151,8 @@ TEST_F(IndexTest, given_entry_when_moved_or_retargeted_then_lookup_follows) {
   index_.retarget_entry(b, "y", g);
   EXPECT_EQ(index_.lookup(b, "y")->child, g);
   EXPECT_THROW(index_.retarget_entry(b, "zz", g), IndexError);
+  EXPECT_EQ(index_.parent_of(g), b);
+  EXPECT_FALSE(index_.parent_of(f).has_value());
   EXPECT_THROW(index_.move_entry(a, "x", b, "z"), IndexError);
 }
 

@@ -221,6 +221,22 @@ Result<void> Namespace::rmdir(std::uint64_t parent, std::string_view name) {
   return {};
 }
 
+Result<index::InodeRecord> Namespace::setattr(std::uint64_t ino, const AttrChange& change) {
+  const std::lock_guard lock(mutex_);
+  index::Txn txn(index_.db());
+  auto rec = index_.inode(ino);
+  if (!rec) return fail(std::errc::no_such_file_or_directory);
+  if (change.mode) rec->mode = (rec->mode & S_IFMT) | (*change.mode & 07777);
+  if (change.uid) rec->uid = *change.uid;
+  if (change.gid) rec->gid = *change.gid;
+  if (change.atime_ns) rec->atime_ns = *change.atime_ns;
+  if (change.mtime_ns) rec->mtime_ns = *change.mtime_ns;
+  rec->ctime_ns = now_ns();
+  index_.update_inode(*rec);
+  txn.commit();
+  return *rec;
+}
+
 Result<std::vector<index::DirEntry>> Namespace::readdir(std::uint64_t ino, std::int64_t after,
                                                         std::size_t limit) {
   const std::lock_guard lock(mutex_);

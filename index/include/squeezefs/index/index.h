@@ -59,6 +59,8 @@ class Index {
   [[nodiscard]] std::vector<DirEntry> list_entries(std::uint64_t parent, std::int64_t after,
                                                    std::size_t limit);
   [[nodiscard]] bool has_entries(std::uint64_t parent);
+  // The directory holding an entry for `child` (for directories, which have exactly one).
+  [[nodiscard]] std::optional<std::uint64_t> parent_of(std::uint64_t child);
 
   // Symlink targets.
   void set_symlink(std::uint64_t ino, std::string_view target);

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -10,6 +11,18 @@
 #include "squeezefs/index/index.h"
 
 namespace squeezefs::fs {
+
+// Attribute changes requested by setattr; unset fields stay as they are. Timestamps are absolute
+// (the adapter resolves UTIME_NOW with now_ns()).
+struct AttrChange {
+  std::optional<std::uint32_t> mode;  // permission bits only
+  std::optional<std::uint32_t> uid;
+  std::optional<std::uint32_t> gid;
+  std::optional<std::int64_t> atime_ns;
+  std::optional<std::int64_t> mtime_ns;
+};
+
+enum class RenameMode { kReplace, kNoReplace, kExchange };
 
 // The caller of an operation, for ownership of new inodes.
 struct Caller {
@@ -24,7 +37,7 @@ struct Caller {
 // Errors: ENOENT, EEXIST, ENOTDIR, EISDIR, ENOTEMPTY, ENAMETOOLONG, EINVAL, EPERM, EMLINK as
 // POSIX specifies for the corresponding system calls. Index failures throw IndexError.
 //
-// Not yet covered here: rename, attribute changes, file data and open files. An unlinked inode's
+// Not yet covered here: size changes, file data and open files. An unlinked inode's
 // record and blocks are removed when its last link goes.
 class Namespace {
  public:
@@ -49,6 +62,13 @@ class Namespace {
                                   std::string_view name);
   Result<void> unlink(std::uint64_t parent, std::string_view name);
   Result<void> rmdir(std::uint64_t parent, std::string_view name);
+  // rename(2)/renameat2(2): overwrites unless kNoReplace (EEXIST); kExchange swaps two existing
+  // entries (ENOENT if the target is missing). EINVAL for moving a directory into itself,
+  // ENOTDIR/EISDIR for type mismatches, ENOTEMPTY for a non-empty target directory.
+  Result<void> rename(std::uint64_t parent, std::string_view name, std::uint64_t new_parent,
+                      std::string_view new_name, RenameMode mode);
+  // chmod/chown/utimens; updates ctime.
+  Result<index::InodeRecord> setattr(std::uint64_t ino, const AttrChange& change);
   // Up to `limit` entries after entry id `after` ("." and ".." are not stored).
   Result<std::vector<index::DirEntry>> readdir(std::uint64_t ino, std::int64_t after,
                                                std::size_t limit);
@@ -57,6 +77,10 @@ class Namespace {
   Result<index::InodeRecord> create_locked(std::uint64_t parent, std::string_view name,
                                            index::InodeRecord record);
   Result<index::InodeRecord> directory_locked(std::uint64_t ino);
+  // True when `dir` is `ancestor` or lies below it.
+  bool is_within_locked(std::uint64_t dir, std::uint64_t ancestor);
+  // Adds `delta` to the link count of `ino` and stamps its times.
+  void touch_locked(std::uint64_t ino, int delta, std::int64_t now, bool modify);
 
   index::Index& index_;
   std::mutex mutex_;  // guards index_; a leaf in the lock order
