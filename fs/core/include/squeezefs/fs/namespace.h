@@ -22,6 +22,12 @@ struct AttrChange {
   std::optional<std::int64_t> mtime_ns;
 };
 
+enum class XattrMode { kAny, kCreate, kReplace };
+
+// Limits for extended attributes, as on Linux (XATTR_NAME_MAX, XATTR_SIZE_MAX).
+inline constexpr std::size_t kMaxXattrName = 255;
+inline constexpr std::size_t kMaxXattrValue = 65536;
+
 enum class RenameMode { kReplace, kNoReplace, kExchange };
 
 // The caller of an operation, for ownership of new inodes.
@@ -69,6 +75,15 @@ class Namespace {
                       std::string_view new_name, RenameMode mode);
   // chmod/chown/utimens; updates ctime.
   Result<index::InodeRecord> setattr(std::uint64_t ino, const AttrChange& change);
+  // Extended attributes. setxattr: EEXIST for kCreate on an existing name, ENODATA for
+  // kReplace on a missing one, ERANGE for a name over kMaxXattrName or empty, E2BIG for a value
+  // over kMaxXattrValue. getxattr/removexattr: ENODATA when absent. The adapter applies the
+  // caller's buffer size (ERANGE) to the returned value or list.
+  Result<void> setxattr(std::uint64_t ino, std::string_view name, std::string_view value,
+                        XattrMode mode);
+  Result<std::string> getxattr(std::uint64_t ino, std::string_view name);
+  Result<std::vector<std::string>> listxattr(std::uint64_t ino);
+  Result<void> removexattr(std::uint64_t ino, std::string_view name);
   // Up to `limit` entries after entry id `after` ("." and ".." are not stored).
   Result<std::vector<index::DirEntry>> readdir(std::uint64_t ino, std::int64_t after,
                                                std::size_t limit);
