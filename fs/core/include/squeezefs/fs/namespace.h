@@ -51,6 +51,9 @@ class Namespace {
 
   explicit Namespace(index::Index& index) : index_(index) {}
 
+  // The mutex that guards the index for every user of it (FileData shares it).
+  std::mutex& index_mutex() { return mutex_; }
+
   // Creates the root directory of a new store (mode 0755, owned by `owner`).
   static void format(index::Index& index, Caller owner);
 
