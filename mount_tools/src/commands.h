@@ -25,5 +25,6 @@ class CommandError : public std::runtime_error {
 
 // Each register_* adds one subcommand to `parent` and arranges for it to run when parsed.
 void register_codec_list(CLI::App& codec_group);
+void register_mkfs(CLI::App& app);
 
 }  // namespace squeezefs::tools

@@ -9,6 +9,7 @@ int main(int argc, char** argv) {
   auto* codec = app.add_subcommand("codec", "Compress, decompress and benchmark with the codecs");
   codec->require_subcommand(1);
   squeezefs::tools::register_codec_list(*codec);
+  squeezefs::tools::register_mkfs(app);
 
   try {
     app.parse(argc, argv);
