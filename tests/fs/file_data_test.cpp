@@ -118,6 +118,23 @@ TEST_F(FileDataTest, given_offset_past_4_gib_when_written_then_readable_and_spar
   EXPECT_EQ(index_.blocks(ino_, 0, UINT64_MAX).size(), 1U);
 }
 
+TEST_F(FileDataTest, given_sparse_file_when_seeking_then_data_and_holes_found) {
+  // Layout in blocks: [hole][data][data][hole][data, partial]
+  ASSERT_TRUE(data_.write(ino_, kBlock, text(2 * kBlock, 'a')));
+  ASSERT_TRUE(data_.write(ino_, 4 * kBlock, text(100, 'b')));
+  const std::uint64_t size = 4 * kBlock + 100;
+  EXPECT_EQ(*data_.seek_data(ino_, 0), kBlock);
+  EXPECT_EQ(*data_.seek_data(ino_, kBlock + 5), kBlock + 5);
+  EXPECT_EQ(*data_.seek_data(ino_, 3 * kBlock), 4U * kBlock);
+  EXPECT_EQ(*data_.seek_hole(ino_, 0), 0U);
+  EXPECT_EQ(*data_.seek_hole(ino_, kBlock), 3U * kBlock);
+  EXPECT_EQ(*data_.seek_hole(ino_, 4 * kBlock + 1), size);  // end of file is a hole
+  EXPECT_EQ(data_.seek_data(ino_, size).error(), std::errc::no_such_device_or_address);
+  EXPECT_EQ(data_.seek_hole(ino_, size).error(), std::errc::no_such_device_or_address);
+  ASSERT_TRUE(data_.truncate(ino_, 8 * kBlock));
+  EXPECT_EQ(data_.seek_data(ino_, 5 * kBlock).error(), std::errc::no_such_device_or_address);
+}
+
 TEST_F(FileDataTest, given_corrupt_block_when_read_then_eio) {
   ASSERT_TRUE(data_.write(ino_, 0, text(kBlock, 'c')));
   const auto ref = *index_.block(ino_, 0);

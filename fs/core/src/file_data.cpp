@@ -128,6 +128,32 @@ Result<void> FileData::truncate(std::uint64_t ino, std::uint64_t size) {
   return {};
 }
 
+Result<std::uint64_t> FileData::seek_data(std::uint64_t ino, std::uint64_t offset) {
+  const std::lock_guard lock(mutex_);
+  auto rec = regular_locked(ino);
+  if (!rec) return Unexpected{rec.error()};
+  if (offset >= rec->size) return fail(std::errc::no_such_device_or_address);
+  const auto next = index_.blocks(ino, offset / block_size_, UINT64_MAX);
+  if (next.empty()) return fail(std::errc::no_such_device_or_address);
+  const std::uint64_t found = std::max(offset, next.front().first * block_size_);
+  if (found >= rec->size) return fail(std::errc::no_such_device_or_address);
+  return found;
+}
+
+Result<std::uint64_t> FileData::seek_hole(std::uint64_t ino, std::uint64_t offset) {
+  const std::lock_guard lock(mutex_);
+  auto rec = regular_locked(ino);
+  if (!rec) return Unexpected{rec.error()};
+  if (offset >= rec->size) return fail(std::errc::no_such_device_or_address);
+  // Walk the run of stored blocks starting at offset's block; the first gap is the hole.
+  std::uint64_t expected = offset / block_size_;
+  for (const auto& [block, ref] : index_.blocks(ino, expected, UINT64_MAX)) {
+    if (block != expected) break;
+    ++expected;
+  }
+  return std::min(rec->size, std::max(offset, expected * block_size_));
+}
+
 Result<std::uint64_t> FileData::stored_bytes(std::uint64_t ino) {
   const std::lock_guard lock(mutex_);
   if (!index_.inode(ino)) return fail(std::errc::no_such_file_or_directory);

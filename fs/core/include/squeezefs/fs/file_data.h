@@ -41,6 +41,11 @@ class FileData {
                             std::span<const std::byte> data);
   // Sets the size; growing leaves a hole, shrinking frees the blocks past the end.
   Result<void> truncate(std::uint64_t ino, std::uint64_t size);
+  // lseek SEEK_DATA / SEEK_HOLE at block granularity: the first data (or hole) offset at or
+  // after `offset`. ENXIO when `offset` is at or past the end (or no data follows). The end of
+  // the file counts as a hole.
+  Result<std::uint64_t> seek_data(std::uint64_t ino, std::uint64_t offset);
+  Result<std::uint64_t> seek_hole(std::uint64_t ino, std::uint64_t offset);
   // Compressed bytes stored for the file, for st_blocks (rounded up to 512-byte units by callers).
   Result<std::uint64_t> stored_bytes(std::uint64_t ino);
 
