@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
   squeezefs::tools::register_codec_decompress(*codec);
   squeezefs::tools::register_codec_info(*codec);
   squeezefs::tools::register_codec_bench(*codec);
+  squeezefs::tools::register_mkfs(app);
 
   try {
     app.parse(argc, argv);

@@ -1,0 +1,110 @@
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "squeezefs/fs/result.h"
+#include "squeezefs/index/index.h"
+
+namespace squeezefs::fs {
+
+// Attribute changes requested by setattr; unset fields stay as they are. Timestamps are absolute
+// (the adapter resolves UTIME_NOW with now_ns()).
+struct AttrChange {
+  std::optional<std::uint32_t> mode;  // permission bits only
+  std::optional<std::uint32_t> uid;
+  std::optional<std::uint32_t> gid;
+  std::optional<std::int64_t> atime_ns;
+  std::optional<std::int64_t> mtime_ns;
+};
+
+enum class XattrMode { kAny, kCreate, kReplace };
+
+// Limits for extended attributes, as on Linux (XATTR_NAME_MAX, XATTR_SIZE_MAX).
+inline constexpr std::size_t kMaxXattrName = 255;
+inline constexpr std::size_t kMaxXattrValue = 65536;
+
+enum class RenameMode { kReplace, kNoReplace, kExchange };
+
+// The caller of an operation, for ownership of new inodes.
+struct Caller {
+  std::uint32_t uid = 0;
+  std::uint32_t gid = 0;
+};
+
+// Directory tree semantics over the index: lookup, creation of every inode type, links,
+// unlink/rmdir and readdir. Permission checks are left to the kernel (default_permissions).
+//
+// Thread-safe: every operation runs under one mutex as one index transaction.
+// Errors: ENOENT, EEXIST, ENOTDIR, EISDIR, ENOTEMPTY, ENAMETOOLONG, EINVAL, EPERM, EMLINK as
+// POSIX specifies for the corresponding system calls. Index failures throw IndexError.
+//
+// Not yet covered here: size changes, file data and open files. An unlinked inode's
+// record and blocks are removed when its last link goes.
+class Namespace {
+ public:
+  static constexpr std::uint64_t kRootIno = 1;
+
+  explicit Namespace(index::Index& index) : index_(index) {}
+
+  // The mutex that guards the index for every user of it (FileData shares it).
+  std::mutex& index_mutex() { return mutex_; }
+
+  // Creates the root directory of a new store (mode 0755, owned by `owner`).
+  static void format(index::Index& index, Caller owner);
+
+  Result<index::InodeRecord> getattr(std::uint64_t ino);
+  Result<index::InodeRecord> lookup(std::uint64_t parent, std::string_view name);
+  Result<index::InodeRecord> mkdir(std::uint64_t parent, std::string_view name, std::uint32_t mode,
+                                   Caller caller);
+  // Regular files, FIFOs, sockets and device nodes; `mode` includes the type bits.
+  Result<index::InodeRecord> mknod(std::uint64_t parent, std::string_view name, std::uint32_t mode,
+                                   std::uint64_t rdev, Caller caller);
+  Result<index::InodeRecord> symlink(std::uint64_t parent, std::string_view name,
+                                     std::string_view target, Caller caller);
+  Result<std::string> readlink(std::uint64_t ino);
+  Result<index::InodeRecord> link(std::uint64_t ino, std::uint64_t new_parent,
+                                  std::string_view name);
+  Result<void> unlink(std::uint64_t parent, std::string_view name);
+  Result<void> rmdir(std::uint64_t parent, std::string_view name);
+  // rename(2)/renameat2(2): overwrites unless kNoReplace (EEXIST); kExchange swaps two existing
+  // entries (ENOENT if the target is missing). EINVAL for moving a directory into itself,
+  // ENOTDIR/EISDIR for type mismatches, ENOTEMPTY for a non-empty target directory.
+  Result<void> rename(std::uint64_t parent, std::string_view name, std::uint64_t new_parent,
+                      std::string_view new_name, RenameMode mode);
+  // chmod/chown/utimens; updates ctime.
+  Result<index::InodeRecord> setattr(std::uint64_t ino, const AttrChange& change);
+  // Extended attributes. setxattr: EEXIST for kCreate on an existing name, ENODATA for
+  // kReplace on a missing one, ERANGE for a name over kMaxXattrName or empty, E2BIG for a value
+  // over kMaxXattrValue. getxattr/removexattr: ENODATA when absent. The adapter applies the
+  // caller's buffer size (ERANGE) to the returned value or list.
+  Result<void> setxattr(std::uint64_t ino, std::string_view name, std::string_view value,
+                        XattrMode mode);
+  Result<std::string> getxattr(std::uint64_t ino, std::string_view name);
+  Result<std::vector<std::string>> listxattr(std::uint64_t ino);
+  Result<void> removexattr(std::uint64_t ino, std::string_view name);
+  // Up to `limit` entries after entry id `after` ("." and ".." are not stored).
+  Result<std::vector<index::DirEntry>> readdir(std::uint64_t ino, std::int64_t after,
+                                               std::size_t limit);
+
+ private:
+  Result<index::InodeRecord> create_locked(std::uint64_t parent, std::string_view name,
+                                           index::InodeRecord record);
+  Result<index::InodeRecord> directory_locked(std::uint64_t ino);
+  // True when `dir` is `ancestor` or lies below it.
+  bool is_within_locked(std::uint64_t dir, std::uint64_t ancestor);
+  // Adds `delta` to the link count of `ino` and stamps its times.
+  void touch_locked(std::uint64_t ino, int delta, std::int64_t now, bool modify);
+
+  index::Index& index_;
+  std::mutex mutex_;  // guards index_; a leaf in the lock order
+};
+
+// Nanoseconds since the epoch, for timestamps.
+[[nodiscard]] std::int64_t now_ns();
+
+}  // namespace squeezefs::fs

@@ -1,0 +1,38 @@
+#pragma once
+
+#include <filesystem>
+
+#include "squeezefs/fs/namespace.h"
+#include "squeezefs/fs/result.h"
+#include "squeezefs/index/records.h"
+
+namespace squeezefs::fs {
+
+// The files of a store directory:
+//   STORE/index.db        the SQLite index (with its -wal/-shm companions)
+//   STORE/data/NNNNNN.dat  data files holding encoded blocks
+//   STORE/lock            flock'ed by the mounting daemon
+//   STORE/squeezefs.log   the daemon's log when it runs in the background
+struct StoreLayout {
+  explicit StoreLayout(std::filesystem::path root) : root_(std::move(root)) {}
+
+  [[nodiscard]] std::filesystem::path index() const { return root_ / "index.db"; }
+  [[nodiscard]] std::filesystem::path data() const { return root_ / "data"; }
+  [[nodiscard]] std::filesystem::path lock() const { return root_ / "lock"; }
+  [[nodiscard]] std::filesystem::path log() const { return root_ / "squeezefs.log"; }
+  [[nodiscard]] const std::filesystem::path& root() const { return root_; }
+
+  // True when the directory holds a store index.
+  [[nodiscard]] bool is_store() const { return std::filesystem::exists(index()); }
+
+ private:
+  std::filesystem::path root_;
+};
+
+// Creates a new, empty store at `root` (created if missing) with a root directory owned by
+// `owner`. EEXIST if `root` already holds a store, ENOTEMPTY if it is a non-empty directory,
+// ENOTDIR if it is not a directory. Throws on I/O failures.
+Result<void> make_store(const std::filesystem::path& root, const index::StoreConfig& config,
+                        Caller owner);
+
+}  // namespace squeezefs::fs

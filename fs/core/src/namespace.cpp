@@ -1,0 +1,249 @@
+#include "squeezefs/fs/namespace.h"
+
+#include <sys/stat.h>
+
+#include <chrono>
+
+namespace squeezefs::fs {
+namespace {
+
+bool is_dir(const index::InodeRecord& r) {
+  return S_ISDIR(r.mode);
+}
+
+// Names must be one path component: not empty, not "." or "..", no '/', at most 255 bytes.
+Result<void> check_name(std::string_view name) {
+  if (name.empty() || name == "." || name == ".." || name.find('/') != std::string_view::npos) {
+    return fail(std::errc::invalid_argument);
+  }
+  if (name.size() > index::kMaxNameLength) return fail(std::errc::filename_too_long);
+  return {};
+}
+
+constexpr std::uint32_t kMaxLinks = 0xffffffffU;
+
+}  // namespace
+
+std::int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+void Namespace::format(index::Index& index, Caller owner) {
+  index::InodeRecord root;
+  root.ino = kRootIno;
+  root.mode = S_IFDIR | 0755;
+  root.uid = owner.uid;
+  root.gid = owner.gid;
+  root.nlink = 2;
+  root.atime_ns = root.mtime_ns = root.ctime_ns = now_ns();
+  index::Txn txn(index.db());
+  index.insert_inode(root);
+  txn.commit();
+}
+
+Result<index::InodeRecord> Namespace::getattr(std::uint64_t ino) {
+  const std::lock_guard lock(mutex_);
+  auto rec = index_.inode(ino);
+  if (!rec) return fail(std::errc::no_such_file_or_directory);
+  return *rec;
+}
+
+Result<index::InodeRecord> Namespace::directory_locked(std::uint64_t ino) {
+  auto rec = index_.inode(ino);
+  if (!rec) return fail(std::errc::no_such_file_or_directory);
+  if (!is_dir(*rec)) return fail(std::errc::not_a_directory);
+  // A removed directory that is still open must not gain entries.
+  if (rec->nlink == 0) return fail(std::errc::no_such_file_or_directory);
+  return *rec;
+}
+
+Result<index::InodeRecord> Namespace::lookup(std::uint64_t parent, std::string_view name) {
+  if (name.size() > index::kMaxNameLength) return fail(std::errc::filename_too_long);
+  const std::lock_guard lock(mutex_);
+  auto dir = directory_locked(parent);
+  if (!dir) return Unexpected{dir.error()};
+  auto entry = index_.lookup(parent, name);
+  if (!entry) return fail(std::errc::no_such_file_or_directory);
+  auto rec = index_.inode(entry->child);
+  if (!rec) return fail(std::errc::no_such_file_or_directory);
+  return *rec;
+}
+
+Result<index::InodeRecord> Namespace::create_locked(std::uint64_t parent, std::string_view name,
+                                                    index::InodeRecord record) {
+  if (auto ok = check_name(name); !ok) return Unexpected{ok.error()};
+  auto dir = directory_locked(parent);
+  if (!dir) return Unexpected{dir.error()};
+  if (index_.lookup(parent, name)) return fail(std::errc::file_exists);
+  const auto now = now_ns();
+  record.atime_ns = record.mtime_ns = record.ctime_ns = now;
+  record.ino = index_.allocate_inode(record);
+  index_.add_entry(parent, name, record.ino);
+  dir->mtime_ns = dir->ctime_ns = now;
+  if (is_dir(record)) ++dir->nlink;  // the new directory's ".." links to the parent
+  index_.update_inode(*dir);
+  return record;
+}
+
+Result<index::InodeRecord> Namespace::mkdir(std::uint64_t parent, std::string_view name,
+                                            std::uint32_t mode, Caller caller) {
+  index::InodeRecord rec;
+  rec.mode = S_IFDIR | (mode & 07777);
+  rec.uid = caller.uid;
+  rec.gid = caller.gid;
+  rec.nlink = 2;
+  const std::lock_guard lock(mutex_);
+  index::Txn txn(index_.db());
+  auto made = create_locked(parent, name, rec);
+  if (made) txn.commit();
+  return made;
+}
+
+Result<index::InodeRecord> Namespace::mknod(std::uint64_t parent, std::string_view name,
+                                            std::uint32_t mode, std::uint64_t rdev, Caller caller) {
+  const std::uint32_t type = mode & S_IFMT;
+  if (type != S_IFREG && type != S_IFIFO && type != S_IFSOCK && type != S_IFCHR &&
+      type != S_IFBLK) {
+    return fail(std::errc::invalid_argument);
+  }
+  index::InodeRecord rec;
+  rec.mode = type | (mode & 07777);
+  rec.uid = caller.uid;
+  rec.gid = caller.gid;
+  rec.nlink = 1;
+  rec.rdev = (type == S_IFCHR || type == S_IFBLK) ? rdev : 0;
+  const std::lock_guard lock(mutex_);
+  index::Txn txn(index_.db());
+  auto made = create_locked(parent, name, rec);
+  if (made) txn.commit();
+  return made;
+}
+
+Result<index::InodeRecord> Namespace::symlink(std::uint64_t parent, std::string_view name,
+                                              std::string_view target, Caller caller) {
+  if (target.empty()) return fail(std::errc::no_such_file_or_directory);
+  if (target.size() >= 4096) return fail(std::errc::filename_too_long);
+  index::InodeRecord rec;
+  rec.mode = S_IFLNK | 0777;
+  rec.uid = caller.uid;
+  rec.gid = caller.gid;
+  rec.nlink = 1;
+  rec.size = target.size();
+  const std::lock_guard lock(mutex_);
+  index::Txn txn(index_.db());
+  auto made = create_locked(parent, name, rec);
+  if (made) {
+    index_.set_symlink(made->ino, target);
+    txn.commit();
+  }
+  return made;
+}
+
+Result<std::string> Namespace::readlink(std::uint64_t ino) {
+  const std::lock_guard lock(mutex_);
+  auto rec = index_.inode(ino);
+  if (!rec) return fail(std::errc::no_such_file_or_directory);
+  if (!S_ISLNK(rec->mode)) return fail(std::errc::invalid_argument);
+  auto target = index_.symlink(ino);
+  if (!target) return fail(std::errc::io_error);
+  return *target;
+}
+
+Result<index::InodeRecord> Namespace::link(std::uint64_t ino, std::uint64_t new_parent,
+                                           std::string_view name) {
+  if (auto ok = check_name(name); !ok) return Unexpected{ok.error()};
+  const std::lock_guard lock(mutex_);
+  index::Txn txn(index_.db());
+  auto rec = index_.inode(ino);
+  if (!rec) return fail(std::errc::no_such_file_or_directory);
+  if (is_dir(*rec)) return fail(std::errc::operation_not_permitted);
+  if (rec->nlink == kMaxLinks) return fail(std::errc::too_many_links);
+  auto dir = directory_locked(new_parent);
+  if (!dir) return Unexpected{dir.error()};
+  if (index_.lookup(new_parent, name)) return fail(std::errc::file_exists);
+  const auto now = now_ns();
+  index_.add_entry(new_parent, name, ino);
+  ++rec->nlink;
+  rec->ctime_ns = now;
+  index_.update_inode(*rec);
+  dir->mtime_ns = dir->ctime_ns = now;
+  index_.update_inode(*dir);
+  txn.commit();
+  return *rec;
+}
+
+Result<void> Namespace::unlink(std::uint64_t parent, std::string_view name) {
+  const std::lock_guard lock(mutex_);
+  index::Txn txn(index_.db());
+  auto dir = directory_locked(parent);
+  if (!dir) return Unexpected{dir.error()};
+  auto entry = index_.lookup(parent, name);
+  if (!entry) return fail(std::errc::no_such_file_or_directory);
+  auto rec = index_.inode(entry->child);
+  if (!rec) return fail(std::errc::io_error);
+  if (is_dir(*rec)) return fail(std::errc::is_a_directory);
+  const auto now = now_ns();
+  index_.remove_entry(parent, name);
+  dir->mtime_ns = dir->ctime_ns = now;
+  index_.update_inode(*dir);
+  if (--rec->nlink == 0) {
+    for (const auto& block : index_.remove_inode(rec->ino))
+      index_.account_freed(block.data_file, block.stored_length);
+  } else {
+    rec->ctime_ns = now;
+    index_.update_inode(*rec);
+  }
+  txn.commit();
+  return {};
+}
+
+Result<void> Namespace::rmdir(std::uint64_t parent, std::string_view name) {
+  if (name == ".") return fail(std::errc::invalid_argument);
+  if (name == "..") return fail(std::errc::directory_not_empty);
+  const std::lock_guard lock(mutex_);
+  index::Txn txn(index_.db());
+  auto dir = directory_locked(parent);
+  if (!dir) return Unexpected{dir.error()};
+  auto entry = index_.lookup(parent, name);
+  if (!entry) return fail(std::errc::no_such_file_or_directory);
+  auto rec = index_.inode(entry->child);
+  if (!rec) return fail(std::errc::io_error);
+  if (!is_dir(*rec)) return fail(std::errc::not_a_directory);
+  if (index_.has_entries(rec->ino)) return fail(std::errc::directory_not_empty);
+  index_.remove_entry(parent, name);
+  index_.remove_inode(rec->ino);
+  dir->mtime_ns = dir->ctime_ns = now_ns();
+  --dir->nlink;
+  index_.update_inode(*dir);
+  txn.commit();
+  return {};
+}
+
+Result<index::InodeRecord> Namespace::setattr(std::uint64_t ino, const AttrChange& change) {
+  const std::lock_guard lock(mutex_);
+  index::Txn txn(index_.db());
+  auto rec = index_.inode(ino);
+  if (!rec) return fail(std::errc::no_such_file_or_directory);
+  if (change.mode) rec->mode = (rec->mode & S_IFMT) | (*change.mode & 07777);
+  if (change.uid) rec->uid = *change.uid;
+  if (change.gid) rec->gid = *change.gid;
+  if (change.atime_ns) rec->atime_ns = *change.atime_ns;
+  if (change.mtime_ns) rec->mtime_ns = *change.mtime_ns;
+  rec->ctime_ns = now_ns();
+  index_.update_inode(*rec);
+  txn.commit();
+  return *rec;
+}
+
+Result<std::vector<index::DirEntry>> Namespace::readdir(std::uint64_t ino, std::int64_t after,
+                                                        std::size_t limit) {
+  const std::lock_guard lock(mutex_);
+  auto rec = index_.inode(ino);
+  if (!rec) return fail(std::errc::no_such_file_or_directory);
+  if (!is_dir(*rec)) return fail(std::errc::not_a_directory);
+  return index_.list_entries(ino, after, limit);
+}
+
+}  // namespace squeezefs::fs

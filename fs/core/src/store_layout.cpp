@@ -1,0 +1,22 @@
+#include "squeezefs/fs/store_layout.h"
+
+#include "squeezefs/index/index.h"
+
+namespace squeezefs::fs {
+
+Result<void> make_store(const std::filesystem::path& root, const index::StoreConfig& config,
+                        Caller owner) {
+  namespace stdfs = std::filesystem;
+  const StoreLayout layout(root);
+  if (stdfs::exists(root)) {
+    if (!stdfs::is_directory(root)) return fail(std::errc::not_a_directory);
+    if (layout.is_store()) return fail(std::errc::file_exists);
+    if (!stdfs::is_empty(root)) return fail(std::errc::directory_not_empty);
+  }
+  stdfs::create_directories(layout.data());
+  auto idx = index::Index::create(layout.index().string(), config);
+  Namespace::format(idx, owner);
+  return {};
+}
+
+}  // namespace squeezefs::fs

@@ -1,0 +1,115 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace squeezefs::index {
+
+// One prepared statement. Movable, not copyable; finalizes on destruction. Not thread-safe:
+// a Stmt belongs to the connection (and so the thread) that prepared it.
+class Stmt {
+ public:
+  Stmt() = default;
+  Stmt(sqlite3* db, std::string_view sql);
+  Stmt(Stmt&& other) noexcept;
+  Stmt& operator=(Stmt&& other) noexcept;
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+  ~Stmt();
+
+  // Resets the statement and clears all bindings so it can be reused.
+  void reset() noexcept;
+
+  // Parameters are 1-based, as in SQLite.
+  Stmt& bind(int index, std::int64_t value);
+  Stmt& bind(int index, std::string_view text);
+  Stmt& bind_blob(int index, std::span<const std::byte> blob);
+  Stmt& bind_null(int index);
+
+  // Advances; returns true when a row is available, false when done. Throws IndexError on error.
+  bool step();
+  // Runs to completion, ignoring rows.
+  void run();
+
+  // Columns are 0-based.
+  [[nodiscard]] std::int64_t column_int64(int column) const;
+  [[nodiscard]] std::string column_blob(int column) const;
+  [[nodiscard]] bool column_is_null(int column) const;
+
+ private:
+  sqlite3* db_ = nullptr;
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+// A connection. Owns sqlite3* through unique_ptr with a close deleter. Configures WAL, a busy
+// timeout (so busy/locked never reach users) and foreign keys. Not thread-safe; use one per thread
+// or guard it with a mutex.
+class Db {
+ public:
+  // Opens (creating if needed) the database at `path`; ":memory:" gives a private database.
+  explicit Db(const std::string& path);
+
+  // Runs one or more statements that return no rows.
+  void exec(std::string_view sql);
+
+  // Returns the cached prepared statement for `sql`, reset with bindings cleared. The reference
+  // stays valid for the life of the Db; do not hold it across another use of the same SQL.
+  // Step it to completion or reset() it when done: a statement left mid-result holds its read
+  // transaction (and, in WAL mode, an old snapshot) open.
+  Stmt& cached(const std::string& sql);
+
+  [[nodiscard]] std::int64_t last_insert_rowid() const;
+  [[nodiscard]] int changes() const;
+  [[nodiscard]] sqlite3* handle() const { return db_.get(); }
+
+ private:
+  struct Closer {
+    void operator()(sqlite3* db) const noexcept;
+  };
+  // Statements must be finalized before the connection closes: declared after db_.
+  std::unique_ptr<sqlite3, Closer> db_;
+  std::map<std::string, Stmt, std::less<>> cache_;
+};
+
+// BEGIN IMMEDIATE in the constructor; commit() makes it durable; the destructor rolls back an
+// uncommitted transaction and never throws.
+class Txn {
+ public:
+  explicit Txn(Db& db);
+  Txn(const Txn&) = delete;
+  Txn& operator=(const Txn&) = delete;
+  ~Txn();
+
+  void commit();
+
+ private:
+  Db& db_;
+  bool done_ = false;
+};
+
+// A nested transaction point; released by release(), rolled back by the destructor otherwise.
+class Savepoint {
+ public:
+  Savepoint(Db& db, std::string name);
+  Savepoint(const Savepoint&) = delete;
+  Savepoint& operator=(const Savepoint&) = delete;
+  ~Savepoint();
+
+  void release();
+
+ private:
+  Db& db_;
+  std::string name_;
+  bool done_ = false;
+};
+
+}  // namespace squeezefs::index

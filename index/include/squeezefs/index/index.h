@@ -1,0 +1,103 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "squeezefs/index/db.h"
+#include "squeezefs/index/records.h"
+
+namespace squeezefs::index {
+
+// The store's metadata: configuration, inodes, directories, symlinks, xattrs, block maps and data
+// file accounting, kept in one SQLite database.
+//
+// Thread-safety: none; an Index is one connection. Group related changes with
+// `Txn txn(index.db()); ...; txn.commit();`. Environment failures throw IndexError.
+class Index {
+ public:
+  // The on-disk format this build writes and reads (PRAGMA user_version).
+  static constexpr int kFormatVersion = 1;
+
+  // Creates a new index at `path` (which must not hold an index yet) with `config`.
+  static Index create(const std::string& path, const StoreConfig& config);
+  // Opens an existing index. Throws FormatError when `path` is not an index or was written by a
+  // newer format.
+  static Index open(const std::string& path);
+
+  [[nodiscard]] StoreConfig config();
+  void set_default_codec(std::uint16_t codec, int level);
+
+  Db& db() { return db_; }
+
+  // Inodes. allocate_inode ignores `record.ino` and returns the new number.
+  std::uint64_t allocate_inode(const InodeRecord& record);
+  // Inserts with a caller-chosen number (the root directory).
+  void insert_inode(const InodeRecord& record);
+  [[nodiscard]] std::optional<InodeRecord> inode(std::uint64_t ino);
+  void update_inode(const InodeRecord& record);
+  // Removes the inode with its blocks, xattrs and symlink target. Returns the removed blocks so
+  // the caller can update data-file accounting.
+  std::vector<BlockRef> remove_inode(std::uint64_t ino);
+  // Inodes with no links left (unlinked while open when the store last went down).
+  [[nodiscard]] std::vector<std::uint64_t> orphan_inodes();
+
+  // Directory entries. add_entry returns the entry id; a duplicate name throws IndexError
+  // (the caller checks lookup first).
+  std::int64_t add_entry(std::uint64_t parent, std::string_view name, std::uint64_t child);
+  [[nodiscard]] std::optional<DirEntry> lookup(std::uint64_t parent, std::string_view name);
+  bool remove_entry(std::uint64_t parent, std::string_view name);
+  // Points an existing entry at another inode, keeping its position (rename over, exchange).
+  void retarget_entry(std::uint64_t parent, std::string_view name, std::uint64_t child);
+  // Moves an entry; the new entry gets a fresh id.
+  void move_entry(std::uint64_t parent, std::string_view name, std::uint64_t new_parent,
+                  std::string_view new_name);
+  // Up to `limit` entries of `parent` with entry_id > `after`, in entry_id order.
+  [[nodiscard]] std::vector<DirEntry> list_entries(std::uint64_t parent, std::int64_t after,
+                                                   std::size_t limit);
+  [[nodiscard]] bool has_entries(std::uint64_t parent);
+  // The directory holding an entry for `child` (for directories, which have exactly one).
+  [[nodiscard]] std::optional<std::uint64_t> parent_of(std::uint64_t child);
+
+  // Symlink targets.
+  void set_symlink(std::uint64_t ino, std::string_view target);
+  [[nodiscard]] std::optional<std::string> symlink(std::uint64_t ino);
+
+  // Extended attributes.
+  void set_xattr(std::uint64_t ino, std::string_view name, std::string_view value);
+  [[nodiscard]] std::optional<std::string> xattr(std::uint64_t ino, std::string_view name);
+  bool remove_xattr(std::uint64_t ino, std::string_view name);
+  [[nodiscard]] std::vector<std::string> xattr_names(std::uint64_t ino);
+
+  // Block maps. put_block returns the block it replaced, if any.
+  std::optional<BlockRef> put_block(std::uint64_t ino, std::uint64_t block, const BlockRef& ref);
+  [[nodiscard]] std::optional<BlockRef> block(std::uint64_t ino, std::uint64_t block);
+  std::optional<BlockRef> remove_block(std::uint64_t ino, std::uint64_t block);
+  // Blocks with index in [first, last], ordered by index.
+  [[nodiscard]] std::vector<std::pair<std::uint64_t, BlockRef>> blocks(std::uint64_t ino,
+                                                                       std::uint64_t first,
+                                                                       std::uint64_t last);
+  // Removes all blocks with index >= first (truncate); returns them.
+  std::vector<BlockRef> remove_blocks_from(std::uint64_t ino, std::uint64_t first);
+  // Sum of stored lengths of the inode's blocks (for st_blocks).
+  [[nodiscard]] std::uint64_t stored_bytes(std::uint64_t ino);
+
+  // Data files.
+  std::uint32_t add_data_file();
+  [[nodiscard]] std::optional<DataFileRecord> data_file(std::uint32_t id);
+  [[nodiscard]] std::vector<DataFileRecord> data_files();
+  // Adds `written` to total and live bytes (a block was appended).
+  void account_written(std::uint32_t id, std::uint64_t written);
+  // Subtracts `freed` from live bytes (a block is no longer referenced).
+  void account_freed(std::uint32_t id, std::uint64_t freed);
+
+ private:
+  explicit Index(Db db) : db_(std::move(db)) {}
+
+  Db db_;
+};
+
+}  // namespace squeezefs::index

@@ -1,0 +1,185 @@
+#include "squeezefs/index/db.h"
+
+#include <sqlite3.h>
+
+#include <utility>
+
+#include "squeezefs/index/error.h"
+
+namespace squeezefs::index {
+namespace {
+
+// Long enough that a concurrent writer (another thread's transaction) finishes; SQLITE_BUSY then
+// only reaches us for a real deadlock, which is a bug and surfaces as IndexError.
+constexpr int kBusyTimeoutMs = 30000;
+
+[[noreturn]] void fail(sqlite3* db, std::string_view what) {
+  std::string msg(what);
+  msg += ": ";
+  msg += db != nullptr ? sqlite3_errmsg(db) : "out of memory";
+  throw IndexError(msg);
+}
+
+}  // namespace
+
+Stmt::Stmt(sqlite3* db, std::string_view sql) : db_(db) {
+  if (sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &stmt_, nullptr) !=
+      SQLITE_OK) {
+    fail(db, "prepare");
+  }
+}
+
+Stmt::Stmt(Stmt&& other) noexcept
+    : db_(std::exchange(other.db_, nullptr)), stmt_(std::exchange(other.stmt_, nullptr)) {}
+
+Stmt& Stmt::operator=(Stmt&& other) noexcept {
+  if (this != &other) {
+    sqlite3_finalize(stmt_);
+    db_ = std::exchange(other.db_, nullptr);
+    stmt_ = std::exchange(other.stmt_, nullptr);
+  }
+  return *this;
+}
+
+Stmt::~Stmt() {
+  sqlite3_finalize(stmt_);
+}
+
+void Stmt::reset() noexcept {
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+}
+
+Stmt& Stmt::bind(int index, std::int64_t value) {
+  if (sqlite3_bind_int64(stmt_, index, value) != SQLITE_OK) fail(db_, "bind");
+  return *this;
+}
+
+Stmt& Stmt::bind(int index, std::string_view text) {
+  if (sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()),
+                        SQLITE_TRANSIENT) != SQLITE_OK) {
+    fail(db_, "bind");
+  }
+  return *this;
+}
+
+Stmt& Stmt::bind_blob(int index, std::span<const std::byte> blob) {
+  // A zero-length blob must still be a blob, not NULL: pass a non-null pointer.
+  static constexpr std::byte kEmpty{};
+  const void* data = blob.empty() ? &kEmpty : blob.data();
+  if (sqlite3_bind_blob(stmt_, index, data, static_cast<int>(blob.size()), SQLITE_TRANSIENT) !=
+      SQLITE_OK) {
+    fail(db_, "bind");
+  }
+  return *this;
+}
+
+Stmt& Stmt::bind_null(int index) {
+  if (sqlite3_bind_null(stmt_, index) != SQLITE_OK) fail(db_, "bind");
+  return *this;
+}
+
+bool Stmt::step() {
+  const int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  // Reset first so the statement is reusable, then report the step's error.
+  std::string msg = std::string("step: ") + sqlite3_errmsg(db_);
+  sqlite3_reset(stmt_);
+  throw IndexError(msg);
+}
+
+void Stmt::run() {
+  while (step()) {
+  }
+}
+
+std::int64_t Stmt::column_int64(int column) const {
+  return sqlite3_column_int64(stmt_, column);
+}
+
+std::string Stmt::column_blob(int column) const {
+  const void* data = sqlite3_column_blob(stmt_, column);
+  const int size = sqlite3_column_bytes(stmt_, column);
+  if (data == nullptr || size <= 0) return {};
+  return {static_cast<const char*>(data), static_cast<std::size_t>(size)};
+}
+
+bool Stmt::column_is_null(int column) const {
+  return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
+}
+
+void Db::Closer::operator()(sqlite3* db) const noexcept {
+  sqlite3_close_v2(db);
+}
+
+Db::Db(const std::string& path) {
+  sqlite3* raw = nullptr;
+  const int rc =
+      sqlite3_open_v2(path.c_str(), &raw,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  db_.reset(raw);
+  if (rc != SQLITE_OK) fail(raw, "open " + path);
+  sqlite3_extended_result_codes(raw, 1);
+  sqlite3_busy_timeout(raw, kBusyTimeoutMs);
+  exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
+}
+
+void Db::exec(std::string_view sql) {
+  const std::string text(sql);
+  char* err = nullptr;
+  if (sqlite3_exec(db_.get(), text.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string msg = err != nullptr ? err : "unknown error";
+    sqlite3_free(err);
+    throw IndexError("exec: " + msg);
+  }
+}
+
+Stmt& Db::cached(const std::string& sql) {
+  auto it = cache_.find(sql);
+  if (it == cache_.end()) {
+    it = cache_.emplace(sql, Stmt(db_.get(), sql)).first;
+  } else {
+    it->second.reset();
+  }
+  return it->second;
+}
+
+std::int64_t Db::last_insert_rowid() const {
+  return sqlite3_last_insert_rowid(db_.get());
+}
+
+int Db::changes() const {
+  return sqlite3_changes(db_.get());
+}
+
+Txn::Txn(Db& db) : db_(db) {
+  db_.exec("BEGIN IMMEDIATE");
+}
+
+Txn::~Txn() {
+  if (!done_) sqlite3_exec(db_.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+}
+
+void Txn::commit() {
+  db_.exec("COMMIT");
+  done_ = true;
+}
+
+Savepoint::Savepoint(Db& db, std::string name) : db_(db), name_(std::move(name)) {
+  db_.exec("SAVEPOINT \"" + name_ + "\"");
+}
+
+Savepoint::~Savepoint() {
+  if (!done_) {
+    const std::string sql = "ROLLBACK TO \"" + name_ + "\"; RELEASE \"" + name_ + "\"";
+    sqlite3_exec(db_.handle(), sql.c_str(), nullptr, nullptr, nullptr);
+  }
+}
+
+void Savepoint::release() {
+  db_.exec("RELEASE \"" + name_ + "\"");
+  done_ = true;
+}
+
+}  // namespace squeezefs::index

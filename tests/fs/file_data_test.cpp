@@ -1,0 +1,154 @@
+#include "squeezefs/fs/file_data.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <random>
+#include <vector>
+
+#include "squeezefs/codecs/registry.h"
+#include "squeezefs/fs/memory_block_store.h"
+#include "squeezefs/fs/namespace.h"
+
+namespace squeezefs::fs {
+namespace {
+
+constexpr std::uint32_t kBlock = 4096;
+
+std::vector<std::byte> text(std::size_t n, char seed) {
+  std::vector<std::byte> v(n);
+  for (std::size_t i = 0; i < n; ++i)
+    v[i] = static_cast<std::byte>('a' + (static_cast<std::size_t>(seed) + i / 7) % 26);
+  return v;
+}
+
+class FileDataTest : public ::testing::Test {
+ protected:
+  FileDataTest() {
+    Namespace::format(index_, Caller{});
+    for (int i = 0; i < 8; ++i) index_.add_data_file();  // ids the memory store hands out
+    ino_ = ns_.mknod(Namespace::kRootIno, "f", S_IFREG | 0644, 0, Caller{})->ino;
+  }
+
+  std::vector<std::byte> read_all() {
+    auto size = ns_.getattr(ino_)->size;
+    return *data_.read(ino_, 0, static_cast<std::size_t>(size));
+  }
+
+  index::Index index_ = index::Index::create(":memory:", index::StoreConfig{});
+  Namespace ns_{index_};
+  MemoryBlockStore store_{1 << 20};
+  BlockIo io_{store_};
+  FileData data_{index_, ns_.index_mutex(), io_, *codecs::find_codec(codecs::CodecId::kZstd), 3,
+                 kBlock};
+  std::uint64_t ino_ = 0;
+};
+
+TEST_F(FileDataTest, given_write_across_blocks_when_read_then_identical_and_compressed) {
+  const auto payload = text(3 * kBlock + 100, 'x');
+  ASSERT_EQ(*data_.write(ino_, 50, payload), payload.size());
+  EXPECT_EQ(ns_.getattr(ino_)->size, 50 + payload.size());
+  auto back = *data_.read(ino_, 50, payload.size());
+  EXPECT_EQ(back, payload);
+  auto head = *data_.read(ino_, 0, 50);
+  EXPECT_EQ(head, std::vector<std::byte>(50));
+  EXPECT_LT(*data_.stored_bytes(ino_), payload.size() / 4);
+  EXPECT_GE(store_.syncs(), 1);
+  EXPECT_TRUE(data_.read(ino_, 1 << 20, 10)->empty());
+}
+
+TEST_F(FileDataTest, given_random_ops_when_checked_against_model_then_always_equal) {
+  std::mt19937 rng(42);
+  std::vector<std::byte> model;
+  for (int op = 0; op < 300; ++op) {
+    const auto kind = rng() % 4;
+    if (kind < 2) {
+      const std::uint64_t off = rng() % (6 * kBlock);
+      const auto chunk = text(rng() % (2 * kBlock) + 1, static_cast<char>(rng() % 26));
+      ASSERT_TRUE(data_.write(ino_, off, chunk));
+      if (model.size() < off + chunk.size()) model.resize(off + chunk.size());
+      std::copy(chunk.begin(), chunk.end(), model.begin() + static_cast<std::ptrdiff_t>(off));
+    } else if (kind == 2) {
+      const std::uint64_t size = rng() % (7 * kBlock);
+      ASSERT_TRUE(data_.truncate(ino_, size));
+      model.resize(size);
+    } else {
+      const std::uint64_t off = rng() % (7 * kBlock);
+      const std::size_t n = rng() % (3 * kBlock);
+      auto got = *data_.read(ino_, off, n);
+      const std::size_t expect_n =
+          off >= model.size() ? 0 : std::min<std::size_t>(n, model.size() - off);
+      ASSERT_EQ(got.size(), expect_n) << "op " << op;
+      ASSERT_TRUE(
+          std::equal(got.begin(), got.end(), model.begin() + static_cast<std::ptrdiff_t>(off)))
+          << "op " << op;
+    }
+    ASSERT_EQ(ns_.getattr(ino_)->size, model.size());
+  }
+  EXPECT_EQ(read_all(), model);
+}
+
+TEST_F(FileDataTest, given_shrink_then_grow_when_read_then_old_tail_is_zero) {
+  ASSERT_TRUE(data_.write(ino_, 0, text(kBlock, 'q')));
+  ASSERT_TRUE(data_.truncate(ino_, 10));
+  ASSERT_TRUE(data_.truncate(ino_, 3 * kBlock));
+  auto all = read_all();
+  ASSERT_EQ(all.size(), 3U * kBlock);
+  EXPECT_TRUE(
+      std::all_of(all.begin() + 10, all.end(), [](std::byte b) { return b == std::byte{0}; }));
+  EXPECT_EQ(std::vector<std::byte>(all.begin(), all.begin() + 10), text(10, 'q'));
+}
+
+TEST_F(FileDataTest, given_zero_write_when_stored_then_hole_frees_previous_block) {
+  ASSERT_TRUE(data_.write(ino_, 0, text(kBlock, 'z')));
+  EXPECT_GT(*data_.stored_bytes(ino_), 0U);
+  ASSERT_TRUE(data_.write(ino_, 0, std::vector<std::byte>(kBlock)));
+  EXPECT_EQ(*data_.stored_bytes(ino_), 0U);
+  EXPECT_EQ(index_.data_file(1)->live_bytes, 0U);
+  EXPECT_GT(index_.data_file(1)->total_bytes, 0U);
+}
+
+TEST_F(FileDataTest, given_offset_past_4_gib_when_written_then_readable_and_sparse) {
+  const std::uint64_t off = 5ULL << 30;
+  const auto payload = text(100, 'g');
+  ASSERT_TRUE(data_.write(ino_, off, payload));
+  EXPECT_EQ(ns_.getattr(ino_)->size, off + 100);
+  EXPECT_EQ(*data_.read(ino_, off, 100), payload);
+  EXPECT_EQ(*data_.read(ino_, off - 10, 10), std::vector<std::byte>(10));
+  EXPECT_EQ(index_.blocks(ino_, 0, UINT64_MAX).size(), 1U);
+}
+
+TEST_F(FileDataTest, given_sparse_file_when_seeking_then_data_and_holes_found) {
+  // Layout in blocks: [hole][data][data][hole][data, partial]
+  ASSERT_TRUE(data_.write(ino_, kBlock, text(2 * kBlock, 'a')));
+  ASSERT_TRUE(data_.write(ino_, 4 * kBlock, text(100, 'b')));
+  const std::uint64_t size = 4 * kBlock + 100;
+  EXPECT_EQ(*data_.seek_data(ino_, 0), kBlock);
+  EXPECT_EQ(*data_.seek_data(ino_, kBlock + 5), kBlock + 5);
+  EXPECT_EQ(*data_.seek_data(ino_, 3 * kBlock), 4U * kBlock);
+  EXPECT_EQ(*data_.seek_hole(ino_, 0), 0U);
+  EXPECT_EQ(*data_.seek_hole(ino_, kBlock), 3U * kBlock);
+  EXPECT_EQ(*data_.seek_hole(ino_, 4 * kBlock + 1), size);  // end of file is a hole
+  EXPECT_EQ(data_.seek_data(ino_, size).error(), std::errc::no_such_device_or_address);
+  EXPECT_EQ(data_.seek_hole(ino_, size).error(), std::errc::no_such_device_or_address);
+  ASSERT_TRUE(data_.truncate(ino_, 8 * kBlock));
+  EXPECT_EQ(data_.seek_data(ino_, 5 * kBlock).error(), std::errc::no_such_device_or_address);
+}
+
+TEST_F(FileDataTest, given_corrupt_block_when_read_then_eio) {
+  ASSERT_TRUE(data_.write(ino_, 0, text(kBlock, 'c')));
+  const auto ref = *index_.block(ino_, 0);
+  store_.file(ref.data_file)[ref.offset] ^= std::byte{0xff};
+  EXPECT_EQ(data_.read(ino_, 0, 10).error(), std::errc::io_error);
+  EXPECT_EQ(data_.write(ino_, 1, text(5, 'd')).error(), std::errc::io_error);
+}
+
+TEST_F(FileDataTest, given_non_regular_inode_when_accessed_then_errors) {
+  const auto dir = ns_.mkdir(Namespace::kRootIno, "d", 0755, Caller{})->ino;
+  EXPECT_EQ(data_.read(dir, 0, 1).error(), std::errc::is_a_directory);
+  EXPECT_EQ(data_.write(999, 0, text(1, 'a')).error(), std::errc::no_such_file_or_directory);
+  EXPECT_EQ(data_.truncate(ino_, FileData::kMaxFileSize + 1).error(), std::errc::file_too_large);
+}
+
+}  // namespace
+}  // namespace squeezefs::fs

@@ -1,0 +1,113 @@
+#include "squeezefs/index/db.h"
+
+#include <gtest/gtest.h>
+
+#include <utility>
+
+#include "squeezefs/index/error.h"
+
+namespace squeezefs::index {
+namespace {
+
+std::int64_t count_rows(Db& db) {
+  Stmt& st = db.cached("SELECT COUNT(*) FROM t");
+  st.step();
+  return st.column_int64(0);
+}
+
+TEST(DbTest, given_cached_statement_when_reused_then_bindings_are_cleared) {
+  Db db(":memory:");
+  db.exec("CREATE TABLE t(a INTEGER)");
+  db.cached("INSERT INTO t(a) VALUES (?1)").bind(1, std::int64_t{7}).run();
+  // Reused without binding: the cleared parameter is NULL, not the previous 7.
+  db.cached("INSERT INTO t(a) VALUES (?1)").run();
+  Stmt& st = db.cached("SELECT a FROM t ORDER BY rowid");
+  ASSERT_TRUE(st.step());
+  EXPECT_EQ(st.column_int64(0), 7);
+  ASSERT_TRUE(st.step());
+  EXPECT_TRUE(st.column_is_null(0));
+  EXPECT_FALSE(st.step());
+}
+
+TEST(DbTest, given_txn_without_commit_when_destroyed_then_rolls_back) {
+  Db db(":memory:");
+  db.exec("CREATE TABLE t(a INTEGER)");
+  {
+    Txn txn(db);
+    db.cached("INSERT INTO t(a) VALUES (1)").run();
+  }
+  EXPECT_EQ(count_rows(db), 0);
+  {
+    Txn txn(db);
+    db.cached("INSERT INTO t(a) VALUES (1)").run();
+    txn.commit();
+  }
+  EXPECT_EQ(count_rows(db), 1);
+}
+
+TEST(DbTest, given_savepoint_when_not_released_then_inner_changes_are_undone) {
+  Db db(":memory:");
+  db.exec("CREATE TABLE t(a INTEGER)");
+  Txn txn(db);
+  db.cached("INSERT INTO t(a) VALUES (1)").run();
+  {
+    Savepoint sp(db, "inner");
+    db.cached("INSERT INTO t(a) VALUES (2)").run();
+  }
+  {
+    Savepoint sp(db, "kept");
+    db.cached("INSERT INTO t(a) VALUES (3)").run();
+    sp.release();
+  }
+  txn.commit();
+  EXPECT_EQ(count_rows(db), 2);
+}
+
+TEST(DbTest, given_bad_sql_when_prepared_then_throws_index_error) {
+  Db db(":memory:");
+  EXPECT_THROW(db.cached("SELECT FROM nowhere"), IndexError);
+  EXPECT_THROW(db.exec("CREATE TABLE"), IndexError);
+}
+
+TEST(DbTest, given_constraint_violation_when_stepped_then_throws_and_statement_is_reusable) {
+  Db db(":memory:");
+  db.exec("CREATE TABLE t(a INTEGER UNIQUE)");
+  db.cached("INSERT INTO t(a) VALUES (?1)").bind(1, std::int64_t{1}).run();
+  EXPECT_THROW(db.cached("INSERT INTO t(a) VALUES (?1)").bind(1, std::int64_t{1}).run(),
+               IndexError);
+  db.cached("INSERT INTO t(a) VALUES (?1)").bind(1, std::int64_t{2}).run();
+  EXPECT_EQ(count_rows(db), 2);
+}
+
+TEST(DbTest, given_stmt_when_moved_then_source_is_empty_and_target_works) {
+  Db db(":memory:");
+  db.exec("CREATE TABLE t(a INTEGER); INSERT INTO t VALUES (5)");
+  Stmt a(db.handle(), "SELECT a FROM t");
+  Stmt b(std::move(a));
+  ASSERT_TRUE(b.step());
+  EXPECT_EQ(b.column_int64(0), 5);
+  Stmt c;
+  c = std::move(b);
+  c.reset();
+  ASSERT_TRUE(c.step());
+  EXPECT_EQ(c.column_int64(0), 5);
+}
+
+TEST(DbTest, given_blob_with_nul_bytes_when_round_tripped_then_identical) {
+  Db db(":memory:");
+  db.exec("CREATE TABLE t(b BLOB)");
+  const std::string raw("a\0b\xff", 4);
+  db.cached("INSERT INTO t VALUES (?1)")
+      .bind_blob(1, std::as_bytes(std::span(raw.data(), raw.size())))
+      .run();
+  db.cached("INSERT INTO t VALUES (?1)").bind_blob(1, {}).run();
+  Stmt& st = db.cached("SELECT b, typeof(b) FROM t ORDER BY rowid");
+  ASSERT_TRUE(st.step());
+  EXPECT_EQ(st.column_blob(0), raw);
+  ASSERT_TRUE(st.step());
+  EXPECT_EQ(st.column_blob(0), "");
+  EXPECT_FALSE(st.column_is_null(0));
+}
+
+}  // namespace
+}  // namespace squeezefs::index

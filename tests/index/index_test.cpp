@@ -1,0 +1,306 @@
+#include "squeezefs/index/index.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <string>
+
+#include "squeezefs/index/error.h"
+
+namespace squeezefs::index {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A unique temporary directory, removed at the end of the test.
+class TempDir {
+ public:
+  TempDir() {
+    std::string templ = (fs::temp_directory_path() / "squeezefs-index-XXXXXX").string();
+    path_ = mkdtemp(templ.data());
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  [[nodiscard]] std::string file(const char* name) const {
+    return (fs::path(path_) / name).string();
+  }
+
+ private:
+  std::string path_;
+};
+
+InodeRecord sample_inode(std::uint32_t mode) {
+  InodeRecord r;
+  r.mode = mode;
+  r.uid = 1000;
+  r.gid = 100;
+  r.nlink = 1;
+  r.size = 5'000'000'000ULL;  // > 4 GiB
+  r.atime_ns = 1'700'000'000'123'456'789LL;
+  r.mtime_ns = -5;  // before the epoch
+  r.ctime_ns = 42;
+  r.rdev = 0x0801;
+  r.generation = 3;
+  return r;
+}
+
+BlockRef sample_block(std::uint32_t file, std::uint64_t offset) {
+  return BlockRef{4, 131072, 4000, 0xfedcba9876543210ULL, file, offset};
+}
+
+class IndexTest : public ::testing::Test {
+ protected:
+  Index index_ = Index::create(":memory:", StoreConfig{65536, 4, 9});
+};
+
+TEST_F(IndexTest, given_new_index_when_config_read_then_matches_and_default_codec_updates) {
+  EXPECT_EQ(index_.config(), (StoreConfig{65536, 4, 9}));
+  index_.set_default_codec(2, -1);
+  EXPECT_EQ(index_.config(), (StoreConfig{65536, 2, -1}));
+}
+
+TEST_F(IndexTest, given_inode_when_allocated_updated_and_removed_then_round_trips) {
+  InodeRecord r = sample_inode(0100644);
+  r.ino = index_.allocate_inode(r);
+  EXPECT_GT(r.ino, 0U);
+  EXPECT_EQ(index_.inode(r.ino), r);
+  r.size = 7;
+  r.nlink = 0;
+  index_.update_inode(r);
+  EXPECT_EQ(index_.inode(r.ino), r);
+  EXPECT_EQ(index_.orphan_inodes(), std::vector<std::uint64_t>{r.ino});
+  index_.remove_inode(r.ino);
+  EXPECT_FALSE(index_.inode(r.ino).has_value());
+  InodeRecord missing = r;
+  EXPECT_THROW(index_.update_inode(missing), IndexError);
+}
+
+TEST_F(IndexTest, given_root_when_inserted_with_fixed_number_then_next_allocation_follows) {
+  InodeRecord root = sample_inode(040755);
+  root.ino = 1;
+  index_.insert_inode(root);
+  EXPECT_EQ(index_.inode(1), root);
+  EXPECT_EQ(index_.allocate_inode(sample_inode(0100644)), 2U);
+}
+
+TEST_F(IndexTest, given_entries_when_listed_then_order_is_stable_across_changes) {
+  InodeRecord root = sample_inode(040755);
+  root.ino = 1;
+  index_.insert_inode(root);
+  std::vector<std::uint64_t> children;
+  for (int i = 0; i < 5; ++i) {
+    const auto ino = index_.allocate_inode(sample_inode(0100644));
+    children.push_back(ino);
+    index_.add_entry(1, "f" + std::to_string(i), ino);
+  }
+  auto first = index_.list_entries(1, 0, 2);
+  ASSERT_EQ(first.size(), 2U);
+  EXPECT_EQ(first[0].name, "f0");
+  EXPECT_EQ(first[1].name, "f1");
+  // Removing an already listed entry and adding a new one must not disturb the rest.
+  EXPECT_TRUE(index_.remove_entry(1, "f0"));
+  EXPECT_FALSE(index_.remove_entry(1, "f0"));
+  index_.add_entry(1, "new", children[0]);
+  auto rest = index_.list_entries(1, first[1].entry_id, 100);
+  ASSERT_EQ(rest.size(), 4U);
+  EXPECT_EQ(rest[0].name, "f2");
+  EXPECT_EQ(rest[3].name, "new");
+  EXPECT_EQ(index_.lookup(1, "f3")->child, children[3]);
+  EXPECT_FALSE(index_.lookup(1, "nope").has_value());
+  EXPECT_TRUE(index_.has_entries(1));
+  EXPECT_FALSE(index_.has_entries(children[1]));
+}
+
+TEST_F(IndexTest, given_entry_when_duplicated_or_name_too_long_then_throws) {
+  const auto dir = index_.allocate_inode(sample_inode(040755));
+  const auto file = index_.allocate_inode(sample_inode(0100644));
+  index_.add_entry(dir, "a", file);
+  EXPECT_THROW(index_.add_entry(dir, "a", file), IndexError);
+  EXPECT_NO_THROW(index_.add_entry(dir, std::string(kMaxNameLength, 'x'), file));
+  EXPECT_THROW(index_.add_entry(dir, std::string(kMaxNameLength + 1, 'x'), file), IndexError);
+  EXPECT_THROW(index_.add_entry(dir, "", file), IndexError);
+  // Entries must point at existing inodes.
+  EXPECT_THROW(index_.add_entry(dir, "dangling", 999), IndexError);
+}
+
+TEST_F(IndexTest, given_names_with_arbitrary_bytes_when_looked_up_then_exact_match_only) {
+  const auto dir = index_.allocate_inode(sample_inode(040755));
+  const auto file = index_.allocate_inode(sample_inode(0100644));
+  const std::string odd("\xff\x01name\x80", 7);
+  index_.add_entry(dir, odd, file);
+  EXPECT_EQ(index_.lookup(dir, odd)->name, odd);
+  EXPECT_FALSE(index_.lookup(dir, "name").has_value());
+  EXPECT_FALSE(index_.lookup(dir, "NAME").has_value());
+  EXPECT_EQ(index_.list_entries(dir, 0, 10).at(0).name, odd);
+}
+
+TEST_F(IndexTest, given_entry_when_moved_or_retargeted_then_lookup_follows) {
+  const auto a = index_.allocate_inode(sample_inode(040755));
+  const auto b = index_.allocate_inode(sample_inode(040755));
+  const auto f = index_.allocate_inode(sample_inode(0100644));
+  const auto g = index_.allocate_inode(sample_inode(0100644));
+  index_.add_entry(a, "x", f);
+  index_.move_entry(a, "x", b, "y");
+  EXPECT_FALSE(index_.lookup(a, "x").has_value());
+  EXPECT_EQ(index_.lookup(b, "y")->child, f);
+  index_.retarget_entry(b, "y", g);
+  EXPECT_EQ(index_.lookup(b, "y")->child, g);
+  EXPECT_THROW(index_.retarget_entry(b, "zz", g), IndexError);
+  EXPECT_EQ(index_.parent_of(g), b);
+  EXPECT_FALSE(index_.parent_of(f).has_value());
+  EXPECT_THROW(index_.move_entry(a, "x", b, "z"), IndexError);
+}
+
+TEST_F(IndexTest, given_symlink_and_xattrs_when_inode_removed_then_they_go_too) {
+  const auto ino = index_.allocate_inode(sample_inode(0120777));
+  index_.set_symlink(ino, "../target");
+  EXPECT_EQ(index_.symlink(ino), "../target");
+  index_.set_xattr(ino, "user.b", std::string("v\0x", 3));
+  index_.set_xattr(ino, "user.a", "");
+  index_.set_xattr(ino, "user.a", "second");
+  EXPECT_EQ(index_.xattr(ino, "user.b"), std::string("v\0x", 3));
+  EXPECT_EQ(index_.xattr(ino, "user.a"), "second");
+  EXPECT_EQ(index_.xattr_names(ino), (std::vector<std::string>{"user.a", "user.b"}));
+  EXPECT_TRUE(index_.remove_xattr(ino, "user.a"));
+  EXPECT_FALSE(index_.remove_xattr(ino, "user.a"));
+  EXPECT_FALSE(index_.xattr(ino, "user.a").has_value());
+  index_.remove_inode(ino);
+  EXPECT_FALSE(index_.symlink(ino).has_value());
+  EXPECT_TRUE(index_.xattr_names(ino).empty());
+}
+
+TEST_F(IndexTest, given_block_map_when_blocks_put_replaced_and_truncated_then_consistent) {
+  const auto ino = index_.allocate_inode(sample_inode(0100644));
+  const auto file = index_.add_data_file();
+  EXPECT_FALSE(index_.put_block(ino, 0, sample_block(file, 0)).has_value());
+  EXPECT_FALSE(index_.put_block(ino, 40000, sample_block(file, 4000)).has_value());  // beyond 4 GiB
+  BlockRef replacement = sample_block(file, 8000);
+  replacement.stored_length = 100;
+  EXPECT_EQ(index_.put_block(ino, 0, replacement), sample_block(file, 0));
+  EXPECT_EQ(index_.block(ino, 0), replacement);
+  EXPECT_FALSE(index_.block(ino, 1).has_value());
+  EXPECT_EQ(index_.stored_bytes(ino), 4100U);
+
+  const auto listed = index_.blocks(ino, 0, UINT64_MAX);
+  ASSERT_EQ(listed.size(), 2U);
+  EXPECT_EQ(listed[0].first, 0U);
+  EXPECT_EQ(listed[1].first, 40000U);
+  EXPECT_EQ(listed[1].second.checksum, 0xfedcba9876543210ULL);  // full 64 bits survive
+  EXPECT_EQ(index_.blocks(ino, 1, 39999).size(), 0U);
+
+  const auto removed = index_.remove_blocks_from(ino, 1);
+  ASSERT_EQ(removed.size(), 1U);
+  EXPECT_EQ(removed[0].offset, 4000U);
+  EXPECT_EQ(index_.remove_block(ino, 0), replacement);
+  EXPECT_FALSE(index_.remove_block(ino, 0).has_value());
+  EXPECT_EQ(index_.stored_bytes(ino), 0U);
+}
+
+TEST_F(IndexTest, given_block_when_data_file_missing_then_throws) {
+  const auto ino = index_.allocate_inode(sample_inode(0100644));
+  EXPECT_THROW(index_.put_block(ino, 0, sample_block(77, 0)), IndexError);
+}
+
+TEST_F(IndexTest, given_data_files_when_accounted_then_totals_track_writes_and_frees) {
+  const auto a = index_.add_data_file();
+  const auto b = index_.add_data_file();
+  EXPECT_NE(a, b);
+  index_.account_written(a, 1000);
+  index_.account_written(a, 500);
+  index_.account_freed(a, 300);
+  EXPECT_EQ(index_.data_file(a), (DataFileRecord{a, 1200, 1500}));
+  EXPECT_EQ(index_.data_files().size(), 2U);
+  EXPECT_FALSE(index_.data_file(999).has_value());
+  EXPECT_THROW(index_.account_written(999, 1), IndexError);
+}
+
+TEST_F(IndexTest, given_txn_when_not_committed_then_inode_is_gone) {
+  std::uint64_t ino = 0;
+  {
+    Txn txn(index_.db());
+    ino = index_.allocate_inode(sample_inode(0100644));
+  }
+  EXPECT_FALSE(index_.inode(ino).has_value());
+}
+
+TEST(IndexFileTest, given_file_index_when_reopened_then_data_persists) {
+  TempDir dir;
+  const auto path = dir.file("index.db");
+  std::uint64_t ino = 0;
+  {
+    Index index = Index::create(path, StoreConfig{131072, 1, 3});
+    Txn txn(index.db());
+    ino = index.allocate_inode(sample_inode(0100600));
+    txn.commit();
+  }
+  Index index = Index::open(path);
+  EXPECT_EQ(index.config(), (StoreConfig{131072, 1, 3}));
+  EXPECT_EQ(index.inode(ino)->mode, 0100600U);
+  EXPECT_THROW(Index::create(path, StoreConfig{}), FormatError);
+}
+
+TEST(IndexFileTest, given_two_connections_when_both_write_then_busy_never_surfaces) {
+  TempDir dir;
+  const auto path = dir.file("index.db");
+  { Index::create(path, StoreConfig{}); }
+  Index a = Index::open(path);
+  Index b = Index::open(path);
+  for (int i = 0; i < 50; ++i) {
+    Txn ta(a.db());
+    a.allocate_inode(sample_inode(0100644));
+    ta.commit();
+    Txn tb(b.db());
+    b.allocate_inode(sample_inode(0100644));
+    tb.commit();
+  }
+  EXPECT_EQ(a.allocate_inode(sample_inode(0100644)), 101U);
+}
+
+TEST(IndexFileTest, given_missing_file_when_opened_then_format_error_and_nothing_created) {
+  TempDir dir;
+  const auto path = dir.file("absent.db");
+  EXPECT_THROW(Index::open(path), FormatError);
+  EXPECT_FALSE(fs::exists(path));
+}
+
+TEST(IndexFileTest, given_non_index_files_when_opened_then_format_error) {
+  TempDir dir;
+  const auto garbage = dir.file("garbage.db");
+  {
+    FILE* f = std::fopen(garbage.c_str(), "wb");
+    ASSERT_NE(f, nullptr);
+    std::fputs("this is not an SQLite database, just some text that is long enough", f);
+    std::fclose(f);
+  }
+  EXPECT_THROW(Index::open(garbage), FormatError);
+
+  const auto other = dir.file("other.db");
+  {
+    Db db(other);
+    db.exec("CREATE TABLE unrelated(x)");
+  }
+  EXPECT_THROW(Index::open(other), FormatError);
+}
+
+TEST(IndexFileTest, given_newer_format_when_opened_then_refused_with_clear_message) {
+  TempDir dir;
+  const auto path = dir.file("index.db");
+  {
+    Index index = Index::create(path, StoreConfig{});
+    index.db().exec("PRAGMA user_version = " + std::to_string(Index::kFormatVersion + 1));
+  }
+  try {
+    Index::open(path);
+    FAIL() << "newer format accepted";
+  } catch (const FormatError& e) {
+    EXPECT_NE(std::string(e.what()).find("newer"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace squeezefs::index
