@@ -276,6 +276,37 @@ TEST(Lzh, given_inputs_when_compressed_at_level_1_then_equal_to_the_reference_pa
   }
 }
 
+TEST(Lzh, given_single_t_and_p_fragments_of_the_document_then_decodes) {
+  // Block 1: t single node 0x005 (every c length is 3), c n = 8 (symbols 0..7, 3-bit codes),
+  // p single node 0x003, then the literals 1, 2, 3. Block 2: EOF only.
+  const std::string bits = std::string("0000000000000011") + "0000000101" + "000001000" +
+                           "0000000011" + "001" + "010" + "011" + "0000000000000001" + "00000" +
+                           "00000" + "000000000" + "111111110" + "00000" + "00000";
+  Bytes out(3);
+  const CodecResult r = decompress(from_bits(bits), out);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r.bytes, 3U);
+  EXPECT_EQ(out, from_hex("010203"));
+}
+
+TEST(Lzh, given_incomplete_or_oversized_tables_then_rejected) {
+  // Each stream would decode to the empty output if its defect were ignored.
+  Bytes out(64);
+  const std::string count1 = "0000000000000001";
+  const std::string eof_c = "00000" + std::string("00000") + "000000000" + "111111110";
+  // p table n = 18 > NP: lengths 1, 1, then 16 zeros; EOF's p-code is "0".
+  EXPECT_EQ(
+      decompress(from_bits(count1 + eof_c + "10010" + "001001" + std::string(48, '0') + "0"), out)
+          .status,
+      CodecStatus::kCorrupt);
+  // t table incomplete: n = 3, lengths 1, 0, 0 and the 2-bit skip; then c and p single nodes.
+  EXPECT_EQ(decompress(from_bits(count1 + "00011" + "001000000" + "00" + "000000000" + "111111110" +
+                                 "00000" + "00000"),
+                       out)
+                .status,
+            CodecStatus::kCorrupt);
+}
+
 TEST(Lzh, given_multi_block_input_then_round_trips_at_every_level) {
   Bytes in = testing::make_input(testing::Shape::kText, 100000, 7);
   const Bytes tail(in.begin(), in.begin() + 30000);
