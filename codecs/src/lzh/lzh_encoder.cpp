@@ -61,11 +61,11 @@ class MatchFinder {
   explicit MatchFinder(std::span<const std::uint8_t> data)
       : data_(data),
         head3_(std::size_t{1} << kHashBits, kNoPos),
-        prev3_(kWindow, kNoPos),
+        prev3_(std::make_unique_for_overwrite<std::uint32_t[]>(kWindow)),
         head4_(std::size_t{1} << kHashBits, kNoPos),
-        prev4_(kWindow, kNoPos),
+        prev4_(std::make_unique_for_overwrite<std::uint32_t[]>(kWindow)),
         head8_(std::size_t{1} << kHashBits, kNoPos),
-        prev8_(kWindow, kNoPos) {}
+        prev8_(std::make_unique_for_overwrite<std::uint32_t[]>(kWindow)) {}
 
   void insert(std::size_t pos) {
     if (pos + 3 > data_.size()) return;
@@ -89,12 +89,12 @@ class MatchFinder {
     if (avail < kMinMatch) return {};
     auto limit = static_cast<unsigned>(std::min<std::size_t>(avail, kMaxMatch));
     if (avail >= 8) {
-      const Match m = walk<8>(head8_[hash8(pos)], prev8_, pos, limit, max_chain);
+      const Match m = walk<8>(head8_[hash8(pos)], prev8_.get(), pos, limit, max_chain);
       if (m.length != 0) return m;
       limit = 7;  // no match of 8 or more bytes exists
     }
     if (avail >= 4) {
-      const Match m = walk<4>(head4_[hash(pos, 4)], prev4_, pos, limit, max_chain);
+      const Match m = walk<4>(head4_[hash(pos, 4)], prev4_.get(), pos, limit, max_chain);
       if (m.length != 0) return m;
     }
     Match best;
@@ -116,8 +116,8 @@ class MatchFinder {
  private:
   // The longest (nearest on ties) match of at least W bytes on one chain, or length 0.
   template <unsigned W>
-  [[nodiscard]] Match walk(std::uint32_t cand, const std::vector<std::uint32_t>& prev,
-                           std::size_t pos, unsigned limit, std::size_t budget) const {
+  [[nodiscard]] Match walk(std::uint32_t cand, const std::uint32_t* prev, std::size_t pos,
+                           unsigned limit, std::size_t budget) const {
     Match best;
     const std::uint8_t* cur = data_.data() + pos;
     const std::uint64_t first = W == 8 ? load8(cur) : load(cur, 4);
@@ -153,11 +153,11 @@ class MatchFinder {
 
   std::span<const std::uint8_t> data_;
   std::vector<std::uint32_t> head3_;
-  std::vector<std::uint32_t> prev3_;
+  std::unique_ptr<std::uint32_t[]> prev3_;  // written at insertion, read only after
   std::vector<std::uint32_t> head4_;
-  std::vector<std::uint32_t> prev4_;
+  std::unique_ptr<std::uint32_t[]> prev4_;  // written at insertion, read only after
   std::vector<std::uint32_t> head8_;
-  std::vector<std::uint32_t> prev8_;
+  std::unique_ptr<std::uint32_t[]> prev8_;  // written at insertion, read only after
 };
 
 void parse_greedy(std::span<const std::uint8_t> data, MatchFinder& mf, BlockBuilder& bb) {
