@@ -2,9 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "../../codecs/src/lzh/lzh_block.h"
@@ -53,6 +56,54 @@ Bytes from_bits(const std::string& bits) {
   for (std::size_t i = 0; i < bits.size(); ++i) {
     if (bits[i] == '1') out[i / 8] |= std::byte{static_cast<unsigned char>(0x80U >> (i % 8))};
   }
+  return out;
+}
+
+// The reference parse, independent of the codec's match finder: every earlier position with the
+// same first 3 bytes within the window, nearest first, keeping only strictly longer matches.
+// Returns the stream the BlockBuilder makes of it and the largest distance used.
+Bytes reference_stream(const Bytes& in, std::size_t& max_distance) {
+  const auto* d = reinterpret_cast<const std::uint8_t*>(in.data());
+  const std::size_t n = in.size();
+  std::unordered_map<std::uint32_t, std::vector<std::size_t>> seen;
+  const auto key = [d](std::size_t pos) {
+    return std::uint32_t{d[pos]} << 16 | std::uint32_t{d[pos + 1]} << 8 | d[pos + 2];
+  };
+  Bytes out(lzh().max_compressed_size(n));
+  BitWriter writer(out);
+  auto bb = std::make_unique<lzh::BlockBuilder>(writer);
+  max_distance = 0;
+  for (std::size_t pos = 0, indexed = 0; pos < n;) {
+    std::size_t best_len = 0;
+    std::size_t best_dist = 0;
+    if (n - pos >= lzh::kMinMatch) {
+      const std::size_t limit = std::min<std::size_t>(n - pos, lzh::kMaxMatch);
+      const auto it = seen.find(key(pos));
+      if (it != seen.end()) {
+        for (auto c = it->second.rbegin(); c != it->second.rend(); ++c) {
+          if (pos - *c > lzh::kWindow) break;
+          std::size_t len = 0;
+          while (len < limit && d[*c + len] == d[pos + len]) ++len;
+          if (len > best_len) {
+            best_len = len;
+            best_dist = pos - *c;
+          }
+        }
+      }
+    }
+    if (best_len >= lzh::kMinMatch) {
+      bb->run(static_cast<unsigned>(best_len), static_cast<unsigned>(best_dist));
+      max_distance = std::max(max_distance, best_dist);
+      pos += best_len;
+    } else {
+      bb->literal(d[pos++]);
+    }
+    for (; indexed < pos && indexed + lzh::kMinMatch <= n; ++indexed) {
+      seen[key(indexed)].push_back(indexed);
+    }
+  }
+  bb->finish();
+  out.resize(writer.finish());
   return out;
 }
 
@@ -191,6 +242,69 @@ TEST(Lzh, given_single_c_symbol_stream_then_decodes) {
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r.bytes, 3U);
   EXPECT_EQ(out, from_string("AAA"));
+}
+
+TEST(Lzh, given_inputs_when_compressed_at_level_1_then_equal_to_the_reference_parse) {
+  std::vector<Bytes> inputs = {testing::make_input(testing::Shape::kText, 60000, 11),
+                               testing::make_input(testing::Shape::kSkewed, 20000, 12),
+                               testing::make_input(testing::Shape::kRuns, 30000, 13)};
+  // Distinct 3-byte strings (a 24-bit LFSR), with one copy at distance 65536, the largest
+  // allowed, and one at 65537, just outside the window.
+  Bytes edge(65536 + 600);
+  std::uint32_t state = 1;
+  for (std::byte& b : edge) {
+    for (int k = 0; k < 8; ++k) {
+      const std::uint32_t bit = (state >> 23 ^ state >> 22 ^ state >> 21 ^ state >> 16) & 1U;
+      state = (state << 1 | bit) & 0xFFFFFFU;
+    }
+    b = static_cast<std::byte>(state & 0xFFU);
+  }
+  std::copy_n(edge.begin() + 64, 40, edge.begin() + 65600);
+  std::copy_n(edge.begin() + 163, 40, edge.begin() + 65700);
+  inputs.push_back(edge);
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    std::size_t max_distance = 0;
+    const Bytes expected = reference_stream(inputs[i], max_distance);
+    EXPECT_EQ(compress(inputs[i]), expected) << i;
+    if (i + 1 == inputs.size()) {
+      EXPECT_EQ(max_distance, lzh::kWindow);
+    }
+    Bytes back(inputs[i].size());
+    const CodecResult r = decompress(expected, back);
+    ASSERT_TRUE(r.ok()) << i;
+    EXPECT_EQ(back, inputs[i]) << i;
+  }
+}
+
+TEST(Lzh, given_single_t_and_p_fragments_of_the_document_then_decodes) {
+  // Block 1: t single node 0x005 (every c length is 3), c n = 8 (symbols 0..7, 3-bit codes),
+  // p single node 0x003, then the literals 1, 2, 3. Block 2: EOF only.
+  const std::string bits = std::string("0000000000000011") + "0000000101" + "000001000" +
+                           "0000000011" + "001" + "010" + "011" + "0000000000000001" + "00000" +
+                           "00000" + "000000000" + "111111110" + "00000" + "00000";
+  Bytes out(3);
+  const CodecResult r = decompress(from_bits(bits), out);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r.bytes, 3U);
+  EXPECT_EQ(out, from_hex("010203"));
+}
+
+TEST(Lzh, given_incomplete_or_oversized_tables_then_rejected) {
+  // Each stream would decode to the empty output if its defect were ignored.
+  Bytes out(64);
+  const std::string count1 = "0000000000000001";
+  const std::string eof_c = "00000" + std::string("00000") + "000000000" + "111111110";
+  // p table n = 18 > NP: lengths 1, 1, then 16 zeros; EOF's p-code is "0".
+  EXPECT_EQ(
+      decompress(from_bits(count1 + eof_c + "10010" + "001001" + std::string(48, '0') + "0"), out)
+          .status,
+      CodecStatus::kCorrupt);
+  // t table incomplete: n = 3, lengths 1, 0, 0 and the 2-bit skip; then c and p single nodes.
+  EXPECT_EQ(decompress(from_bits(count1 + "00011" + "001000000" + "00" + "000000000" + "111111110" +
+                                 "00000" + "00000"),
+                       out)
+                .status,
+            CodecStatus::kCorrupt);
 }
 
 TEST(Lzh, given_multi_block_input_then_round_trips_at_every_level) {

@@ -3,6 +3,7 @@
 // turns a full buffer into SIZE, the t/c/p tables and the item codes.
 
 #include <array>
+#include <bit>
 #include <cstdint>
 #include <span>
 
@@ -43,12 +44,7 @@ class BlockBuilder {
   }
 
   [[nodiscard]] static unsigned bit_length(unsigned value) noexcept {
-    unsigned k = 0;
-    while (value != 0) {
-      ++k;
-      value >>= 1;
-    }
-    return k;
+    return static_cast<unsigned>(std::bit_width(value));
   }
 
  private:

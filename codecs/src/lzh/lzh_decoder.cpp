@@ -5,9 +5,9 @@
 #include <cstring>
 #include <memory>
 
+#include "lzh_bits.h"
 #include "lzh_format.h"
 #include "lzh_huffman_table.h"
-#include "squeezefs/codecs/bit_reader.h"
 
 namespace squeezefs::codecs::lzh {
 namespace {
@@ -21,7 +21,7 @@ struct DecoderState {
 };
 
 // Reads a t or p table; false for a malformed one.
-bool read_pt_len(BitReader& br, HuffmanTable& table, std::array<std::uint8_t, kNt>& pt_len, int nn,
+bool read_pt_len(FastBits& br, HuffmanTable& table, std::array<std::uint8_t, kNt>& pt_len, int nn,
                  unsigned nbit, int i_special) {
   const auto n = static_cast<int>(br.get(nbit));
   if (n == 0) {
@@ -52,7 +52,7 @@ bool read_pt_len(BitReader& br, HuffmanTable& table, std::array<std::uint8_t, kN
   return table.build({pt_len.data(), static_cast<std::size_t>(nn)});
 }
 
-bool read_c_len(BitReader& br, DecoderState& s) {
+bool read_c_len(FastBits& br, DecoderState& s) {
   const auto n = static_cast<int>(br.get(kCbit));
   if (n == 0) {
     const unsigned sym = br.get(kCbit);
@@ -79,7 +79,7 @@ bool read_c_len(BitReader& br, DecoderState& s) {
   return s.c.build(s.c_len);
 }
 
-bool trailer_ok(BitReader& br) {
+bool trailer_ok(FastBits& br) {
   const std::uint64_t left = br.bits_left();
   if (left >= 8) return false;
   return left == 0 || br.get(static_cast<unsigned>(left)) == 0;
@@ -89,7 +89,7 @@ bool trailer_ok(BitReader& br) {
 
 CodecResult decode(std::span<const std::byte> in, std::span<std::byte> out) {
   auto s = std::make_unique<DecoderState>();
-  BitReader br(in);
+  FastBits br(in);
   auto* dst = reinterpret_cast<std::uint8_t*>(out.data());
   const std::size_t cap = out.size();
   std::size_t pos = 0;
@@ -123,7 +123,11 @@ CodecResult decode(std::span<const std::byte> in, std::span<std::byte> out) {
       if (cap - pos < length) return CodecResult::failure(CodecStatus::kOutputTooSmall);
       const std::uint8_t* src = dst + pos - distance;
       std::uint8_t* d = dst + pos;
-      if (distance >= length) {
+      if (distance >= 8 && cap - pos >= length + 8) {
+        // 8-byte steps: each source chunk ends at or before its destination, and the up to 7
+        // bytes stored past the run stay inside `out` (the next items overwrite them).
+        for (std::size_t k = 0; k < length; k += 8) std::memcpy(d + k, src + k, 8);
+      } else if (distance >= length) {
         std::memcpy(d, src, length);
       } else {
         for (std::size_t k = 0; k < length; ++k) d[k] = src[k];  // overlapping copy

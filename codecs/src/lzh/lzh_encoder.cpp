@@ -45,62 +45,60 @@ unsigned extend(const std::uint8_t* a, const std::uint8_t* b, unsigned len, unsi
   return len;
 }
 
-// Two hash chains: over 4-byte and over 3-byte prefixes. Chains are walked nearest first, so
-// taking only strictly longer matches yields the nearest of the longest ones. Every match of 4
-// or more bytes is on the 4-byte chain, so the longer 3-byte chain is only walked to find the
-// nearest 3-byte match when no longer one exists. The walks are exhaustive within the window
-// unless `max_chain` bounds them.
+std::uint64_t load8(const std::uint8_t* p) {
+  std::uint64_t v = 0;
+  std::memcpy(&v, p, 8);
+  return v;
+}
+
+// Hash chains over 8-, 4- and 3-byte prefixes, each walked nearest first, so that taking only
+// strictly longer matches yields the nearest of the longest ones. Every match of 8 or more
+// bytes is on the 8-byte chain; only when there is none is the (longer) 4-byte chain walked,
+// for lengths 4..7, and only when that finds nothing the 3-byte chain, for the nearest 3-byte
+// match. The walks are exhaustive within the window unless `max_chain` bounds them.
 class MatchFinder {
  public:
   explicit MatchFinder(std::span<const std::uint8_t> data)
       : data_(data),
         head3_(std::size_t{1} << kHashBits, kNoPos),
-        prev3_(kWindow, kNoPos),
+        prev3_(std::make_unique_for_overwrite<std::uint32_t[]>(kWindow)),
         head4_(std::size_t{1} << kHashBits, kNoPos),
-        prev4_(kWindow, kNoPos) {}
+        prev4_(std::make_unique_for_overwrite<std::uint32_t[]>(kWindow)),
+        head8_(std::size_t{1} << kHashBits, kNoPos),
+        prev8_(std::make_unique_for_overwrite<std::uint32_t[]>(kWindow)) {}
 
   void insert(std::size_t pos) {
     if (pos + 3 > data_.size()) return;
+    const auto upos = static_cast<std::uint32_t>(pos);
+    const std::size_t slot = pos & (kWindow - 1);
     const std::uint32_t h3 = hash(pos, 3);
-    prev3_[pos & (kWindow - 1)] = head3_[h3];
-    head3_[h3] = static_cast<std::uint32_t>(pos);
+    prev3_[slot] = head3_[h3];
+    head3_[h3] = upos;
     if (pos + 4 > data_.size()) return;
     const std::uint32_t h4 = hash(pos, 4);
-    prev4_[pos & (kWindow - 1)] = head4_[h4];
-    head4_[h4] = static_cast<std::uint32_t>(pos);
+    prev4_[slot] = head4_[h4];
+    head4_[h4] = upos;
+    if (pos + 8 > data_.size()) return;
+    const std::uint32_t h8 = hash8(pos);
+    prev8_[slot] = head8_[h8];
+    head8_[h8] = upos;
   }
 
   [[nodiscard]] Match find(std::size_t pos, std::size_t max_chain) const {
-    Match best;
     const std::size_t avail = data_.size() - pos;
-    if (avail < kMinMatch) return best;
-    const std::uint8_t* cur = data_.data() + pos;
-    if (avail >= 4) {
-      const unsigned limit = static_cast<unsigned>(std::min<std::size_t>(avail, kMaxMatch));
-      const std::uint32_t first4 = load(cur, 4);
-      unsigned best_len = 3;
-      std::uint32_t tail = first4;  // the 4 bytes ending at index best_len
-      std::size_t budget = max_chain;
-      std::uint32_t cand = head4_[hash(pos, 4)];
-      while (cand != kNoPos && cand < pos && pos - cand <= kWindow && budget-- > 0) {
-        const std::uint8_t* p = data_.data() + cand;
-        if (load(p + best_len - 3, 4) == tail && load(p, 4) == first4) {
-          const unsigned len = extend(p, cur, 4, limit);
-          if (len > best_len) {
-            best_len = len;
-            if (len < limit) tail = load(cur + len - 3, 4);
-            best.length = len;
-            best.distance = static_cast<unsigned>(pos - cand);
-            if (len == limit) break;
-          }
-        }
-        const std::uint32_t next = prev4_[cand & (kWindow - 1)];
-        if (next == kNoPos || next >= cand) break;
-        cand = next;
-      }
-      if (best.length != 0) return best;
+    if (avail < kMinMatch) return {};
+    auto limit = static_cast<unsigned>(std::min<std::size_t>(avail, kMaxMatch));
+    if (avail >= 8) {
+      const Match m = walk<8>(head8_[hash8(pos)], prev8_.get(), pos, limit, max_chain);
+      if (m.length != 0) return m;
+      limit = 7;  // no match of 8 or more bytes exists
     }
-    const std::uint32_t first3 = load(cur, 3);
+    if (avail >= 4) {
+      const Match m = walk<4>(head4_[hash(pos, 4)], prev4_.get(), pos, limit, max_chain);
+      if (m.length != 0) return m;
+    }
+    Match best;
+    const std::uint32_t first3 = load(data_.data() + pos, 3);
     std::uint32_t cand = head3_[hash(pos, 3)];
     while (cand != kNoPos && cand < pos && pos - cand <= kWindow && max_chain-- > 0) {
       if (load(data_.data() + cand, 3) == first3) {
@@ -116,16 +114,50 @@ class MatchFinder {
   }
 
  private:
+  // The longest (nearest on ties) match of at least W bytes on one chain, or length 0.
+  template <unsigned W>
+  [[nodiscard]] Match walk(std::uint32_t cand, const std::uint32_t* prev, std::size_t pos,
+                           unsigned limit, std::size_t budget) const {
+    Match best;
+    const std::uint8_t* cur = data_.data() + pos;
+    const std::uint64_t first = W == 8 ? load8(cur) : load(cur, 4);
+    unsigned best_len = W - 1;
+    std::uint32_t tail = load(cur + best_len - 3, 4);  // the 4 bytes ending at best_len
+    while (cand != kNoPos && cand < pos && pos - cand <= kWindow && budget-- > 0) {
+      const std::uint8_t* p = data_.data() + cand;
+      if (load(p + best_len - 3, 4) == tail && (W == 8 ? load8(p) : load(p, 4)) == first) {
+        const unsigned len = extend(p, cur, W, limit);
+        if (len > best_len) {
+          best_len = len;
+          best.length = len;
+          best.distance = static_cast<unsigned>(pos - cand);
+          if (len == limit) break;
+          tail = load(cur + len - 3, 4);
+        }
+      }
+      const std::uint32_t next = prev[cand & (kWindow - 1)];
+      if (next == kNoPos || next >= cand) break;
+      cand = next;
+    }
+    return best;
+  }
+
   [[nodiscard]] std::uint32_t hash(std::size_t pos, std::size_t n) const {
     const std::uint32_t v = load(data_.data() + pos, n);
     return ((v + static_cast<std::uint32_t>(n)) * 2654435761U) >> (32 - kHashBits);
   }
+  [[nodiscard]] std::uint32_t hash8(std::size_t pos) const {
+    return static_cast<std::uint32_t>((load8(data_.data() + pos) * 0x9E3779B97F4A7C15ULL) >>
+                                      (64 - kHashBits));
+  }
 
   std::span<const std::uint8_t> data_;
   std::vector<std::uint32_t> head3_;
-  std::vector<std::uint32_t> prev3_;
+  std::unique_ptr<std::uint32_t[]> prev3_;  // written at insertion, read only after
   std::vector<std::uint32_t> head4_;
-  std::vector<std::uint32_t> prev4_;
+  std::unique_ptr<std::uint32_t[]> prev4_;  // written at insertion, read only after
+  std::vector<std::uint32_t> head8_;
+  std::unique_ptr<std::uint32_t[]> prev8_;  // written at insertion, read only after
 };
 
 void parse_greedy(std::span<const std::uint8_t> data, MatchFinder& mf, BlockBuilder& bb) {

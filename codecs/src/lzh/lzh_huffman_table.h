@@ -5,8 +5,8 @@
 #include <cstdint>
 #include <span>
 
+#include "lzh_bits.h"
 #include "lzh_format.h"
-#include "squeezefs/codecs/bit_reader.h"
 
 namespace squeezefs::codecs::lzh {
 
@@ -52,7 +52,7 @@ class HuffmanTable {
   }
 
   // Needs at least 16 buffered bits (or the end of input) in `br`.
-  [[nodiscard]] unsigned decode(BitReader& br) const noexcept {
+  [[nodiscard]] unsigned decode(FastBits& br) const noexcept {
     if (single_ >= 0) return static_cast<unsigned>(single_);
     const std::uint32_t bits = br.peek(kMaxCodeLen);
     const std::uint32_t entry = root_[bits >> (kMaxCodeLen - kRootBits)];
