@@ -1,6 +1,5 @@
 #pragma once
 
-#include <source_location>
 #include <stdexcept>
 #include <string>
 
@@ -10,9 +9,11 @@ namespace squeezefs::index {
 // filesystem translate it into EIO once, at the adapter boundary.
 class IndexError : public std::runtime_error {
  public:
-  IndexError(const std::string& what, std::source_location where = std::source_location::current())
-      : std::runtime_error(what + " (" + where.file_name() + ":" + std::to_string(where.line()) +
-                           ")") {}
+  // The builtins record the throw site; std::source_location is not usable with clang-14 and
+  // libstdc++ 12, and the project builds with both compilers.
+  IndexError(const std::string& what, const char* file = __builtin_FILE(),
+             int line = __builtin_LINE())
+      : std::runtime_error(what + " (" + file + ":" + std::to_string(line) + ")") {}
 };
 
 // Thrown when a store's index was written by a newer format than this build understands.
