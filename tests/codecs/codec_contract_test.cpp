@@ -119,6 +119,18 @@ TEST_P(CodecContract, given_random_garbage_when_decompressed_then_terminates_wit
   }
 }
 
+TEST_P(CodecContract, given_empty_output_when_decompressing_anything_then_no_overrun) {
+  // An empty span may carry a null pointer; decoders must not hand it to memset/memcpy.
+  const Bytes one_symbol = {std::byte{0x00}, std::byte{0x77}, std::byte{0x01}};
+  EXPECT_LE(codec().decompress(one_symbol, std::span<std::byte>{}).bytes, 0U);
+  std::mt19937_64 rng(19);
+  for (int i = 0; i < 2000; ++i) {
+    Bytes garbage(rng() % 16);
+    for (auto& b : garbage) b = static_cast<std::byte>(rng());
+    EXPECT_EQ(codec().decompress(garbage, std::span<std::byte>{}).bytes, 0U);
+  }
+}
+
 TEST_P(CodecContract, given_output_one_byte_short_when_decompressed_then_error) {
   for (const Shape shape : {Shape::kText, Shape::kZeros, Shape::kRandom}) {
     const Bytes input = testing::make_input(shape, 20000, 21);

@@ -83,7 +83,7 @@ CodecResult decode_single(Reader& reader, std::uint8_t symbol, std::span<std::by
     if (b != std::byte{0}) return CodecResult::failure(CodecStatus::kCorrupt);
   }
   if (bits > out.size()) return CodecResult::failure(CodecStatus::kOutputTooSmall);
-  std::memset(out.data(), symbol, bits);
+  if (bits > 0) std::memset(out.data(), symbol, bits);  // out.data() may be null when empty
   return CodecResult::success(bits);
 }
 
