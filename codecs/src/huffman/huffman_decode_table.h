@@ -16,7 +16,8 @@ struct Shape {
   std::vector<std::uint32_t> internal;
   // leaf_base[k]: header position of depth k's first leaf (the deeper leaves come first).
   std::vector<std::uint32_t> leaf_base;
-  std::size_t levels = 0;  // deepest code length
+  std::size_t levels = 0;    // deepest code length
+  std::size_t shortest = 0;  // shallowest code length
 
   // Fills leaf_base and levels once `internal` is complete.
   void finish() noexcept;
@@ -28,11 +29,11 @@ struct Shape {
 
 // Lookup table indexed by the next `bits()` stream bits. An entry resolves every whole code
 // (up to four) that fits in the index:
-//   bits 0-31  the symbols in output byte order (store all four bytes, advance by the count),
-//   32-39      their count; 0 when the first code is longer than the index,
-//   40-47      their total code length,
-//   48-55      the first code's length,
-//   56-63      the first symbol.
+//   bits 0-5   their total code length (low bits, so a shift can use the entry as it is),
+//   8-15       their count; 0 when the first code is longer than the index,
+//   16-23      the first code's length,
+//   24-31      the first symbol,
+//   32-63      the symbols in output byte order (store all four bytes, advance by the count).
 class DecodeTable {
  public:
   static constexpr unsigned kMaxBits = 12;
@@ -46,19 +47,19 @@ class DecodeTable {
   }
 
   static std::uint32_t symbols_of(std::uint64_t e) noexcept {
-    return static_cast<std::uint32_t>(e);
-  }
-  static unsigned count_of(std::uint64_t e) noexcept {
-    return static_cast<unsigned>(e >> 32) & 0xFFU;
+    return static_cast<std::uint32_t>(e >> 32);
   }
   static unsigned total_length_of(std::uint64_t e) noexcept {
-    return static_cast<unsigned>(e >> 40) & 0xFFU;
+    return static_cast<unsigned>(e) & 0x3FU;
+  }
+  static unsigned count_of(std::uint64_t e) noexcept {
+    return static_cast<unsigned>(e >> 8) & 0xFFU;
   }
   static unsigned first_length_of(std::uint64_t e) noexcept {
-    return static_cast<unsigned>(e >> 48) & 0xFFU;
+    return static_cast<unsigned>(e >> 16) & 0xFFU;
   }
   static std::uint8_t first_symbol_of(std::uint64_t e) noexcept {
-    return static_cast<std::uint8_t>(e >> 56);
+    return static_cast<std::uint8_t>(e >> 24);
   }
 
  private:

@@ -61,45 +61,59 @@ bool read_shape(Reader& reader, std::size_t u, Shape& shape) {
   return true;
 }
 
-// Resolves a code longer than the table from the window alone; false when it is longer than
-// the window's bits.
-bool decode_long_in_window(Reader& reader, const Shape& shape, unsigned table_bits,
-                           std::byte*& dst) noexcept {
-  const std::size_t last = std::min<std::size_t>(shape.levels, reader.avail());
-  const std::uint64_t window = reader.window();
+struct LongCode {
+  std::uint8_t symbol = 0;
+  unsigned length = 0;  // 0 when the code is longer than the window's bits
+};
+
+// Resolves a code longer than the table from the window alone. Takes values, not references,
+// so that the fast path's state stays in registers around this rarely taken call.
+LongCode find_long_code(std::uint64_t window, unsigned avail, const Shape& shape,
+                        std::size_t table_bits) noexcept {
+  const std::size_t last = std::min<std::size_t>(shape.levels, avail);
   for (std::size_t k = table_bits + 1; k <= last; ++k) {
     const auto idx = static_cast<std::uint32_t>(window >> (64 - k));
-    if (idx >= shape.internal[k]) {
-      *dst++ = static_cast<std::byte>(shape.leaf(k, idx));
-      reader.consume(static_cast<unsigned>(k));
-      return true;
-    }
+    if (idx >= shape.internal[k]) return {shape.leaf(k, idx), static_cast<unsigned>(k)};
   }
-  return false;
+  return {};
 }
 
 // Unchecked fast path: runs while a refill can load 8 bytes and a group of lookups cannot
-// overrun the output. Leaves the rest (stream end, over-long codes) to the checked path.
+// overrun the output. Leaves the rest (stream end, over-long codes) to the checked path. The
+// index width is a constant so the peek is a constant shift.
+template <unsigned kBits>
 void decode_fast(Reader& reader, const Shape& shape, const DecodeTable& table, std::byte*& dst,
                  std::byte* end) noexcept {
-  const unsigned bits = table.bits();
-  while (reader.can_refill_fast() && end - dst >= kFastRoom) {
-    reader.refill_fast();
+  // Work on copies: a store through the output may alias anything reached by reference,
+  // which would keep the window and the output pointer in memory.
+  Reader r = reader;
+  std::byte* d = dst;
+  for (bool more = true; more && r.can_refill_fast() && end - d >= kFastRoom;) {
+    r.refill_fast();
     for (int j = 0; j < kLookupsPerRefill; ++j) {
-      const std::uint64_t e = table[reader.peek(bits)];
+      const std::uint64_t e = table[r.peek(kBits)];
       const unsigned count = DecodeTable::count_of(e);
       if (count == 0) {
-        if (!reader.can_refill_fast()) return;
-        reader.refill_fast();
-        if (!decode_long_in_window(reader, shape, bits, dst)) return;
+        more = r.can_refill_fast();
+        if (more) {
+          r.refill_fast();
+          const LongCode code = find_long_code(r.window(), r.avail(), shape, kBits);
+          more = code.length != 0;
+          if (more) {
+            *d++ = static_cast<std::byte>(code.symbol);
+            r.consume(code.length);
+          }
+        }
         break;
       }
       const std::uint32_t word = DecodeTable::symbols_of(e);
-      std::memcpy(dst, &word, sizeof word);
-      dst += count;
-      reader.consume(DecodeTable::total_length_of(e));
+      std::memcpy(d, &word, sizeof word);
+      d += count;
+      r.consume(DecodeTable::total_length_of(e));
     }
   }
+  reader = r;
+  dst = d;
 }
 
 // Checked path: decodes one symbol, or reports the end of the stream.
@@ -159,7 +173,11 @@ CodecResult decode(std::span<const std::byte> in, std::span<std::byte> out) {
   std::byte* dst = out.data();
   std::byte* const end = dst + out.size();
   for (;;) {
-    decode_fast(reader, shape, table, dst, end);
+    if (bits == DecodeTable::kMaxBits) {
+      decode_fast<DecodeTable::kMaxBits>(reader, shape, table, dst, end);
+    } else {
+      decode_fast<kSmallTableBits>(reader, shape, table, dst, end);
+    }
     reader.refill();
     if (reader.avail() == 0) break;
     if (dst == end) return CodecResult::failure(CodecStatus::kOutputTooSmall);
