@@ -1,9 +1,11 @@
 #include <gtest/gtest.h>
 
+#include <numeric>
 #include <string>
 #include <vector>
 
 #include "../../codecs/src/huffman/huffman_format.h"
+#include "../../codecs/src/huffman/huffman_writer.h"
 #include "squeezefs/codecs/registry.h"
 
 namespace squeezefs::codecs {
@@ -112,6 +114,46 @@ TEST(Huffman, given_fibonacci_skew_then_deep_codes_round_trip) {
   expect_round_trip(input);
 }
 
+TEST(Huffman, given_codes_longer_than_32_bits_then_encoder_round_trips) {
+  // Weights 1, 1, 1, 2, 3, 5, ... over 34 symbols keep the tree a chain: codes of 33 bits.
+  std::vector<std::uint64_t> weights{1, 1, 1};
+  while (weights.size() < 34) weights.push_back(weights.back() + weights[weights.size() - 2]);
+  std::vector<std::byte> input;
+  input.reserve(std::accumulate(weights.begin(), weights.end(), std::size_t{0}));
+  for (std::size_t s = 0; s < weights.size(); ++s) {
+    input.insert(input.end(), weights[s], static_cast<std::byte>(s));
+  }
+  const auto packed = encode(input);
+  // Chain depths: the two rarest symbols at 33, then 32, ... down to 1; the shape is 32 FLAT
+  // codes of one bit, and padding rounds header bits + 1 up to whole bytes.
+  std::uint64_t data_bits = weights[0] * 33;
+  for (std::size_t s = 1; s < weights.size(); ++s) data_bits += weights[s] * (34 - s);
+  EXPECT_EQ(packed.size(), 1 + 34 + (32 + data_bits) / 8 + 1);
+  std::vector<std::byte> out(input.size());
+  ASSERT_TRUE(decode(packed, out).ok());
+  EXPECT_TRUE(out == input);
+}
+
+TEST(Huffman, given_long_codes_then_writer_puts_them_bit_exactly) {
+  // (value, length) pairs as the encoder's data loop writes them; code values stay below 512.
+  const std::vector<std::pair<std::uint32_t, unsigned>> codes{
+      {1, 1}, {5, 33}, {0x1FF, 64}, {3, 65}, {0x155, 100}, {1, 255}, {0, 40}, {0x2A, 10}};
+  std::string expected;
+  for (const auto& [value, length] : codes) {
+    for (unsigned i = length; i-- > 0;) expected += i < 32 && ((value >> i) & 1U) != 0 ? '1' : '0';
+  }
+  ASSERT_EQ(expected.size() % 8, 0U);
+  std::vector<std::byte> buffer(expected.size() / 8);
+  huffman::Writer writer(buffer.data());
+  for (const auto& [value, length] : codes) writer.put_long(value, length);
+  writer.finish();
+  std::string written;
+  for (const std::byte b : buffer) {
+    for (int i = 7; i >= 0; --i) written += ((static_cast<unsigned>(b) >> i) & 1U) != 0 ? '1' : '0';
+  }
+  EXPECT_EQ(written, expected);
+}
+
 TEST(Huffman, given_chain_shape_with_255_bit_codes_then_decoder_reads_them) {
   // Codes longer than 64 bits need inputs of ~F(64) bytes, so build the stream by hand:
   // u = 256, shape [1 x 254] (FLAT code '0' each), data SYM0, SYM1, SYM255.
@@ -125,11 +167,11 @@ TEST(Huffman, given_chain_shape_with_255_bit_codes_then_decoder_reads_them) {
   for (std::size_t i = 0; i < bits.size(); i += 8) {
     stream.push_back(static_cast<std::byte>(std::stoi(bits.substr(i, 8), nullptr, 2)));
   }
-  std::vector<std::byte> out(8);
+  std::vector<std::byte> out(64);  // room for the fast path, which hands such codes over
   ASSERT_TRUE(decode(stream, out).ok());
   EXPECT_EQ(out, (std::vector<std::byte>{std::byte{255}, std::byte{254}, std::byte{0}}));
   stream.pop_back();  // now the stream ends inside the second 255-bit code
-  std::vector<std::byte> out2(8);
+  std::vector<std::byte> out2(64);
   EXPECT_EQ(decode(stream, out2).status, CodecStatus::kCorrupt);
 }
 
