@@ -1,5 +1,6 @@
 #pragma once
 // Growable MSB-first bit string shared by the opcode encoder and decoder.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -71,6 +72,47 @@ class Bits {
       put_byte(byte);
     }
     for (; n > 0; --n) push(src.get(pos++));
+  }
+
+  // Appends n bits of cycle(slot), slot being the length bits at start; the slot must lie
+  // wholly before the current end.
+  void append_cycle(std::size_t start, std::size_t length, std::size_t n) {
+    // Doubling: once a whole period is out, copy from the output itself in growing chunks.
+    const std::size_t from = nbits_;
+    std::size_t chunk = std::min(length, n);
+    append(*this, start, chunk);
+    while (nbits_ - from < n) {
+      chunk = std::min(nbits_ - from - (nbits_ - from) % length, n - (nbits_ - from));
+      append(*this, from, chunk);
+    }
+  }
+
+  // XORs bits [from, size) with cycle(slot); the slot must lie wholly before from.
+  void xor_cycle(std::size_t from, std::size_t start, std::size_t length) {
+    std::size_t j = 0;
+    for (std::size_t i = from; i < nbits_;) {
+      const unsigned k = static_cast<unsigned>(std::min({std::size_t{8}, nbits_ - i, length - j}));
+      xor_bits(i, get_bits(start + j, k), k);
+      i += k;
+      j += k;
+      if (j == length) j = 0;
+    }
+  }
+
+  // Reads k <= 8 bits at pos, MSB first.
+  [[nodiscard]] unsigned get_bits(std::size_t pos, unsigned k) const noexcept {
+    const std::size_t i = pos >> 3;
+    unsigned word = static_cast<unsigned>(data_[i]) << 8;
+    if (i + 1 < data_.size()) word |= data_[i + 1];
+    return (word >> (16 - (pos & 7) - k)) & ((1U << k) - 1);
+  }
+
+  void xor_bits(std::size_t pos, unsigned value, unsigned k) noexcept {
+    const std::size_t i = pos >> 3;
+    const unsigned word = value << (16 - (pos & 7) - k);
+    data_[i] = static_cast<std::uint8_t>(data_[i] ^ (word >> 8));
+    if (i + 1 < data_.size())
+      data_[i + 1] = static_cast<std::uint8_t>(data_[i + 1] ^ (word & 0xFFU));
   }
 
   void put_byte(unsigned byte) {

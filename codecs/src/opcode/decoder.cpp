@@ -59,6 +59,13 @@ CodecStatus decode_pass(const Bits& in, bool outermost, std::size_t limit, Bits&
       case 1: {
         if (const CodecStatus s = reader.read_len(value); s != CodecStatus::kOk) return s;
         if (value > limit - out.size()) return CodecStatus::kOutputTooSmall;
+        if (pending_xor >= 0 && op == 0) {
+          // XOR-modified zero fill: a copy of the cycled slot, appended in whole chunks.
+          const Slot s = slots[static_cast<std::size_t>(pending_xor)];
+          out.append_cycle(s.start, s.length, static_cast<std::size_t>(value));
+          pending_xor = -1;
+          break;
+        }
         out.fill(static_cast<unsigned>(op), static_cast<std::size_t>(value));
         break;
       }
@@ -108,10 +115,7 @@ CodecStatus decode_pass(const Bits& in, bool outermost, std::size_t limit, Bits&
     if (pending_xor >= 0) {
       // The slot lies entirely before `before`, so it is unaffected by this op's output.
       const Slot s = slots[static_cast<std::size_t>(pending_xor)];
-      for (std::size_t i = before, j = 0; i < out.size(); ++i) {
-        if (out.get(s.start + j) != 0) out.flip(i);
-        if (++j == s.length) j = 0;
-      }
+      out.xor_cycle(before, s.start, s.length);
       pending_xor = -1;
     }
   }
