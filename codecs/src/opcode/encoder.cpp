@@ -19,6 +19,7 @@ constexpr std::size_t kMaxDistance = std::size_t{1} << 20;
 constexpr std::size_t kNone = ~std::size_t{0};
 constexpr std::size_t kMinRun = 16;
 constexpr std::size_t kSplitCost = 13;
+constexpr std::size_t kMinCopy = 4;
 
 class PassEncoder {
  public:
@@ -120,6 +121,10 @@ class PassEncoder {
     std::size_t best_profit = 0;
     const auto consider = [&](std::size_t d) {
       if (d == 0 || d > q || d > kMaxDistance) return;
+      // No copy shorter than kMinCopy bytes pays for its save and fill; reject those early.
+      if (limit < kMinCopy || std::memcmp(bytes.data() + q, bytes.data() + q - d, kMinCopy) != 0) {
+        return;
+      }
       const Match m{d, match_length(q, d, limit)};
       const std::size_t cost = match_cost(m);
       if (8 * m.length > cost + best_profit) {
@@ -179,9 +184,10 @@ class PassEncoder {
       // A complemented 0x00/0xFF byte is a plain run; fills code it cheaper.
       if (d == 1 && (bytes[q - 1] == 0x00 || bytes[q - 1] == 0xFF)) continue;
       std::size_t m = 0;
-      while (q + m < nbytes && m < kMaxLen / 8 &&
-             bytes[q + m] == static_cast<std::uint8_t>(~bytes[q - d + m % d])) {
+      for (std::size_t j = 0; q + m < nbytes && m < kMaxLen / 8 &&
+                              bytes[q + m] == static_cast<std::uint8_t>(~bytes[q - d + j]);) {
         ++m;
+        if (++j == d) j = 0;
       }
       if (m * 8 < 64) continue;
       flush_literal(p);
