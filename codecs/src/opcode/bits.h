@@ -36,7 +36,15 @@ class Bits {
   }
   // Appends `count` low bits of value, MSB first (count <= 57).
   void put(std::uint64_t value, unsigned count) {
-    for (unsigned i = count; i-- > 0;) push(static_cast<unsigned>((value >> i) & 1U));
+    while (count > 0) {
+      const unsigned used = static_cast<unsigned>(nbits_ & 7);
+      if (used == 0) data_.push_back(0);
+      const unsigned k = std::min(count, 8 - used);
+      const auto chunk = static_cast<unsigned>((value >> (count - k)) & ((1U << k) - 1));
+      data_.back() = static_cast<std::uint8_t>(data_.back() | (chunk << (8 - used - k)));
+      nbits_ += k;
+      count -= k;
+    }
   }
 
   // Appends n copies of bit; whole bytes go through memset-like resize.

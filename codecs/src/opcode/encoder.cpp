@@ -14,9 +14,9 @@ namespace {
 constexpr std::uint64_t kMaxLen = 0xFFFFFFFFULL;
 constexpr unsigned kRepeatSlot = 0;
 constexpr unsigned kInverseSlot = 1;
-constexpr unsigned kHashBits = 15;
 constexpr std::size_t kMaxDistance = std::size_t{1} << 20;
-constexpr std::size_t kNone = ~std::size_t{0};
+// Positions are stored 32-bit to keep the table cache-resident; kNone marks an empty entry.
+constexpr std::uint32_t kNone = ~std::uint32_t{0};
 constexpr std::size_t kMinRun = 16;
 constexpr std::size_t kSplitCost = 13;
 constexpr std::size_t kMinCopy = 4;
@@ -31,7 +31,8 @@ class PassEncoder {
         ways_(level <= 1   ? 1U
               : level == 2 ? 4U
                            : 8U),
-        last_seen_((std::size_t{1} << kHashBits) * ways_, kNone) {}
+        hash_bits_(level <= 1 ? 14U : 16U),
+        last_seen_((std::size_t{1} << hash_bits_) * ways_, kNone) {}
 
   void run() {
     const std::size_t n = in_.size();
@@ -136,13 +137,13 @@ class PassEncoder {
     if (q + 4 <= nbytes) {
       std::uint32_t key = 0;
       std::memcpy(&key, bytes.data() + q, 4);
-      const std::size_t h = (key * 2654435761U) >> (32 - kHashBits);
-      std::size_t* bucket = &last_seen_[h * ways_];
+      const std::size_t h = (key * 2654435761U) >> (32 - hash_bits_);
+      std::uint32_t* bucket = &last_seen_[h * ways_];
       for (unsigned w = 0; w < ways_; ++w) {
         if (bucket[w] != kNone) consider(q - bucket[w]);
       }
       for (unsigned w = ways_ - 1; w > 0; --w) bucket[w] = bucket[w - 1];
-      bucket[0] = q;
+      bucket[0] = static_cast<std::uint32_t>(q);
     }
     for (const std::size_t d : {std::size_t{1}, std::size_t{2}, std::size_t{4}}) consider(d);
     return best;
@@ -239,7 +240,8 @@ class PassEncoder {
   EncodeStats& stats_;
   std::size_t literal_start_ = 0;
   unsigned ways_;
-  std::vector<std::size_t> last_seen_;
+  unsigned hash_bits_;
+  std::vector<std::uint32_t> last_seen_;
   std::array<std::size_t, 4> recent_{};
 };
 
