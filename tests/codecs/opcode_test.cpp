@@ -227,5 +227,23 @@ TEST(Opcode, given_random_input_then_stored_with_one_byte_overhead) {
   EXPECT_EQ(comp[0], std::byte{0});
 }
 
+TEST(Opcode, given_recurring_token_then_level_3_saves_the_counted_pattern_and_uses_it) {
+  const Bytes noise = pseudo_random(4000, 11);
+  const Bytes token = from_hex("c0ffee123456");
+  Bytes in;
+  for (std::size_t i = 0; i < noise.size(); i += 40) {
+    in.insert(in.end(), noise.begin() + static_cast<long>(i),
+              noise.begin() + static_cast<long>(i + 40));
+    in.insert(in.end(), token.begin(), token.end());
+  }
+  opcode::EncodeStats fast;
+  expect_round_trip(in, 1, &fast);
+  EXPECT_EQ(fast.patterns, 0U);
+  opcode::EncodeStats stats;
+  expect_round_trip(in, 3, &stats);
+  EXPECT_GT(stats.patterns, 0U);
+  EXPECT_GT(stats.uses, 50U);
+}
+
 }  // namespace
 }  // namespace squeezefs::codecs

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "bits.h"
+#include "patterns.h"
 
 namespace squeezefs::codecs::opcode {
 namespace {
@@ -14,6 +15,8 @@ namespace {
 constexpr std::uint64_t kMaxLen = 0xFFFFFFFFULL;
 constexpr unsigned kRepeatSlot = 0;
 constexpr unsigned kInverseSlot = 1;
+constexpr unsigned kFirstPatternSlot = 2;
+constexpr std::size_t kPatternSlots = 2;
 constexpr std::size_t kMaxDistance = std::size_t{1} << 20;
 // Positions are stored 32-bit to keep the table cache-resident; kNone marks an empty entry.
 constexpr std::uint32_t kNone = ~std::uint32_t{0};
@@ -32,7 +35,10 @@ class PassEncoder {
               : level == 2 ? 4U
                            : 8U),
         hash_bits_(level <= 1 ? 14U : 16U),
-        last_seen_((std::size_t{1} << hash_bits_) * ways_, kNone) {}
+        last_seen_((std::size_t{1} << hash_bits_) * ways_, kNone) {
+    // Pattern slots pay off only with a pre-scan, which the fast level skips.
+    if (level >= 2) patterns_ = choose_patterns(in_.bytes().data(), in_.size() / 8, kPatternSlots);
+  }
 
   void run() {
     const std::size_t n = in_.size();
@@ -43,6 +49,8 @@ class PassEncoder {
     // a run search; every byte is also a candidate start for a repeat.
     for (std::size_t q = 0; q < nbytes; ++q) {
       if (8 * q < p) continue;
+      const Pattern* pattern = patterns_.empty() ? nullptr : pattern_at(q);
+      const std::size_t pattern_profit = pattern != nullptr ? 8 * pattern->length - 5 : 0;
       Match match;
       if (q > 0 && 8 * q + 8 <= n) match = find_match(q);
       const std::size_t match_profit = match.length > 0 ? 8 * match.length - match_cost(match) : 0;
@@ -58,7 +66,14 @@ class PassEncoder {
         const std::size_t cost = len_op_cost(r) + (s > literal_start_ ? kSplitCost : 0);
         if (r >= std::max(cost, kMinRun)) fill_profit = r - cost;
       }
-      if (match_profit > 0 && match_profit >= fill_profit) {
+      if (pattern_profit > 0 && pattern_profit >= match_profit && pattern_profit >= fill_profit) {
+        flush_literal(8 * q);
+        out_.put(3, 3);
+        out_.put(pattern_slot(*pattern), 2);
+        ++stats_.uses;
+        p = 8 * (q + pattern->length);
+        literal_start_ = p;
+      } else if (match_profit > 0 && match_profit >= fill_profit) {
         flush_literal(8 * q);
         emit_match(match);
         p = 8 * (q + match.length);
@@ -74,6 +89,36 @@ class PassEncoder {
     }
     flush_literal(n);
     out_.put(7, 3);
+  }
+
+  [[nodiscard]] unsigned pattern_slot(const Pattern& pattern) const noexcept {
+    return kFirstPatternSlot + static_cast<unsigned>(&pattern - patterns_.data());
+  }
+
+  // Saves each chosen pattern as soon as the output ends with it (flushing the pending literal
+  // first), and returns the longest saved pattern starting at byte q, if any.
+  const Pattern* pattern_at(std::size_t q) {
+    const auto& bytes = in_.bytes();
+    const std::size_t nbytes = in_.size() / 8;
+    const Pattern* best = nullptr;
+    for (Pattern& pattern : patterns_) {
+      if (!pattern.saved && q >= pattern.length && q <= nbytes &&
+          load_key(bytes.data() + q - pattern.length, pattern.length) == pattern.key) {
+        flush_literal(8 * q);
+        out_.put(2, 3);
+        out_.put(pattern_slot(pattern), 2);
+        put_len(8 * pattern.length);
+        ++stats_.saves;
+        ++stats_.patterns;
+        pattern.saved = true;
+      }
+      if (pattern.saved && q + pattern.length <= nbytes &&
+          load_key(bytes.data() + q, pattern.length) == pattern.key &&
+          (best == nullptr || pattern.length > best->length)) {
+        best = &pattern;
+      }
+    }
+    return best;
   }
 
   std::size_t run_length(std::size_t p) const {
@@ -243,6 +288,7 @@ class PassEncoder {
   unsigned hash_bits_;
   std::vector<std::uint32_t> last_seen_;
   std::array<std::size_t, 4> recent_{};
+  std::vector<Pattern> patterns_;
 };
 
 }  // namespace
