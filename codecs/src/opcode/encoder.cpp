@@ -31,6 +31,7 @@ class PassEncoder {
       : in_(in),
         out_(out),
         stats_(stats),
+        lazy_(level >= 2),
         ways_(level <= 1   ? 1U
               : level == 2 ? 4U
                            : 8U),
@@ -53,7 +54,16 @@ class PassEncoder {
       const std::size_t pattern_profit = pattern != nullptr ? 8 * pattern->length - 5 : 0;
       Match match;
       if (q > 0 && 8 * q + 8 <= n) match = find_match(q);
-      const std::size_t match_profit = match.length > 0 ? 8 * match.length - match_cost(match) : 0;
+      std::size_t match_profit = match.length > 0 ? 8 * match.length - match_cost(match) : 0;
+      // Lazy evaluation (levels 2-3): leave byte q to the literal if a copy from q+1 gains
+      // more than the byte costs.
+      if (lazy_ && match_profit > 0 && 8 * q + 16 <= n) {
+        const Match later = find_match(q + 1);
+        if (later.length > 0 && 8 * later.length - match_cost(later) > match_profit + 8) {
+          match = Match{};
+          match_profit = 0;
+        }
+      }
       // Profitability: a fill pays its op and LEN and, inside a literal, the header of the
       // literal that follows; a run shorter than kMinRun is left to the literal.
       std::size_t fill_profit = 0;
@@ -284,6 +294,7 @@ class PassEncoder {
   Bits& out_;
   EncodeStats& stats_;
   std::size_t literal_start_ = 0;
+  bool lazy_;
   unsigned ways_;
   unsigned hash_bits_;
   std::vector<std::uint32_t> last_seen_;
