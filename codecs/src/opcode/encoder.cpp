@@ -51,10 +51,17 @@ class PassEncoder {
     for (std::size_t q = 0; q < nbytes; ++q) {
       if (8 * q < p) continue;
       const Pattern* pattern = patterns_.empty() ? nullptr : pattern_at(q);
-      const std::size_t pattern_profit = pattern != nullptr ? 8 * pattern->length - 5 : 0;
+
       Match match;
       if (q > 0 && 8 * q + 8 <= n) match = find_match(q);
-      std::size_t match_profit = match.length > 0 ? 8 * match.length - match_cost(match) : 0;
+      // Inside a literal a copy also pays the header of the literal that follows.
+      const std::size_t split = 8 * q > literal_start_ ? kSplitCost : 0;
+      const std::size_t pattern_profit = pattern != nullptr && 8 * pattern->length > 5 + split
+                                             ? 8 * pattern->length - 5 - split
+                                             : 0;
+      std::size_t match_profit = match.length > 0 && 8 * match.length > match_cost(match) + split
+                                     ? 8 * match.length - match_cost(match) - split
+                                     : 0;
       // Lazy evaluation (levels 2-3): leave byte q to the literal if a copy from q+1 gains
       // more than the byte costs.
       if (lazy_ && match_profit > 0 && 8 * q + 16 <= n) {
