@@ -31,7 +31,6 @@ class PassEncoder {
       : in_(in),
         out_(out),
         stats_(stats),
-        lazy_(level >= 2),
         ways_(level <= 1   ? 1U
               : level == 2 ? 4U
                            : 8U),
@@ -62,9 +61,9 @@ class PassEncoder {
       std::size_t match_profit = match.length > 0 && 8 * match.length > match_cost(match) + split
                                      ? 8 * match.length - match_cost(match) - split
                                      : 0;
-      // Lazy evaluation (levels 2-3): leave byte q to the literal if a copy from q+1 gains
-      // more than the byte costs.
-      if (lazy_ && match_profit > 0 && 8 * q + 16 <= n) {
+      // Lazy evaluation: leave byte q to the literal if a copy from q+1 gains more than the
+      // byte costs.
+      if (match_profit > 0 && 8 * q + 16 <= n) {
         const Match later = find_match(q + 1);
         if (later.length > 0 && 8 * later.length - match_cost(later) > match_profit + 8) {
           match = Match{};
@@ -301,7 +300,6 @@ class PassEncoder {
   Bits& out_;
   EncodeStats& stats_;
   std::size_t literal_start_ = 0;
-  bool lazy_;
   unsigned ways_;
   unsigned hash_bits_;
   std::vector<std::uint32_t> last_seen_;
