@@ -70,14 +70,30 @@ class Bits {
       pos += whole * 8;
       n -= whole * 8;
     }
-    // Unaligned: assemble whole source bytes from two neighbours, then place them.
-    for (; n >= 8; n -= 8, pos += 8) {
-      const std::size_t i = pos >> 3;
+    // Unaligned: assemble whole source bytes from two neighbours and place them into space
+    // reserved once (each whole byte grows the vector by exactly one byte).
+    if (const std::size_t whole = n / 8; whole > 0) {
+      const std::size_t at = data_.size();
+      data_.resize(at + whole);
+      const std::uint8_t* from = src.data_.data();  // after the resize: src may be *this
+      std::uint8_t* to = data_.data();
       const unsigned shift = pos & 7;
-      unsigned byte = src.data_[i];
-      if (shift != 0)
-        byte = ((byte << shift) | (static_cast<unsigned>(src.data_[i + 1]) >> (8 - shift))) & 0xFFU;
-      put_byte(byte);
+      const unsigned used = nbits_ & 7;
+      std::size_t i = pos >> 3;
+      for (std::size_t w = 0; w < whole; ++w, ++i) {
+        unsigned byte = from[i];
+        if (shift != 0)
+          byte = ((byte << shift) | (static_cast<unsigned>(from[i + 1]) >> (8 - shift))) & 0xFFU;
+        if (used == 0) {
+          to[at + w] = static_cast<std::uint8_t>(byte);
+        } else {  // at >= 1: the partial last byte exists
+          to[at + w - 1] = static_cast<std::uint8_t>(to[at + w - 1] | (byte >> used));
+          to[at + w] = static_cast<std::uint8_t>((byte << (8 - used)) & 0xFFU);
+        }
+      }
+      nbits_ += whole * 8;
+      pos += whole * 8;
+      n -= whole * 8;
     }
     for (; n > 0; --n) push(src.get(pos++));
   }

@@ -1,5 +1,6 @@
 #include "decoder.h"
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <cstring>
@@ -22,7 +23,13 @@ class PassReader {
   bool read(unsigned count, std::uint64_t& value) noexcept {
     if (left() < count) return false;
     value = 0;
-    for (unsigned i = 0; i < count; ++i) value = (value << 1) | bits_.get(pos_++);
+    // Whole partial bytes at a time rather than single bits.
+    while (count > 0) {
+      const unsigned k = std::min(count, 8 - static_cast<unsigned>(pos_ & 7));
+      value = (value << k) | bits_.get_bits(pos_, k);
+      pos_ += k;
+      count -= k;
+    }
     return true;
   }
   // LEN := k:2 value:8*(k+1), value >= 1.
