@@ -245,5 +245,20 @@ TEST(Opcode, given_recurring_token_then_level_3_saves_the_counted_pattern_and_us
   EXPECT_GT(stats.uses, 50U);
 }
 
+TEST(Opcode, given_pattern_ending_in_zeros_before_a_zero_run_then_round_trips) {
+  // Saving the pattern flushes the literal up to its end; the zero fill that follows must
+  // not reach back over those bits.
+  const Bytes noise = pseudo_random(3000, 12);
+  const Bytes token = from_hex("a1b2c300");
+  Bytes in;
+  for (std::size_t i = 0; i < noise.size(); i += 30) {
+    in.insert(in.end(), noise.begin() + static_cast<long>(i),
+              noise.begin() + static_cast<long>(i + 30));
+    in.insert(in.end(), token.begin(), token.end());
+    in.insert(in.end(), 6 + i % 7, std::byte{0});
+  }
+  for (int level = 1; level <= 3; ++level) expect_round_trip(in, level);
+}
+
 }  // namespace
 }  // namespace squeezefs::codecs

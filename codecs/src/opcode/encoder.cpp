@@ -77,7 +77,8 @@ class PassEncoder {
       std::size_t r = 0;
       const unsigned bit = bytes[q] == 0xFF ? 1U : 0U;
       if (bytes[q] == 0x00 || bytes[q] == 0xFF) {
-        while (s > p && in_.get(s - 1) == bit) --s;
+        // Not past the output: a pattern save may have flushed the literal up to q.
+        while (s > literal_start_ && in_.get(s - 1) == bit) --s;
         r = run_length(s);
         const std::size_t cost = len_op_cost(r) + (s > literal_start_ ? kSplitCost : 0);
         if (r >= std::max(cost, kMinRun)) fill_profit = r - cost;
