@@ -158,7 +158,7 @@ TEST(Opcode, given_repetitive_input_then_encoder_uses_fills_save_use_and_passes)
   opcode::EncodeStats stats;
   expect_round_trip(aaa, 1, &stats);
   EXPECT_GT(stats.saves, 0U);
-  EXPECT_GT(stats.uses, 0U);
+  EXPECT_GT(stats.copies, 0U);
   Bytes comp(aaa.size() + 1);
   const CodecResult c = codec().compress(aaa, comp, 1);
   ASSERT_TRUE(c.ok());
@@ -178,7 +178,39 @@ TEST(Opcode, given_complemented_repeat_then_encoder_uses_xor_modifier) {
   for (std::size_t i = 0; i < 64; ++i) in.push_back(in[60 + i % 4] ^ std::byte{0xFF});
   opcode::EncodeStats stats;
   expect_round_trip(in, 1, &stats);
-  EXPECT_GT(stats.xors, 0U);
+  // An XOR applied to something other than a copying zero fill: the ones fill.
+  EXPECT_GT(stats.xors, stats.copies);
+}
+
+Bytes pseudo_random(std::size_t n, std::uint32_t seed) {
+  Bytes out(n);
+  for (auto& b : out) {
+    seed = seed * 1664525U + 1013904223U;
+    b = static_cast<std::byte>(seed >> 24);
+  }
+  return out;
+}
+
+TEST(Opcode, given_block_repeated_once_then_encoder_saves_and_uses_it) {
+  Bytes in = pseudo_random(200, 7);
+  const Bytes tail = pseudo_random(100, 8);
+  in.insert(in.end(), in.begin() + 100, in.begin() + 200);
+  in.insert(in.end(), tail.begin(), tail.end());
+  opcode::EncodeStats stats;
+  expect_round_trip(in, 1, &stats);
+  EXPECT_GT(stats.uses, 0U);
+  EXPECT_EQ(stats.copies, 0U);
+}
+
+TEST(Opcode, given_partial_repeat_then_encoder_copies_through_xor_zero_fill) {
+  Bytes in = pseudo_random(300, 9);
+  const Bytes tail = pseudo_random(100, 10);
+  in.insert(in.end(), in.begin() + 50, in.begin() + 120);
+  in.insert(in.end(), tail.begin(), tail.end());
+  opcode::EncodeStats stats;
+  expect_round_trip(in, 1, &stats);
+  EXPECT_GT(stats.copies, 0U);
+  EXPECT_EQ(stats.uses, 0U);
 }
 
 TEST(Opcode, given_random_input_then_stored_with_one_byte_overhead) {
@@ -193,6 +225,39 @@ TEST(Opcode, given_random_input_then_stored_with_one_byte_overhead) {
   ASSERT_TRUE(c.ok());
   EXPECT_EQ(c.bytes, in.size() + 1);
   EXPECT_EQ(comp[0], std::byte{0});
+}
+
+TEST(Opcode, given_recurring_token_then_level_3_saves_the_counted_pattern_and_uses_it) {
+  const Bytes noise = pseudo_random(4000, 11);
+  const Bytes token = from_hex("c0ffee123456");
+  Bytes in;
+  for (std::size_t i = 0; i < noise.size(); i += 40) {
+    in.insert(in.end(), noise.begin() + static_cast<long>(i),
+              noise.begin() + static_cast<long>(i + 40));
+    in.insert(in.end(), token.begin(), token.end());
+  }
+  opcode::EncodeStats fast;
+  expect_round_trip(in, 1, &fast);
+  EXPECT_EQ(fast.patterns, 0U);
+  opcode::EncodeStats stats;
+  expect_round_trip(in, 3, &stats);
+  EXPECT_GT(stats.patterns, 0U);
+  EXPECT_GT(stats.uses, 50U);
+}
+
+TEST(Opcode, given_pattern_ending_in_zeros_before_a_zero_run_then_round_trips) {
+  // Saving the pattern flushes the literal up to its end; the zero fill that follows must
+  // not reach back over those bits.
+  const Bytes noise = pseudo_random(3000, 12);
+  const Bytes token = from_hex("a1b2c300");
+  Bytes in;
+  for (std::size_t i = 0; i < noise.size(); i += 30) {
+    in.insert(in.end(), noise.begin() + static_cast<long>(i),
+              noise.begin() + static_cast<long>(i + 30));
+    in.insert(in.end(), token.begin(), token.end());
+    in.insert(in.end(), 6 + i % 7, std::byte{0});
+  }
+  for (int level = 1; level <= 3; ++level) expect_round_trip(in, level);
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #pragma once
 // Growable MSB-first bit string shared by the opcode encoder and decoder.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -35,7 +36,15 @@ class Bits {
   }
   // Appends `count` low bits of value, MSB first (count <= 57).
   void put(std::uint64_t value, unsigned count) {
-    for (unsigned i = count; i-- > 0;) push(static_cast<unsigned>((value >> i) & 1U));
+    while (count > 0) {
+      const unsigned used = static_cast<unsigned>(nbits_ & 7);
+      if (used == 0) data_.push_back(0);
+      const unsigned k = std::min(count, 8 - used);
+      const auto chunk = static_cast<unsigned>((value >> (count - k)) & ((1U << k) - 1));
+      data_.back() = static_cast<std::uint8_t>(data_.back() | (chunk << (8 - used - k)));
+      nbits_ += k;
+      count -= k;
+    }
   }
 
   // Appends n copies of bit; whole bytes go through memset-like resize.
@@ -61,16 +70,73 @@ class Bits {
       pos += whole * 8;
       n -= whole * 8;
     }
-    // Unaligned: assemble whole source bytes from two neighbours, then place them.
-    for (; n >= 8; n -= 8, pos += 8) {
-      const std::size_t i = pos >> 3;
+    // Unaligned: assemble whole source bytes from two neighbours and place them into space
+    // reserved once (each whole byte grows the vector by exactly one byte).
+    if (const std::size_t whole = n / 8; whole > 0) {
+      const std::size_t at = data_.size();
+      data_.resize(at + whole);
+      const std::uint8_t* from = src.data_.data();  // after the resize: src may be *this
+      std::uint8_t* to = data_.data();
       const unsigned shift = pos & 7;
-      unsigned byte = src.data_[i];
-      if (shift != 0)
-        byte = ((byte << shift) | (static_cast<unsigned>(src.data_[i + 1]) >> (8 - shift))) & 0xFFU;
-      put_byte(byte);
+      const unsigned used = nbits_ & 7;
+      std::size_t i = pos >> 3;
+      for (std::size_t w = 0; w < whole; ++w, ++i) {
+        unsigned byte = from[i];
+        if (shift != 0)
+          byte = ((byte << shift) | (static_cast<unsigned>(from[i + 1]) >> (8 - shift))) & 0xFFU;
+        if (used == 0) {
+          to[at + w] = static_cast<std::uint8_t>(byte);
+        } else {  // at >= 1: the partial last byte exists
+          to[at + w - 1] = static_cast<std::uint8_t>(to[at + w - 1] | (byte >> used));
+          to[at + w] = static_cast<std::uint8_t>((byte << (8 - used)) & 0xFFU);
+        }
+      }
+      nbits_ += whole * 8;
+      pos += whole * 8;
+      n -= whole * 8;
     }
     for (; n > 0; --n) push(src.get(pos++));
+  }
+
+  // Appends n bits of cycle(slot), slot being the length bits at start; the slot must lie
+  // wholly before the current end.
+  void append_cycle(std::size_t start, std::size_t length, std::size_t n) {
+    // Doubling: once a whole period is out, copy from the output itself in growing chunks.
+    const std::size_t from = nbits_;
+    std::size_t chunk = std::min(length, n);
+    append(*this, start, chunk);
+    while (nbits_ - from < n) {
+      chunk = std::min(nbits_ - from - (nbits_ - from) % length, n - (nbits_ - from));
+      append(*this, from, chunk);
+    }
+  }
+
+  // XORs bits [from, size) with cycle(slot); the slot must lie wholly before from.
+  void xor_cycle(std::size_t from, std::size_t start, std::size_t length) {
+    std::size_t j = 0;
+    for (std::size_t i = from; i < nbits_;) {
+      const unsigned k = static_cast<unsigned>(std::min({std::size_t{8}, nbits_ - i, length - j}));
+      xor_bits(i, get_bits(start + j, k), k);
+      i += k;
+      j += k;
+      if (j == length) j = 0;
+    }
+  }
+
+  // Reads k <= 8 bits at pos, MSB first.
+  [[nodiscard]] unsigned get_bits(std::size_t pos, unsigned k) const noexcept {
+    const std::size_t i = pos >> 3;
+    unsigned word = static_cast<unsigned>(data_[i]) << 8;
+    if (i + 1 < data_.size()) word |= data_[i + 1];
+    return (word >> (16 - (pos & 7) - k)) & ((1U << k) - 1);
+  }
+
+  void xor_bits(std::size_t pos, unsigned value, unsigned k) noexcept {
+    const std::size_t i = pos >> 3;
+    const unsigned word = value << (16 - (pos & 7) - k);
+    data_[i] = static_cast<std::uint8_t>(data_[i] ^ (word >> 8));
+    if (i + 1 < data_.size())
+      data_[i + 1] = static_cast<std::uint8_t>(data_[i + 1] ^ (word & 0xFFU));
   }
 
   void put_byte(unsigned byte) {

@@ -1,5 +1,6 @@
 #include "decoder.h"
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <cstring>
@@ -22,7 +23,13 @@ class PassReader {
   bool read(unsigned count, std::uint64_t& value) noexcept {
     if (left() < count) return false;
     value = 0;
-    for (unsigned i = 0; i < count; ++i) value = (value << 1) | bits_.get(pos_++);
+    // Whole partial bytes at a time rather than single bits.
+    while (count > 0) {
+      const unsigned k = std::min(count, 8 - static_cast<unsigned>(pos_ & 7));
+      value = (value << k) | bits_.get_bits(pos_, k);
+      pos_ += k;
+      count -= k;
+    }
     return true;
   }
   // LEN := k:2 value:8*(k+1), value >= 1.
@@ -59,6 +66,13 @@ CodecStatus decode_pass(const Bits& in, bool outermost, std::size_t limit, Bits&
       case 1: {
         if (const CodecStatus s = reader.read_len(value); s != CodecStatus::kOk) return s;
         if (value > limit - out.size()) return CodecStatus::kOutputTooSmall;
+        if (pending_xor >= 0 && op == 0) {
+          // XOR-modified zero fill: a copy of the cycled slot, appended in whole chunks.
+          const Slot s = slots[static_cast<std::size_t>(pending_xor)];
+          out.append_cycle(s.start, s.length, static_cast<std::size_t>(value));
+          pending_xor = -1;
+          break;
+        }
         out.fill(static_cast<unsigned>(op), static_cast<std::size_t>(value));
         break;
       }
@@ -108,10 +122,7 @@ CodecStatus decode_pass(const Bits& in, bool outermost, std::size_t limit, Bits&
     if (pending_xor >= 0) {
       // The slot lies entirely before `before`, so it is unaffected by this op's output.
       const Slot s = slots[static_cast<std::size_t>(pending_xor)];
-      for (std::size_t i = before, j = 0; i < out.size(); ++i) {
-        if (out.get(s.start + j) != 0) out.flip(i);
-        if (++j == s.length) j = 0;
-      }
+      out.xor_cycle(before, s.start, s.length);
       pending_xor = -1;
     }
   }

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "bits.h"
+#include "patterns.h"
 
 namespace squeezefs::codecs::opcode {
 namespace {
@@ -14,15 +15,30 @@ namespace {
 constexpr std::uint64_t kMaxLen = 0xFFFFFFFFULL;
 constexpr unsigned kRepeatSlot = 0;
 constexpr unsigned kInverseSlot = 1;
-constexpr unsigned kHashBits = 12;
-constexpr std::size_t kMaxPeriod = 4096;
-constexpr std::size_t kNone = ~std::size_t{0};
+constexpr unsigned kFirstPatternSlot = 2;
+constexpr std::size_t kPatternSlots = 2;
+constexpr std::size_t kMaxDistance = std::size_t{1} << 20;
+// Positions are stored 32-bit to keep the table cache-resident; kNone marks an empty entry.
+constexpr std::uint32_t kNone = ~std::uint32_t{0};
 constexpr std::size_t kMinRun = 16;
 constexpr std::size_t kSplitCost = 13;
+constexpr std::size_t kMinCopy = 4;
 
 class PassEncoder {
  public:
-  PassEncoder(const Bits& in, Bits& out, EncodeStats& stats) : in_(in), out_(out), stats_(stats) {}
+  // Higher levels keep more candidate positions per hash bucket.
+  PassEncoder(const Bits& in, Bits& out, int level, EncodeStats& stats)
+      : in_(in),
+        out_(out),
+        stats_(stats),
+        ways_(level <= 1   ? 1U
+              : level == 2 ? 4U
+                           : 8U),
+        hash_bits_(level <= 1 ? 14U : 16U),
+        last_seen_((std::size_t{1} << hash_bits_) * ways_, kNone) {
+    // Pattern slots pay off only with a pre-scan, which the fast level skips.
+    if (level >= 2) patterns_ = choose_patterns(in_.bytes().data(), in_.size() / 8, kPatternSlots);
+  }
 
   void run() {
     const std::size_t n = in_.size();
@@ -33,29 +49,93 @@ class PassEncoder {
     // a run search; every byte is also a candidate start for a repeat.
     for (std::size_t q = 0; q < nbytes; ++q) {
       if (8 * q < p) continue;
-      if (q > 0 && 8 * q + 8 <= n) {
-        if (const std::size_t covered = try_repeat(8 * q); covered > 0) {
-          p = 8 * q + covered;
-          continue;
+      const Pattern* pattern = patterns_.empty() ? nullptr : pattern_at(q);
+
+      Match match;
+      if (q > 0 && 8 * q + 8 <= n) match = find_match(q);
+      // Inside a literal a copy also pays the header of the literal that follows.
+      const std::size_t split = 8 * q > literal_start_ ? kSplitCost : 0;
+      const std::size_t pattern_profit = pattern != nullptr && 8 * pattern->length > 5 + split
+                                             ? 8 * pattern->length - 5 - split
+                                             : 0;
+      std::size_t match_profit = match.length > 0 && 8 * match.length > match_cost(match) + split
+                                     ? 8 * match.length - match_cost(match) - split
+                                     : 0;
+      // Lazy evaluation: leave byte q to the literal if a copy from q+1 gains more than the
+      // byte costs.
+      if (match_profit > 0 && 8 * q + 16 <= n) {
+        const Match later = find_match(q + 1);
+        if (later.length > 0 && 8 * later.length - match_cost(later) > match_profit + 8) {
+          match = Match{};
+          match_profit = 0;
         }
       }
-      if (bytes[q] != 0x00 && bytes[q] != 0xFF) continue;
-      const unsigned bit = bytes[q] != 0 ? 1U : 0U;
+      // Profitability: a fill pays its op and LEN and, inside a literal, the header of the
+      // literal that follows; a run shorter than kMinRun is left to the literal.
+      std::size_t fill_profit = 0;
       std::size_t s = 8 * q;
-      while (s > p && in_.get(s - 1) == bit) --s;
-      if (s >= n) break;
-      const std::size_t r = run_length(s);
-      // A fill inside a literal also pays for the header of the literal that follows.
-      const std::size_t cost = 3 + len_field_bits(r) + (s > literal_start_ ? kSplitCost : 0);
-      if (r >= std::max<std::size_t>(cost, kMinRun)) {
+      std::size_t r = 0;
+      const unsigned bit = bytes[q] == 0xFF ? 1U : 0U;
+      if (bytes[q] == 0x00 || bytes[q] == 0xFF) {
+        // Not past the output: a pattern save may have flushed the literal up to q.
+        while (s > literal_start_ && in_.get(s - 1) == bit) --s;
+        r = run_length(s);
+        const std::size_t cost = len_op_cost(r) + (s > literal_start_ ? kSplitCost : 0);
+        if (r >= std::max(cost, kMinRun)) fill_profit = r - cost;
+      }
+      if (pattern_profit > 0 && pattern_profit >= match_profit && pattern_profit >= fill_profit) {
+        flush_literal(8 * q);
+        out_.put(3, 3);
+        out_.put(pattern_slot(*pattern), 2);
+        ++stats_.uses;
+        p = 8 * (q + pattern->length);
+        literal_start_ = p;
+      } else if (match_profit > 0 && match_profit >= fill_profit) {
+        flush_literal(8 * q);
+        emit_match(match);
+        p = 8 * (q + match.length);
+        literal_start_ = p;
+      } else if (fill_profit > 0) {
         flush_literal(s);
         emit_fill(bit, r);
         p = s + r;
         literal_start_ = p;
+      } else if (q > 0 && 8 * q + 8 <= n) {
+        if (const std::size_t covered = try_inverse(8 * q); covered > 0) p = 8 * q + covered;
       }
     }
     flush_literal(n);
     out_.put(7, 3);
+  }
+
+  [[nodiscard]] unsigned pattern_slot(const Pattern& pattern) const noexcept {
+    return kFirstPatternSlot + static_cast<unsigned>(&pattern - patterns_.data());
+  }
+
+  // Saves each chosen pattern as soon as the output ends with it (flushing the pending literal
+  // first), and returns the longest saved pattern starting at byte q, if any.
+  const Pattern* pattern_at(std::size_t q) {
+    const auto& bytes = in_.bytes();
+    const std::size_t nbytes = in_.size() / 8;
+    const Pattern* best = nullptr;
+    for (Pattern& pattern : patterns_) {
+      if (!pattern.saved && q >= pattern.length && q <= nbytes &&
+          load_key(bytes.data() + q - pattern.length, pattern.length) == pattern.key) {
+        flush_literal(8 * q);
+        out_.put(2, 3);
+        out_.put(pattern_slot(pattern), 2);
+        put_len(8 * pattern.length);
+        ++stats_.saves;
+        ++stats_.patterns;
+        pattern.saved = true;
+      }
+      if (pattern.saved && q + pattern.length <= nbytes &&
+          load_key(bytes.data() + q, pattern.length) == pattern.key &&
+          (best == nullptr || pattern.length > best->length)) {
+        best = &pattern;
+      }
+    }
+    return best;
   }
 
   std::size_t run_length(std::size_t p) const {
@@ -70,61 +150,90 @@ class PassEncoder {
     return q - p;
   }
 
-  // Periodic data: the bits at p repeat the previous d bits. Cover them by saving the tail and
-  // using it, doubling the saved length each step, so a long repeat costs O(log n) ops.
-  std::size_t try_repeat(std::size_t p) {
+  // Cost in bits of op + LEN.
+  static std::size_t len_op_cost(std::size_t value) noexcept { return 3 + len_field_bits(value); }
+
+  // Back-reference: the bytes at q repeat those d bytes back. `save S 8d` puts the last 8d
+  // bits in a slot; whole periods then cost one 5-bit `use` each, and any other length is
+  // `101 S` + zero fill, whose output is cycle(slot) cut to the fill's length.
+  struct Match {
+    std::size_t distance = 0;
+    std::size_t length = 0;  // bytes
+  };
+
+  [[nodiscard]] std::size_t match_length(std::size_t q, std::size_t d, std::size_t limit) const {
     const auto& bytes = in_.bytes();
-    const std::size_t q = p / 8;
+    std::size_t m = 0;
+    while (m < limit && bytes[q + m] == bytes[q + m - d]) ++m;
+    return m;
+  }
+
+  static std::size_t match_cost(const Match& m) noexcept {
+    const std::size_t save = 5 + len_field_bits(8 * m.distance);
+    if (m.length % m.distance == 0 && m.length / m.distance <= 3) {
+      return save + 5 * (m.length / m.distance);
+    }
+    return save + 5 + len_op_cost(8 * m.length);
+  }
+
+  Match find_match(std::size_t q) {
+    const auto& bytes = in_.bytes();
     const std::size_t nbytes = in_.size() / 8;
-    std::size_t best = 0;
-    std::size_t best_d = 0;
-    // Longer periods come from a small table of the last place each 4-byte group was seen.
-    std::size_t hashed_d = 0;
-    if (q + 4 <= nbytes) {
-      const std::uint32_t key = static_cast<std::uint32_t>(bytes[q]) << 24 |
-                                static_cast<std::uint32_t>(bytes[q + 1]) << 16 |
-                                static_cast<std::uint32_t>(bytes[q + 2]) << 8 | bytes[q + 3];
-      const std::size_t h = (key * 2654435761U) >> (32 - kHashBits);
-      if (last_seen_[h] != kNone && q - last_seen_[h] <= kMaxPeriod) hashed_d = q - last_seen_[h];
-      last_seen_[h] = q;
-    }
-    if (hashed_d > 8) {
-      std::size_t m = 0;
-      while (q + m < nbytes && bytes[q + m] == bytes[q + m - hashed_d]) ++m;
-      m -= m % hashed_d;
-      best = m;
-      best_d = hashed_d;
-    }
-    for (const std::size_t d :
-         {std::size_t{1}, std::size_t{2}, std::size_t{3}, std::size_t{4}, std::size_t{8}}) {
-      if (d > q) break;
-      std::size_t m = 0;
-      while (q + m < nbytes && bytes[q + m] == bytes[q + m - d]) ++m;
-      m -= m % d;
-      if (m > best) {
-        best = m;
-        best_d = d;
+    const std::size_t limit = std::min(nbytes - q, kMaxLen / 8);
+    Match best;
+    std::size_t best_profit = 0;
+    const auto consider = [&](std::size_t d) {
+      if (d == 0 || d > q || d > kMaxDistance) return;
+      // No copy shorter than kMinCopy bytes pays for its save and fill; reject those early.
+      if (limit < kMinCopy || std::memcmp(bytes.data() + q, bytes.data() + q - d, kMinCopy) != 0) {
+        return;
       }
+      const Match m{d, match_length(q, d, limit)};
+      const std::size_t cost = match_cost(m);
+      if (8 * m.length > cost + best_profit) {
+        best_profit = 8 * m.length - cost;
+        best = m;
+      }
+    };
+    for (const std::size_t d : recent_) consider(d);
+    if (q + 4 <= nbytes) {
+      std::uint32_t key = 0;
+      std::memcpy(&key, bytes.data() + q, 4);
+      const std::size_t h = (key * 2654435761U) >> (32 - hash_bits_);
+      std::uint32_t* bucket = &last_seen_[h * ways_];
+      for (unsigned w = 0; w < ways_; ++w) {
+        if (bucket[w] != kNone) consider(q - bucket[w]);
+      }
+      for (unsigned w = ways_ - 1; w > 0; --w) bucket[w] = bucket[w - 1];
+      bucket[0] = static_cast<std::uint32_t>(q);
     }
-    if (best * 8 < 96) return try_inverse(p);
-    flush_literal(p);
-    const std::size_t period = best_d * 8;
-    std::size_t done = 0;
-    const std::size_t total = best * 8;
-    while (done < total) {
-      std::size_t take = std::min(done + period, total - done);
-      take = std::min<std::size_t>(take - take % period, kMaxLen - kMaxLen % period);
-      out_.put(2, 3);
+    for (const std::size_t d : {std::size_t{1}, std::size_t{2}, std::size_t{4}}) consider(d);
+    return best;
+  }
+
+  void emit_match(const Match& m) {
+    out_.put(2, 3);
+    out_.put(kRepeatSlot, 2);
+    put_len(8 * m.distance);
+    ++stats_.saves;
+    if (m.length % m.distance == 0 && m.length / m.distance <= 3) {
+      for (std::size_t i = 0; i < m.length / m.distance; ++i) {
+        out_.put(3, 3);
+        out_.put(kRepeatSlot, 2);
+        ++stats_.uses;
+      }
+    } else {
+      out_.put(5, 3);
       out_.put(kRepeatSlot, 2);
-      put_len(take);
-      out_.put(3, 3);
-      out_.put(kRepeatSlot, 2);
-      ++stats_.saves;
-      ++stats_.uses;
-      done += take;
+      out_.put(0, 3);
+      put_len(8 * m.length);
+      ++stats_.xors;
+      ++stats_.copies;
     }
-    literal_start_ = p + total;
-    return total;
+    if (recent_[0] != m.distance) {
+      for (std::size_t i = recent_.size() - 1; i > 0; --i) recent_[i] = recent_[i - 1];
+      recent_[0] = m.distance;
+    }
   }
 
   // The document's "inverse or mate": the bits at p are the complement of the previous d
@@ -138,9 +247,10 @@ class PassEncoder {
       // A complemented 0x00/0xFF byte is a plain run; fills code it cheaper.
       if (d == 1 && (bytes[q - 1] == 0x00 || bytes[q - 1] == 0xFF)) continue;
       std::size_t m = 0;
-      while (q + m < nbytes && m < kMaxLen / 8 &&
-             bytes[q + m] == static_cast<std::uint8_t>(~bytes[q - d + m % d])) {
+      for (std::size_t j = 0; q + m < nbytes && m < kMaxLen / 8 &&
+                              bytes[q + m] == static_cast<std::uint8_t>(~bytes[q - d + j]);) {
         ++m;
+        if (++j == d) j = 0;
       }
       if (m * 8 < 64) continue;
       flush_literal(p);
@@ -191,8 +301,11 @@ class PassEncoder {
   Bits& out_;
   EncodeStats& stats_;
   std::size_t literal_start_ = 0;
-  std::vector<std::size_t> last_seen_ =
-      std::vector<std::size_t>(std::size_t{1} << kHashBits, kNone);
+  unsigned ways_;
+  unsigned hash_bits_;
+  std::vector<std::uint32_t> last_seen_;
+  std::array<std::size_t, 4> recent_{};
+  std::vector<Pattern> patterns_;
 };
 
 }  // namespace
@@ -209,7 +322,7 @@ CodecResult encode(std::span<const std::byte> in, std::span<std::byte> out, int 
   unsigned passes = 0;
   while (passes < max_passes && !in.empty()) {
     next.clear();
-    PassEncoder(cur, next, st).run();
+    PassEncoder(cur, next, level, st).run();
     // The outermost pass is padded to bytes; an inner one must shrink the bit string.
     if (next.size() >= cur.size()) break;
     std::swap(cur, next);

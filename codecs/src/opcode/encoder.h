@@ -12,6 +12,9 @@ struct EncodeStats {
   std::size_t saves = 0;
   std::size_t uses = 0;
   std::size_t xors = 0;
+  std::size_t copies = 0;
+  std::size_t patterns = 0;  // patterns chosen by the counting pre-scan and saved  // XOR-modified
+                             // zero fills copying a saved span
 };
 
 CodecResult encode(std::span<const std::byte> in, std::span<std::byte> out, int level,
