@@ -45,8 +45,8 @@ MountRequest parse_request(const std::string& store, const std::string& mountpoi
                            const std::vector<std::string>& option_lists, bool debug_flag) {
   MountRequest req;
   req.store = std::filesystem::absolute(store).lexically_normal();
-  req.mountpoint = mountpoint;
-  req.fuse.mountpoint = mountpoint;
+  req.mountpoint = std::filesystem::absolute(mountpoint).lexically_normal().string();
+  req.fuse.mountpoint = req.mountpoint;
   req.fuse.debug = debug_flag;
   req.fuse.kernel_options = {"fsname=" + req.store.string(), "subtype=squeezefs",
                              "default_permissions"};

@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -209,6 +211,43 @@ TEST_F(MountTest, given_threads_when_writing_separate_files_then_all_survive) {
   for (int t = 0; t < 4; ++t)
     EXPECT_EQ(read_file(store_.path("t" + std::to_string(t))),
               text_data(static_cast<std::size_t>(50000 + 1000 * t)));
+}
+
+// The pid of the daemon serving `store` (its command line names the store), or -1.
+pid_t daemon_pid(const std::string& store) {
+  for (const auto& e : std::filesystem::directory_iterator("/proc")) {
+    const auto name = e.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream in(e.path() / "cmdline", std::ios::binary);
+    std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (cmdline.find(std::string("mount") + '\0' + store + '\0') != std::string::npos)
+      return static_cast<pid_t>(std::stol(name));
+  }
+  return -1;
+}
+
+// True while `pid` runs (a zombie nobody has reaped yet counts as ended).
+bool alive(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto paren = stat.rfind(") ");
+  return paren != std::string::npos && paren + 2 < stat.size() && stat[paren + 2] != 'Z';
+}
+
+TEST(MountSignalTest, given_sigterm_when_daemon_stops_then_it_unmounts_and_data_survives) {
+  MountedStore store;
+  ASSERT_EQ(store.mkfs(), 0);
+  ASSERT_EQ(store.mount(), 0);
+  write_file(store.path("a"), text_data(20000));
+  const pid_t pid = daemon_pid(store.store());
+  ASSERT_GT(pid, 0);
+  ASSERT_EQ(::kill(pid, SIGTERM), 0);
+  for (int i = 0; i < 500 && alive(pid); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_FALSE(alive(pid)) << "the daemon must exit";
+  EXPECT_EQ(read_file("/proc/mounts").find(store.mnt() + " "), std::string::npos);
+  ASSERT_EQ(store.mount(), 0);
+  EXPECT_EQ(read_file(store.path("a")), text_data(20000));
 }
 
 class CodecMountTest : public ::testing::TestWithParam<std::string> {};
