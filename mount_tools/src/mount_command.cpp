@@ -122,6 +122,8 @@ void serve_in_background(const MountRequest& req) {
   if (pid == 0) {
     read_end = fs::UniqueFd();
     ::setsid();
+    // Paths are absolute; do not keep the caller's working directory busy.
+    [[maybe_unused]] const int cd = ::chdir("/");
     // The report: one status byte (the exit code, 0 = mounted) and a message.
     auto report = [&](int code, const std::string& message) {
       std::string out(1, static_cast<char>(code));
