@@ -310,5 +310,22 @@ TEST(MountErrorTest, given_damaged_index_when_mounting_then_exit_1) {
   EXPECT_EQ(store.mount(), 1);
 }
 
+TEST(MountErrorTest, given_newer_format_when_mounting_then_exit_1_and_index_unchanged) {
+  MountedStore store;
+  ASSERT_EQ(store.mkfs(), 0);
+  const auto index = store.store() + "/index.db";
+  ASSERT_FALSE(std::filesystem::exists(index + "-wal")) << "mkfs must leave a checkpointed index";
+  {
+    // PRAGMA user_version is the big-endian 32-bit field at offset 60 of the header.
+    std::fstream f(index, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(60);
+    const char version[4] = {0, 0, 0, 99};
+    f.write(version, 4);
+  }
+  const auto before = read_file(index);
+  EXPECT_EQ(store.mount(), 1);
+  EXPECT_EQ(read_file(index), before);
+}
+
 }  // namespace
 }  // namespace squeezefs::testing
