@@ -39,6 +39,7 @@ bool run_fuse(Filesystem& fs, const FuseSettings& settings, const std::function<
   const auto ops = make_fuse_ops();
   const std::unique_ptr<fuse_session, SessionCloser> se(
       fuse_session_new(&args, &ops, sizeof(ops), &fs));
+  fuse_opt_free_args(&args);  // libfuse may have copied the arguments while parsing them
   if (!se) {
     log().error("cannot create the FUSE session (options: {})", joined);
     return false;
