@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Builds squeezefs and runs its main job: compress a sample file with the default seed codec,
-# inspect the framed file, restore it and check the restored copy. Installs its own
-# dependencies. Usage: bash scripts/run.sh [FILE]
+# Builds squeezefs, shows the codec tools on a sample file, then creates a store (./store unless
+# it exists) and mounts it at ./mnt. Installs its own dependencies.
+# Usage: bash scripts/run.sh [FILE]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh
@@ -17,3 +17,21 @@ $sqz codec info "$work/sample.sqz"
 $sqz codec decompress "$work/sample.sqz" "$work/restored"
 cmp "$sample" "$work/restored"
 echo "restored $(stat -c %s "$work/restored") bytes from $(stat -c %s "$work/sample.sqz"): identical"
+
+# The filesystem: a store at ./store, mounted at ./mnt (in the background).
+store=$PWD/store
+mnt=$PWD/mnt
+[ -e "$store/index.db" ] || $sqz mkfs "$store"
+mkdir -p "$mnt"
+if grep -q " $mnt fuse.squeezefs " /proc/mounts; then
+  echo "$store is already mounted at $mnt"
+else
+  $sqz mount "$store" "$mnt"
+  echo "mounted $store at $mnt"
+fi
+cat <<USAGE
+Use $mnt like any directory; files are compressed into $store (log: $store/squeezefs.log).
+  cp -r /usr/share/doc $mnt/ && du -sh $mnt/doc $store/data
+Unmount (everything is flushed) with:
+  fusermount3 -u $mnt
+USAGE

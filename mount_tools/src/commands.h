@@ -30,5 +30,6 @@ void register_codec_decompress(CLI::App& codec_group);
 void register_codec_info(CLI::App& codec_group);
 void register_codec_bench(CLI::App& codec_group);
 void register_mkfs(CLI::App& app);
+void register_mount(CLI::App& app);
 
 }  // namespace squeezefs::tools

@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   squeezefs::tools::register_codec_info(*codec);
   squeezefs::tools::register_codec_bench(*codec);
   squeezefs::tools::register_mkfs(app);
+  squeezefs::tools::register_mount(app);
 
   try {
     app.parse(argc, argv);

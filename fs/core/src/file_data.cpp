@@ -128,6 +128,52 @@ Result<void> FileData::truncate(std::uint64_t ino, std::uint64_t size) {
   return {};
 }
 
+Result<void> FileData::punch_hole(std::uint64_t ino, std::uint64_t offset, std::uint64_t length) {
+  const std::lock_guard lock(mutex_);
+  index::Txn txn(index_.db());
+  auto rec = regular_locked(ino);
+  if (!rec) return Unexpected{rec.error()};
+  const std::uint64_t end = std::min(rec->size, offset + std::min(length, kMaxFileSize));
+  std::vector<std::byte> buf(block_size_);
+  for (std::uint64_t pos = offset; pos < end;) {
+    const std::uint64_t block = pos / block_size_;
+    const std::uint64_t start = block * block_size_;
+    const auto in_block = static_cast<std::size_t>(pos - start);
+    const auto n =
+        static_cast<std::size_t>(std::min<std::uint64_t>(end - pos, block_size_ - in_block));
+    const auto stored = index_.block(ino, block);
+    if (stored && n == block_size_) {
+      free_locked(*index_.remove_block(ino, block));
+    } else if (stored) {
+      if (auto ok = load_locked(ino, block, buf); !ok) return Unexpected{ok.error()};
+      std::fill_n(buf.begin() + static_cast<std::ptrdiff_t>(in_block), n, std::byte{0});
+      store_locked(ino, block, std::span<const std::byte>(buf).first(stored->raw_length));
+    }
+    pos += n;
+  }
+  io_.store().sync();
+  rec->mtime_ns = rec->ctime_ns = now_ns();
+  index_.update_inode(*rec);
+  txn.commit();
+  return {};
+}
+
+Result<void> FileData::allocate(std::uint64_t ino, std::uint64_t offset, std::uint64_t length) {
+  if (offset > kMaxFileSize || length > kMaxFileSize - offset)
+    return fail(std::errc::file_too_large);
+  const std::lock_guard lock(mutex_);
+  index::Txn txn(index_.db());
+  auto rec = regular_locked(ino);
+  if (!rec) return Unexpected{rec.error()};
+  if (offset + length > rec->size) {
+    rec->size = offset + length;
+    rec->ctime_ns = now_ns();
+    index_.update_inode(*rec);
+  }
+  txn.commit();
+  return {};
+}
+
 Result<std::uint64_t> FileData::seek_data(std::uint64_t ino, std::uint64_t offset) {
   const std::lock_guard lock(mutex_);
   auto rec = regular_locked(ino);

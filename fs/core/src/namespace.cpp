@@ -43,6 +43,52 @@ void Namespace::format(index::Index& index, Caller owner) {
   txn.commit();
 }
 
+void Namespace::retain(std::uint64_t ino, std::uint64_t count) {
+  const std::lock_guard lock(mutex_);
+  refs_[ino] += count;
+}
+
+void Namespace::release(std::uint64_t ino, std::uint64_t count) {
+  const std::lock_guard lock(mutex_);
+  const auto it = refs_.find(ino);
+  if (it == refs_.end()) return;
+  if (it->second > count) {
+    it->second -= count;
+    return;
+  }
+  refs_.erase(it);
+  const auto rec = index_.inode(ino);
+  if (rec && rec->nlink == 0) {
+    index::Txn txn(index_.db());
+    remove_inode_locked(ino);
+    txn.commit();
+  }
+}
+
+void Namespace::purge_orphans() {
+  const std::lock_guard lock(mutex_);
+  index::Txn txn(index_.db());
+  for (const auto ino : index_.orphan_inodes()) {
+    if (!refs_.contains(ino)) remove_inode_locked(ino);
+  }
+  txn.commit();
+}
+
+void Namespace::remove_inode_locked(std::uint64_t ino) {
+  for (const auto& block : index_.remove_inode(ino))
+    index_.account_freed(block.data_file, block.stored_length);
+}
+
+void Namespace::unlink_inode_locked(index::InodeRecord rec, std::int64_t now) {
+  if (--rec.nlink == 0 && !refs_.contains(rec.ino)) {
+    remove_inode_locked(rec.ino);
+    return;
+  }
+  // Still linked elsewhere, or in use: kept (with nlink 0 in the latter case) until release().
+  rec.ctime_ns = now;
+  index_.update_inode(rec);
+}
+
 Result<index::InodeRecord> Namespace::getattr(std::uint64_t ino) {
   const std::lock_guard lock(mutex_);
   auto rec = index_.inode(ino);
@@ -188,13 +234,7 @@ Result<void> Namespace::unlink(std::uint64_t parent, std::string_view name) {
   index_.remove_entry(parent, name);
   dir->mtime_ns = dir->ctime_ns = now;
   index_.update_inode(*dir);
-  if (--rec->nlink == 0) {
-    for (const auto& block : index_.remove_inode(rec->ino))
-      index_.account_freed(block.data_file, block.stored_length);
-  } else {
-    rec->ctime_ns = now;
-    index_.update_inode(*rec);
-  }
+  unlink_inode_locked(*rec, now);
   txn.commit();
   return {};
 }

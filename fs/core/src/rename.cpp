@@ -78,11 +78,8 @@ Result<void> Namespace::rename(std::uint64_t parent, std::string_view name,
     if (S_ISDIR(dst->mode)) {
       index_.remove_inode(dst->ino);
       touch_locked(new_parent, -1, now, true);
-    } else if (dst->nlink <= 1) {
-      for (const auto& block : index_.remove_inode(dst->ino))
-        index_.account_freed(block.data_file, block.stored_length);
     } else {
-      touch_locked(dst->ino, -1, now, false);
+      unlink_inode_locked(*dst, now);
     }
   } else if (src_dir && is_within_locked(new_parent, src->ino)) {
     return fail(std::errc::invalid_argument);

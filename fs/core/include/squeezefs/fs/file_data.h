@@ -41,6 +41,12 @@ class FileData {
                             std::span<const std::byte> data);
   // Sets the size; growing leaves a hole, shrinking frees the blocks past the end.
   Result<void> truncate(std::uint64_t ino, std::uint64_t size);
+  // fallocate(PUNCH_HOLE|KEEP_SIZE): the range reads as zeros afterwards and whole blocks inside
+  // it are freed; the size does not change.
+  Result<void> punch_hole(std::uint64_t ino, std::uint64_t offset, std::uint64_t length);
+  // fallocate mode 0: extends the size to offset + length if larger (blocks stay holes, since
+  // compressed space cannot be reserved ahead).
+  Result<void> allocate(std::uint64_t ino, std::uint64_t offset, std::uint64_t length);
   // lseek SEEK_DATA / SEEK_HOLE at block granularity: the first data (or hole) offset at or
   // after `offset`. ENXIO when `offset` is at or past the end (or no data follows). The end of
   // the file counts as a hole.

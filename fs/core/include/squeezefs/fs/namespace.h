@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "squeezefs/fs/result.h"
@@ -43,8 +44,8 @@ struct Caller {
 // Errors: ENOENT, EEXIST, ENOTDIR, EISDIR, ENOTEMPTY, ENAMETOOLONG, EINVAL, EPERM, EMLINK as
 // POSIX specifies for the corresponding system calls. Index failures throw IndexError.
 //
-// Not yet covered here: size changes, file data and open files. An unlinked inode's
-// record and blocks are removed when its last link goes.
+// Inodes in use (known to the kernel or open, see retain()) outlive their last link: their
+// record stays with nlink 0 and is removed, with its blocks, when the last reference goes.
 class Namespace {
  public:
   static constexpr std::uint64_t kRootIno = 1;
@@ -56,6 +57,13 @@ class Namespace {
 
   // Creates the root directory of a new store (mode 0755, owned by `owner`).
   static void format(index::Index& index, Caller owner);
+
+  // References that keep an unlinked inode alive: kernel lookup counts and open handles.
+  // release() removes an inode with no links once its references reach zero.
+  void retain(std::uint64_t ino, std::uint64_t count = 1);
+  void release(std::uint64_t ino, std::uint64_t count = 1);
+  // Removes inodes left with no links (unlinked while open when the store last went down).
+  void purge_orphans();
 
   Result<index::InodeRecord> getattr(std::uint64_t ino);
   Result<index::InodeRecord> lookup(std::uint64_t parent, std::string_view name);
@@ -99,9 +107,13 @@ class Namespace {
   bool is_within_locked(std::uint64_t dir, std::uint64_t ancestor);
   // Adds `delta` to the link count of `ino` and stamps its times.
   void touch_locked(std::uint64_t ino, int delta, std::int64_t now, bool modify);
+  // Drops one link of a non-directory; removes it when that was the last link and it is unused.
+  void unlink_inode_locked(index::InodeRecord rec, std::int64_t now);
+  void remove_inode_locked(std::uint64_t ino);
 
   index::Index& index_;
-  std::mutex mutex_;  // guards index_; a leaf in the lock order
+  std::mutex mutex_;  // guards index_ and refs_; a leaf in the lock order
+  std::unordered_map<std::uint64_t, std::uint64_t> refs_;  // ino -> references; absent = 0
 };
 
 // Nanoseconds since the epoch, for timestamps.

@@ -1,0 +1,25 @@
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "squeezefs/fs/filesystem.h"
+
+namespace squeezefs::fs {
+
+// How the FUSE session is set up. `kernel_options` are passed to libfuse as one -o list
+// (fsname, subtype, default_permissions, allow_other, ro, ...).
+struct FuseSettings {
+  std::string mountpoint;
+  std::vector<std::string> kernel_options;
+  bool debug = false;
+};
+
+// Mounts `fs` and serves requests on a multi-threaded loop until the file system is unmounted
+// (fusermount3 -u) or SIGTERM/SIGINT/SIGHUP arrives; then unmounts and syncs everything.
+// `on_ready` runs once the mount is in place. Returns false (after logging why) when the
+// session cannot be created or mounted; then `on_ready` is not called.
+bool run_fuse(Filesystem& fs, const FuseSettings& settings, const std::function<void()>& on_ready);
+
+}  // namespace squeezefs::fs

@@ -1,0 +1,36 @@
+#pragma once
+
+#include <fuse_lowlevel.h>
+
+#include <cerrno>
+#include <exception>
+#include <new>
+#include <system_error>
+
+#include "squeezefs/fs/log.h"
+
+namespace squeezefs::fs {
+
+// Runs one request handler `f`, which replies itself on success and returns an error_code
+// otherwise. Errors become errno replies: error codes map to their value, bad_alloc to ENOMEM and
+// anything else to EIO with one log line. No exception leaves this function (libfuse is C).
+template <class F>
+void checked_call(fuse_req_t req, const char* op, F&& f) noexcept {
+  int err = 0;
+  try {
+    const std::error_code ec = f();
+    if (!ec) return;
+    err = ec.value();
+  } catch (const std::bad_alloc&) {
+    err = ENOMEM;
+  } catch (const std::exception& e) {
+    log().error("{}: {}", op, e.what());
+    err = EIO;
+  } catch (...) {
+    log().error("{}: unknown exception", op);
+    err = EIO;
+  }
+  fuse_reply_err(req, err);
+}
+
+}  // namespace squeezefs::fs

@@ -1,0 +1,523 @@
+// The libfuse low-level operations: each one unpacks its request, calls the core through
+// checked_call and replies. The only file (with fuse_session.cpp) that speaks errno.
+#include "fuse_ops.h"
+
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/xattr.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <string>
+
+#include "fuse_checked_call.h"
+#include "squeezefs/fs/filesystem.h"
+
+namespace squeezefs::fs {
+namespace {
+
+constexpr double kTimeout = 1.0;
+constexpr std::size_t kMaxWrite = std::size_t{1} << 20;
+
+Filesystem& fs_of(fuse_req_t req) {
+  return *static_cast<Filesystem*>(fuse_req_userdata(req));
+}
+
+std::error_code errno_code(int e) {
+  return {e, std::generic_category()};
+}
+
+Caller caller_of(fuse_req_t req) {
+  const auto* ctx = fuse_req_ctx(req);
+  return Caller{ctx->uid, ctx->gid};
+}
+
+timespec to_timespec(std::int64_t ns) {
+  timespec ts{};
+  ts.tv_sec = static_cast<time_t>(ns / 1'000'000'000);
+  ts.tv_nsec = static_cast<long>(ns % 1'000'000'000);
+  if (ts.tv_nsec < 0) {
+    ts.tv_nsec += 1'000'000'000;
+    --ts.tv_sec;
+  }
+  return ts;
+}
+
+std::int64_t from_timespec(const timespec& ts) {
+  return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+struct stat to_stat(Filesystem& fs, const index::InodeRecord& rec) {
+  struct stat st {};
+  st.st_ino = rec.ino;
+  st.st_mode = rec.mode;
+  st.st_nlink = rec.nlink;
+  st.st_uid = rec.uid;
+  st.st_gid = rec.gid;
+  st.st_rdev = rec.rdev;
+  st.st_size = static_cast<off_t>(rec.size);
+  st.st_blksize = static_cast<blksize_t>(fs.block_size());
+  std::uint64_t stored = 0;
+  if (S_ISREG(rec.mode)) {
+    if (auto bytes = fs.data().stored_bytes(rec.ino)) stored = *bytes;
+  }
+  st.st_blocks = static_cast<blkcnt_t>((stored + 511) / 512);
+  st.st_atim = to_timespec(rec.atime_ns);
+  st.st_mtim = to_timespec(rec.mtime_ns);
+  st.st_ctim = to_timespec(rec.ctime_ns);
+  return st;
+}
+
+fuse_entry_param to_entry(Filesystem& fs, const index::InodeRecord& rec) {
+  fuse_entry_param e{};
+  e.ino = rec.ino;
+  e.generation = rec.generation;
+  e.attr = to_stat(fs, rec);
+  e.attr_timeout = kTimeout;
+  e.entry_timeout = kTimeout;
+  return e;
+}
+
+// Replies with a new entry; the kernel now holds one lookup reference to it.
+std::error_code reply_entry(fuse_req_t req, const Result<index::InodeRecord>& rec) {
+  if (!rec) return rec.error();
+  auto& fs = fs_of(req);
+  const auto e = to_entry(fs, *rec);
+  fs.names().retain(rec->ino);
+  if (fuse_reply_entry(req, &e) != 0) fs.names().release(rec->ino);
+  return {};
+}
+
+std::error_code reply_attr(fuse_req_t req, const Result<index::InodeRecord>& rec) {
+  if (!rec) return rec.error();
+  const auto st = to_stat(fs_of(req), *rec);
+  fuse_reply_attr(req, &st, kTimeout);
+  return {};
+}
+
+std::error_code reply_ok(fuse_req_t req, const Result<void>& r) {
+  if (!r) return r.error();
+  fuse_reply_err(req, 0);
+  return {};
+}
+
+void op_init(void* /*userdata*/, fuse_conn_info* conn) {
+  if ((conn->capable & FUSE_CAP_WRITEBACK_CACHE) != 0) conn->want |= FUSE_CAP_WRITEBACK_CACHE;
+  conn->want &= ~static_cast<unsigned>(FUSE_CAP_POSIX_ACL);
+  conn->max_write = static_cast<unsigned>(kMaxWrite);
+}
+
+void op_destroy(void* userdata) {
+  try {
+    static_cast<Filesystem*>(userdata)->sync();
+  } catch (const std::exception& e) {
+    log().error("sync at unmount: {}", e.what());
+  }
+}
+
+void op_lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
+  checked_call(req, "lookup",
+               [&] { return reply_entry(req, fs_of(req).names().lookup(parent, name)); });
+}
+
+void op_forget(fuse_req_t req, fuse_ino_t ino, std::uint64_t nlookup) {
+  try {
+    fs_of(req).names().release(ino, nlookup);
+  } catch (const std::exception& e) {
+    log().error("forget {}: {}", ino, e.what());
+  }
+  fuse_reply_none(req);
+}
+
+void op_forget_multi(fuse_req_t req, std::size_t count, fuse_forget_data* forgets) {
+  for (std::size_t i = 0; i < count; ++i) {
+    try {
+      fs_of(req).names().release(forgets[i].ino, forgets[i].nlookup);
+    } catch (const std::exception& e) {
+      log().error("forget {}: {}", forgets[i].ino, e.what());
+    }
+  }
+  fuse_reply_none(req);
+}
+
+void op_getattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info* /*fi*/) {
+  checked_call(req, "getattr", [&] { return reply_attr(req, fs_of(req).names().getattr(ino)); });
+}
+
+void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set,
+                fuse_file_info* /*fi*/) {
+  checked_call(req, "setattr", [&]() -> std::error_code {
+    auto& fs = fs_of(req);
+    if ((to_set & FUSE_SET_ATTR_SIZE) != 0) {
+      if (attr->st_size < 0) return errno_code(EINVAL);
+      if (auto r = fs.data().truncate(ino, static_cast<std::uint64_t>(attr->st_size)); !r)
+        return r.error();
+    }
+    AttrChange change;
+    if ((to_set & FUSE_SET_ATTR_MODE) != 0) change.mode = attr->st_mode;
+    if ((to_set & FUSE_SET_ATTR_UID) != 0) change.uid = attr->st_uid;
+    if ((to_set & FUSE_SET_ATTR_GID) != 0) change.gid = attr->st_gid;
+    const auto now = now_ns();
+    if ((to_set & FUSE_SET_ATTR_ATIME_NOW) != 0) {
+      change.atime_ns = now;
+    } else if ((to_set & FUSE_SET_ATTR_ATIME) != 0) {
+      change.atime_ns = from_timespec(attr->st_atim);
+    }
+    if ((to_set & FUSE_SET_ATTR_MTIME_NOW) != 0) {
+      change.mtime_ns = now;
+    } else if ((to_set & FUSE_SET_ATTR_MTIME) != 0) {
+      change.mtime_ns = from_timespec(attr->st_mtim);
+    }
+    return reply_attr(req, fs.names().setattr(ino, change));
+  });
+}
+
+void op_readlink(fuse_req_t req, fuse_ino_t ino) {
+  checked_call(req, "readlink", [&]() -> std::error_code {
+    auto target = fs_of(req).names().readlink(ino);
+    if (!target) return target.error();
+    fuse_reply_readlink(req, target->c_str());
+    return {};
+  });
+}
+
+void op_mknod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, dev_t rdev) {
+  checked_call(req, "mknod", [&] {
+    return reply_entry(req, fs_of(req).names().mknod(parent, name, mode, rdev, caller_of(req)));
+  });
+}
+
+void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode) {
+  checked_call(req, "mkdir", [&] {
+    return reply_entry(req, fs_of(req).names().mkdir(parent, name, mode, caller_of(req)));
+  });
+}
+
+void op_unlink(fuse_req_t req, fuse_ino_t parent, const char* name) {
+  checked_call(req, "unlink",
+               [&] { return reply_ok(req, fs_of(req).names().unlink(parent, name)); });
+}
+
+void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char* name) {
+  checked_call(req, "rmdir", [&] { return reply_ok(req, fs_of(req).names().rmdir(parent, name)); });
+}
+
+void op_symlink(fuse_req_t req, const char* link, fuse_ino_t parent, const char* name) {
+  checked_call(req, "symlink", [&] {
+    return reply_entry(req, fs_of(req).names().symlink(parent, name, link, caller_of(req)));
+  });
+}
+
+void op_rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t new_parent,
+               const char* new_name, unsigned int flags) {
+  checked_call(req, "rename", [&]() -> std::error_code {
+    RenameMode mode = RenameMode::kReplace;
+    if (flags == RENAME_NOREPLACE) {
+      mode = RenameMode::kNoReplace;
+    } else if (flags == RENAME_EXCHANGE) {
+      mode = RenameMode::kExchange;
+    } else if (flags != 0) {
+      return errno_code(EINVAL);
+    }
+    return reply_ok(req, fs_of(req).names().rename(parent, name, new_parent, new_name, mode));
+  });
+}
+
+void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t new_parent, const char* new_name) {
+  checked_call(req, "link", [&] {
+    return reply_entry(req, fs_of(req).names().link(ino, new_parent, new_name));
+  });
+}
+
+void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
+  checked_call(req, "open", [&]() -> std::error_code {
+    auto& fs = fs_of(req);
+    auto rec = fs.names().getattr(ino);
+    if (!rec) return rec.error();
+    if (S_ISDIR(rec->mode)) return errno_code(EISDIR);
+    // The open handle keeps an unlinked file alive until release.
+    fs.names().retain(ino);
+    fi->fh = 0;
+    if (fuse_reply_open(req, fi) != 0) fs.names().release(ino);
+    return {};
+  });
+}
+
+void op_read(fuse_req_t req, fuse_ino_t ino, std::size_t size, off_t off, fuse_file_info* /*fi*/) {
+  checked_call(req, "read", [&]() -> std::error_code {
+    if (off < 0) return errno_code(EINVAL);
+    auto data = fs_of(req).data().read(ino, static_cast<std::uint64_t>(off), size);
+    if (!data) return data.error();
+    fuse_reply_buf(req, reinterpret_cast<const char*>(data->data()), data->size());
+    return {};
+  });
+}
+
+void op_write(fuse_req_t req, fuse_ino_t ino, const char* buf, std::size_t size, off_t off,
+              fuse_file_info* /*fi*/) {
+  checked_call(req, "write", [&]() -> std::error_code {
+    if (off < 0) return errno_code(EINVAL);
+    const std::span<const std::byte> bytes(reinterpret_cast<const std::byte*>(buf), size);
+    auto written = fs_of(req).data().write(ino, static_cast<std::uint64_t>(off), bytes);
+    if (!written) return written.error();
+    fuse_reply_write(req, *written);
+    return {};
+  });
+}
+
+void op_flush(fuse_req_t req, fuse_ino_t /*ino*/, fuse_file_info* /*fi*/) {
+  // Writes reach the index and data files as they arrive; nothing is buffered here.
+  fuse_reply_err(req, 0);
+}
+
+void op_release(fuse_req_t req, fuse_ino_t ino, fuse_file_info* /*fi*/) {
+  checked_call(req, "release", [&]() -> std::error_code {
+    fs_of(req).names().release(ino);
+    fuse_reply_err(req, 0);
+    return {};
+  });
+}
+
+void op_fsync(fuse_req_t req, fuse_ino_t /*ino*/, int /*datasync*/, fuse_file_info* /*fi*/) {
+  checked_call(req, "fsync", [&]() -> std::error_code {
+    fs_of(req).sync();
+    fuse_reply_err(req, 0);
+    return {};
+  });
+}
+
+void op_opendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
+  checked_call(req, "opendir", [&]() -> std::error_code {
+    auto rec = fs_of(req).names().getattr(ino);
+    if (!rec) return rec.error();
+    if (!S_ISDIR(rec->mode)) return errno_code(ENOTDIR);
+    fi->fh = 0;
+    fuse_reply_open(req, fi);
+    return {};
+  });
+}
+
+// Directory offsets: 1 after ".", 2 after "..", entry_id + 2 after a stored entry (ids grow
+// monotonically, so offsets stay valid while the directory changes).
+void do_readdir(fuse_req_t req, fuse_ino_t ino, std::size_t size, off_t off, bool plus) {
+  checked_call(req, plus ? "readdirplus" : "readdir", [&]() -> std::error_code {
+    auto& fs = fs_of(req);
+    auto dir = fs.names().getattr(ino);
+    if (!dir) return dir.error();
+    if (!S_ISDIR(dir->mode)) return errno_code(ENOTDIR);
+    std::string buf(size, '\0');
+    std::size_t used = 0;
+    // Adds one entry; false when it does not fit.
+    auto add = [&](const char* name, const index::InodeRecord& rec, off_t next) {
+      const std::size_t room = size - used;
+      std::size_t need = 0;
+      if (plus) {
+        fuse_entry_param e{};
+        if (std::strcmp(name, ".") != 0 && std::strcmp(name, "..") != 0) e = to_entry(fs, rec);
+        e.attr.st_ino = rec.ino;
+        e.attr.st_mode = rec.mode;
+        need = fuse_add_direntry_plus(req, buf.data() + used, room, name, &e, next);
+      } else {
+        struct stat st {};
+        st.st_ino = rec.ino;
+        st.st_mode = rec.mode;
+        need = fuse_add_direntry(req, buf.data() + used, room, name, &st, next);
+      }
+      if (need > room) return false;
+      used += need;
+      return true;
+    };
+    bool full = false;
+    if (off < 1) full = !add(".", *dir, 1);
+    if (!full && off < 2) full = !add("..", *dir, 2);
+    std::int64_t after = std::max<std::int64_t>(0, off - 2);
+    while (!full) {
+      auto entries = fs.names().readdir(ino, after, size / 32 + 1);
+      if (!entries) return entries.error();
+      if (entries->empty()) break;
+      for (const auto& entry : *entries) {
+        auto child = fs.names().getattr(entry.child);
+        if (!child) continue;  // removed meanwhile
+        if (!add(entry.name.c_str(), *child, static_cast<off_t>(entry.entry_id + 2))) {
+          full = true;
+          break;
+        }
+        if (plus) fs.names().retain(entry.child);  // readdirplus counts as a lookup
+        after = entry.entry_id;
+      }
+    }
+    fuse_reply_buf(req, buf.data(), used);
+    return {};
+  });
+}
+
+void op_readdir(fuse_req_t req, fuse_ino_t ino, std::size_t size, off_t off,
+                fuse_file_info* /*fi*/) {
+  do_readdir(req, ino, size, off, false);
+}
+
+void op_readdirplus(fuse_req_t req, fuse_ino_t ino, std::size_t size, off_t off,
+                    fuse_file_info* /*fi*/) {
+  do_readdir(req, ino, size, off, true);
+}
+
+void op_releasedir(fuse_req_t req, fuse_ino_t /*ino*/, fuse_file_info* /*fi*/) {
+  fuse_reply_err(req, 0);
+}
+
+void op_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync, fuse_file_info* fi) {
+  op_fsync(req, ino, datasync, fi);
+}
+
+void op_statfs(fuse_req_t req, fuse_ino_t /*ino*/) {
+  checked_call(req, "statfs", [&]() -> std::error_code {
+    struct statvfs st {};
+    if (::statvfs(fs_of(req).layout().root().c_str(), &st) != 0) return errno_code(errno);
+    st.f_namemax = index::kMaxNameLength;
+    fuse_reply_statfs(req, &st);
+    return {};
+  });
+}
+
+void op_setxattr(fuse_req_t req, fuse_ino_t ino, const char* name, const char* value,
+                 std::size_t size, int flags) {
+  checked_call(req, "setxattr", [&]() -> std::error_code {
+    XattrMode mode = XattrMode::kAny;
+    if (flags == XATTR_CREATE) {
+      mode = XattrMode::kCreate;
+    } else if (flags == XATTR_REPLACE) {
+      mode = XattrMode::kReplace;
+    } else if (flags != 0) {
+      return errno_code(EINVAL);
+    }
+    return reply_ok(req,
+                    fs_of(req).names().setxattr(ino, name, std::string_view(value, size), mode));
+  });
+}
+
+// getxattr/listxattr: size 0 asks for the length; a too-small buffer is ERANGE.
+std::error_code reply_xattr_value(fuse_req_t req, const std::string& value, std::size_t size) {
+  if (size == 0) {
+    fuse_reply_xattr(req, value.size());
+  } else if (value.size() > size) {
+    return errno_code(ERANGE);
+  } else {
+    fuse_reply_buf(req, value.data(), value.size());
+  }
+  return {};
+}
+
+void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char* name, std::size_t size) {
+  checked_call(req, "getxattr", [&]() -> std::error_code {
+    auto value = fs_of(req).names().getxattr(ino, name);
+    if (!value) return value.error();
+    return reply_xattr_value(req, *value, size);
+  });
+}
+
+void op_listxattr(fuse_req_t req, fuse_ino_t ino, std::size_t size) {
+  checked_call(req, "listxattr", [&]() -> std::error_code {
+    auto names = fs_of(req).names().listxattr(ino);
+    if (!names) return names.error();
+    std::string list;
+    for (const auto& n : *names) {
+      list += n;
+      list.push_back('\0');
+    }
+    return reply_xattr_value(req, list, size);
+  });
+}
+
+void op_removexattr(fuse_req_t req, fuse_ino_t ino, const char* name) {
+  checked_call(req, "removexattr",
+               [&] { return reply_ok(req, fs_of(req).names().removexattr(ino, name)); });
+}
+
+void op_create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
+               fuse_file_info* fi) {
+  checked_call(req, "create", [&]() -> std::error_code {
+    auto& fs = fs_of(req);
+    auto rec = fs.names().mknod(parent, name, S_IFREG | (mode & 07777), 0, caller_of(req));
+    if (!rec) return rec.error();
+    const auto e = to_entry(fs, *rec);
+    fs.names().retain(rec->ino, 2);  // the lookup reference and the open handle
+    fi->fh = 0;
+    if (fuse_reply_create(req, &e, fi) != 0) fs.names().release(rec->ino, 2);
+    return {};
+  });
+}
+
+void op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset, off_t length,
+                  fuse_file_info* /*fi*/) {
+  checked_call(req, "fallocate", [&]() -> std::error_code {
+    if (offset < 0 || length <= 0) return errno_code(EINVAL);
+    const auto off = static_cast<std::uint64_t>(offset);
+    const auto len = static_cast<std::uint64_t>(length);
+    if (mode == 0) return reply_ok(req, fs_of(req).data().allocate(ino, off, len));
+    if (mode == (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE))
+      return reply_ok(req, fs_of(req).data().punch_hole(ino, off, len));
+    return errno_code(EOPNOTSUPP);
+  });
+}
+
+void op_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence, fuse_file_info* /*fi*/) {
+  checked_call(req, "lseek", [&]() -> std::error_code {
+    if (off < 0) return errno_code(ENXIO);
+    const auto offset = static_cast<std::uint64_t>(off);
+    Result<std::uint64_t> found = fail(std::errc::invalid_argument);
+    if (whence == SEEK_DATA) {
+      found = fs_of(req).data().seek_data(ino, offset);
+    } else if (whence == SEEK_HOLE) {
+      found = fs_of(req).data().seek_hole(ino, offset);
+    }
+    if (!found) return found.error();
+    fuse_reply_lseek(req, static_cast<off_t>(*found));
+    return {};
+  });
+}
+
+}  // namespace
+
+fuse_lowlevel_ops make_fuse_ops() {
+  fuse_lowlevel_ops ops{};
+  ops.init = op_init;
+  ops.destroy = op_destroy;
+  ops.lookup = op_lookup;
+  ops.forget = op_forget;
+  ops.forget_multi = op_forget_multi;
+  ops.getattr = op_getattr;
+  ops.setattr = op_setattr;
+  ops.readlink = op_readlink;
+  ops.mknod = op_mknod;
+  ops.mkdir = op_mkdir;
+  ops.unlink = op_unlink;
+  ops.rmdir = op_rmdir;
+  ops.symlink = op_symlink;
+  ops.rename = op_rename;
+  ops.link = op_link;
+  ops.open = op_open;
+  ops.read = op_read;
+  ops.write = op_write;
+  ops.flush = op_flush;
+  ops.release = op_release;
+  ops.fsync = op_fsync;
+  ops.opendir = op_opendir;
+  ops.readdir = op_readdir;
+  ops.readdirplus = op_readdirplus;
+  ops.releasedir = op_releasedir;
+  ops.fsyncdir = op_fsyncdir;
+  ops.statfs = op_statfs;
+  ops.setxattr = op_setxattr;
+  ops.getxattr = op_getxattr;
+  ops.listxattr = op_listxattr;
+  ops.removexattr = op_removexattr;
+  ops.create = op_create;
+  ops.fallocate = op_fallocate;
+  ops.lseek = op_lseek;
+  return ops;
+}
+
+}  // namespace squeezefs::fs

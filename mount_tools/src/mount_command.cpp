@@ -1,0 +1,198 @@
+// `squeezefs mount STORE MOUNTPOINT [-o OPTIONS] [-f]`: checks and locks the store, then serves
+// it over FUSE, by default from a background process that reports readiness through a pipe.
+#include <fcntl.h>
+#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "commands.h"
+#include "squeezefs/fs/filesystem.h"
+#include "squeezefs/fs/fuse_adapter.h"
+#include "squeezefs/fs/log.h"
+#include "squeezefs/fs/unique_fd.h"
+#include "squeezefs/index/error.h"
+
+namespace squeezefs::tools {
+namespace {
+
+struct MountRequest {
+  std::filesystem::path store;
+  std::string mountpoint;
+  std::optional<codecs::CodecChoice> codec;
+  fs::FuseSettings fuse;
+};
+
+// Options libfuse or the kernel understand that we pass through unchanged.
+bool is_passthrough(const std::string& o) {
+  static const char* const kKnown[] = {"rw",   "nodev",  "dev",     "nosuid",      "suid",
+                                       "exec", "noexec", "atime",   "noatime",     "relatime",
+                                       "sync", "async",  "dirsync", "auto_unmount"};
+  for (const char* k : kKnown) {
+    if (o == k) return true;
+  }
+  return false;
+}
+
+MountRequest parse_request(const std::string& store, const std::string& mountpoint,
+                           const std::vector<std::string>& option_lists, bool debug_flag) {
+  MountRequest req;
+  req.store = std::filesystem::absolute(store).lexically_normal();
+  req.mountpoint = std::filesystem::absolute(mountpoint).lexically_normal().string();
+  req.fuse.mountpoint = req.mountpoint;
+  req.fuse.debug = debug_flag;
+  req.fuse.kernel_options = {"fsname=" + req.store.string(), "subtype=squeezefs",
+                             "default_permissions"};
+  for (const auto& list : option_lists) {
+    std::stringstream in(list);
+    std::string o;
+    while (std::getline(in, o, ',')) {
+      if (o.empty() || o == "default_permissions") continue;
+      if (o.rfind("codec=", 0) == 0) {
+        std::string error;
+        req.codec = codecs::parse_codec_choice(o.substr(6), error);
+        if (!req.codec) throw CommandError(error, kExitUsage);
+      } else if (o.rfind("cache_size=", 0) == 0) {
+        // Accepted for forward compatibility: this version reads blocks straight from the
+        // data files and keeps no decoded-block cache.
+        if (o.size() == 11) throw CommandError("cache_size needs a value", kExitUsage);
+      } else if (o == "debug") {
+        req.fuse.debug = true;
+      } else if (o == "allow_other" || o == "ro" || is_passthrough(o)) {
+        req.fuse.kernel_options.push_back(o);
+      } else {
+        throw CommandError("unknown mount option '" + o + "'", kExitUsage);
+      }
+    }
+  }
+  return req;
+}
+
+// Sets up logging for the serving process: stderr in the foreground, STORE/squeezefs.log else.
+void setup_logging(const MountRequest& req, bool foreground) {
+  std::shared_ptr<spdlog::logger> logger;
+  if (foreground) {
+    logger = spdlog::stderr_color_mt("fs");
+  } else {
+    logger = spdlog::basic_logger_mt("fs", fs::StoreLayout(req.store).log().string());
+  }
+  logger->set_level(req.fuse.debug ? spdlog::level::debug : spdlog::level::info);
+  logger->flush_on(spdlog::level::info);
+}
+
+// Checks, locks and serves the store. `ready` is called once mounted; errors before that throw
+// CommandError. Returns when unmounted.
+void serve(const MountRequest& req, const std::function<void()>& ready) {
+  const fs::StoreLayout layout(req.store);
+  if (!std::filesystem::is_directory(req.store) || !layout.is_store())
+    throw CommandError(req.store.string() + " is not a squeezefs store", kExitFailure);
+  if (!std::filesystem::is_directory(req.mountpoint))
+    throw CommandError(req.mountpoint + " is not a directory", kExitFailure);
+  const fs::UniqueFd lock(::open(layout.lock().c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
+  if (lock.get() < 0) throw CommandError("cannot open " + layout.lock().string(), kExitFailure);
+  if (::flock(lock.get(), LOCK_EX | LOCK_NB) != 0)
+    throw CommandError(req.store.string() + " is already mounted", kExitFailure);
+  std::unique_ptr<fs::Filesystem> filesystem;
+  try {
+    filesystem = std::make_unique<fs::Filesystem>(req.store, req.codec);
+  } catch (const std::exception& e) {
+    throw CommandError("cannot open store " + req.store.string() + ": " + e.what(), kExitFailure);
+  }
+  if (!fs::run_fuse(*filesystem, req.fuse, ready))
+    throw CommandError("cannot mount " + req.store.string() + " at " + req.mountpoint,
+                       kExitFailure);
+}
+
+// Runs serve() in a child process; returns once it reports readiness, or throws its error.
+void serve_in_background(const MountRequest& req) {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) throw CommandError("cannot create a pipe", kExitFailure);
+  fs::UniqueFd read_end(fds[0]);
+  fs::UniqueFd write_end(fds[1]);
+  std::fflush(nullptr);
+  const pid_t pid = ::fork();
+  if (pid < 0) throw CommandError("cannot fork", kExitFailure);
+  if (pid == 0) {
+    read_end = fs::UniqueFd();
+    ::setsid();
+    // Paths are absolute; do not keep the caller's working directory busy.
+    [[maybe_unused]] const int cd = ::chdir("/");
+    // The report: one status byte (the exit code, 0 = mounted) and a message.
+    auto report = [&](int code, const std::string& message) {
+      std::string out(1, static_cast<char>(code));
+      out += message;
+      [[maybe_unused]] const auto n = ::write(write_end.get(), out.data(), out.size());
+      write_end = fs::UniqueFd();
+    };
+    int code = kExitOk;
+    try {
+      setup_logging(req, false);
+      serve(req, [&] {
+        report(kExitOk, "");
+        const int null = ::open("/dev/null", O_RDWR);
+        if (null >= 0) {
+          ::dup2(null, 0);
+          ::dup2(null, 1);
+          ::dup2(null, 2);
+          ::close(null);
+        }
+      });
+    } catch (const CommandError& e) {
+      code = e.code();
+      if (write_end.get() >= 0) report(code, e.what());
+      fs::log().error("{}", e.what());
+    } catch (const std::exception& e) {
+      code = kExitFailure;
+      if (write_end.get() >= 0) report(code, e.what());
+    }
+    spdlog::shutdown();
+    ::_exit(code);
+  }
+  write_end = fs::UniqueFd();
+  std::string reply;
+  char buf[512];
+  for (;;) {
+    const auto n = ::read(read_end.get(), buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    reply.append(buf, static_cast<std::size_t>(n));
+  }
+  if (reply.empty()) throw CommandError("the mount process ended unexpectedly", kExitFailure);
+  if (reply[0] != kExitOk) throw CommandError(reply.substr(1), static_cast<int>(reply[0]));
+}
+
+}  // namespace
+
+void register_mount(CLI::App& app) {
+  auto* cmd = app.add_subcommand("mount", "Mount a store (in the background unless -f)");
+  auto store = std::make_shared<std::string>();
+  auto mountpoint = std::make_shared<std::string>();
+  auto options = std::make_shared<std::vector<std::string>>();
+  auto foreground = std::make_shared<bool>(false);
+  auto debug = std::make_shared<bool>(false);
+  cmd->add_option("STORE", *store, "The store directory")->required();
+  cmd->add_option("MOUNTPOINT", *mountpoint, "Where to mount it")->required();
+  cmd->add_option("-o", *options,
+                  "Comma-separated options: codec=NAME[:LEVEL], cache_size=SIZE, allow_other, "
+                  "ro, debug, and the usual mount flags (nodev, nosuid, noatime, ...)");
+  cmd->add_flag("-f,--foreground", *foreground, "Stay in the foreground, log to stderr");
+  cmd->add_flag("-d", *debug, "Log FUSE requests (implies nothing else)");
+  cmd->callback([=] {
+    const auto req = parse_request(*store, *mountpoint, *options, *debug);
+    if (*foreground) {
+      setup_logging(req, true);
+      serve(req, [] {});
+    } else {
+      serve_in_background(req);
+    }
+  });
+}
+
+}  // namespace squeezefs::tools
