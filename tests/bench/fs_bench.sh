@@ -75,7 +75,9 @@ sqz=$build/bin/squeezefs
 tree=$(cd "$tree" && pwd) || die "--tree $tree is not a directory"
 ((skip_deps)) || bash "$repo/tests/bench/deps.sh"
 
+# shellcheck source=tests/bench/fs_bench_lib.sh
 source "$repo/tests/bench/fs_bench_lib.sh"
+# shellcheck source=tests/bench/fs_bench_report.sh
 source "$repo/tests/bench/fs_bench_report.sh"
 
 # Which file systems, in table order.

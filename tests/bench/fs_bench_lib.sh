@@ -1,5 +1,6 @@
 # Sourced by fs_bench.sh: set-up and tear-down of each file system, the workloads and clean-up.
 # Uses the globals of fs_bench.sh (work, sqz, tree, big_src, image_bytes, ...).
+# shellcheck shell=bash disable=SC2154
 
 # The kind of a system name: the squeezefs codecs are everything that is not a known other kind.
 kind_of() {
@@ -217,6 +218,7 @@ bench_phase() {
     timed dd if="$big_src" of="$target/big.bin" bs=1M conv=fsync status=none
   else
     tar -C "$(dirname "$tree")" -cf - "$(basename "$tree")" | cat >/dev/null
+    # shellcheck disable=SC2016 # expanded by eval
     timed eval 'cp -a "$tree" "$target/tree" && sync'
   fi
   record "$w_write" "$elapsed"
@@ -231,6 +233,7 @@ bench_phase() {
     record "$w_read" "$elapsed"
     cmp -s "$big_src" "$target/big.bin" || note_failure "$w_read: big.bin read back differs"
   else
+    # shellcheck disable=SC2016 # expanded by eval
     timed eval 'tar -C "$target" -cf - tree | cat >/dev/null'
     record "$w_read" "$elapsed"
     diff -rq --no-dereference "$tree" "$target/tree" >"$d/diff" 2>&1 ||

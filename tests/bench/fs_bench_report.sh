@@ -1,5 +1,6 @@
 # Sourced by fs_bench.sh: turns $work/results into the printed tables, markdown and JSON.
 # A result file $work/results/SYSTEM.METRIC holds one value per run; the median is reported.
+# shellcheck shell=bash disable=SC2154
 
 median() {
   local f=$work/results/$1.$2
@@ -31,7 +32,8 @@ collect() {
       while read -r line; do notes+=("$(label_of "$s") FAILED $line"); done \
         <"$work/results/$s.failed"
     fi
-    local row="$(label_of "$s")"
+    local row
+    row=$(label_of "$s")
     for w in W1 W2 W3 W4; do
       t=$(median "$s" "$w")
       base=$(median bindfs "$w")
