@@ -92,11 +92,18 @@ fs_unmount_squeezefs() {
   [[ -n $hwm ]] && record "rss_$1" "$hwm"
   fusermount3 -u "$d/mnt"
   for ((i = 0; i < 3000; i++)); do
-    kill -0 "$pid" 2>/dev/null || return 0
+    kill -0 "$pid" 2>/dev/null || break
     sleep 0.1
   done
-  echo "fs_bench: the squeezefs daemon $pid did not end within 300 s of the unmount" >&2
-  return 1
+  if kill -0 "$pid" 2>/dev/null; then
+    echo "fs_bench: the squeezefs daemon $pid did not end within 300 s of the unmount" >&2
+    return 1
+  fi
+  # After the last mount of a phase, report what the daemon logged above info level.
+  if [[ $1 == W2 || $1 == W4 ]] &&
+    grep -E '\] \[(warning|error|critical)\] ' "$d/store/squeezefs.log" >"$d/log.problems"; then
+    note_failure "squeezefs.log ($(wc -l <"$d/log.problems") lines): $(head -n2 "$d/log.problems")"
+  fi
 }
 fs_target_squeezefs() { echo "$d/mnt"; }
 
