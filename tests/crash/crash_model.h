@@ -25,6 +25,14 @@ class CrashModel {
   void synced() {
     for (auto& [name, states] : states_) states.erase(states.begin(), states.end() - 1);
   }
+  // The changes of `name` so far are durable.
+  void synced(const std::string& name) {
+    auto& states = states_[name];
+    if (states.empty()) states.push_back(std::nullopt);
+    states.erase(states.begin(), states.end() - 1);
+  }
+  // `name` is known to hold `state` now (read back after a crash).
+  void settle(const std::string& name, State state) { states_[name] = {std::move(state)}; }
   [[nodiscard]] State current(const std::string& name) const {
     const auto it = states_.find(name);
     return it == states_.end() ? std::nullopt : it->second.back();
