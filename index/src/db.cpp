@@ -113,11 +113,10 @@ void Db::Closer::operator()(sqlite3* db) const noexcept {
   sqlite3_close_v2(db);
 }
 
-Db::Db(const std::string& path) {
+Db::Db(const std::string& path, const char* vfs) {
   sqlite3* raw = nullptr;
-  const int rc =
-      sqlite3_open_v2(path.c_str(), &raw,
-                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  const int rc = sqlite3_open_v2(
+      path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, vfs);
   db_.reset(raw);
   if (rc != SQLITE_OK) fail(raw, "open " + path);
   sqlite3_extended_result_codes(raw, 1);
@@ -143,6 +142,18 @@ Stmt& Db::cached(const std::string& sql) {
     it->second.reset();
   }
   return it->second;
+}
+
+void Db::sync() {
+  // The WAL is the journal of a WAL-mode database; a null pMethods means it was never opened.
+  sqlite3_file* wal = nullptr;
+  if (sqlite3_file_control(db_.get(), "main", SQLITE_FCNTL_JOURNAL_POINTER, &wal) != SQLITE_OK) {
+    fail(db_.get(), "locate the WAL");
+  }
+  if (wal == nullptr || wal->pMethods == nullptr) return;
+  if (wal->pMethods->xSync(wal, SQLITE_SYNC_NORMAL) != SQLITE_OK) {
+    throw IndexError("sync the WAL failed");
+  }
 }
 
 std::int64_t Db::last_insert_rowid() const {

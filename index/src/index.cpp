@@ -107,8 +107,8 @@ std::int64_t get_config(Db& db, std::string_view key) {
 
 }  // namespace
 
-Index Index::create(const std::string& path, const StoreConfig& config) {
-  Db db(path);
+Index Index::create(const std::string& path, const StoreConfig& config, const char* vfs) {
+  Db db(path, vfs);
   if (user_version(db) != 0) throw FormatError(path + ": already holds a squeezefs index");
   {
     Txn txn(db);
@@ -122,17 +122,17 @@ Index Index::create(const std::string& path, const StoreConfig& config) {
   return Index(std::move(db));
 }
 
-Index Index::open(const std::string& path) {
+Index Index::open(const std::string& path, const char* vfs) {
   // Refuse to create a database where none exists: open would silently make an empty file.
   sqlite3* probe = nullptr;
-  const int rc = sqlite3_open_v2(path.c_str(), &probe, SQLITE_OPEN_READONLY, nullptr);
+  const int rc = sqlite3_open_v2(path.c_str(), &probe, SQLITE_OPEN_READONLY, vfs);
   sqlite3_close_v2(probe);
   if (rc != SQLITE_OK) throw FormatError(path + ": no squeezefs index found");
 
   std::optional<Db> db;
   int version = 0;
   try {
-    db.emplace(path);
+    db.emplace(path, vfs);
     version = user_version(*db);
   } catch (const IndexError& e) {
     throw FormatError(path + ": not a valid squeezefs index (" + e.what() + ")");

@@ -238,6 +238,11 @@ void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     auto rec = fs.names().getattr(ino);
     if (!rec) return rec.error();
     if (S_ISDIR(rec->mode)) return errno_code(EISDIR);
+    // With FUSE_CAP_ATOMIC_O_TRUNC (on by default) the kernel sends no separate setattr for
+    // O_TRUNC: open must truncate, or the old bytes past the new end come back.
+    if ((fi->flags & O_TRUNC) != 0 && S_ISREG(rec->mode) && rec->size != 0) {
+      if (auto ok = fs.data().truncate(ino, 0); !ok) return ok.error();
+    }
     // The open handle keeps an unlinked file alive until release.
     fs.names().retain(ino);
     fi->fh = 0;

@@ -4,11 +4,12 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <set>
 
 #include "squeezefs/fs/block_store.h"
-#include "squeezefs/fs/unique_fd.h"
+#include "squeezefs/fs/file_io.h"
 
 namespace squeezefs::fs {
 
@@ -19,13 +20,16 @@ namespace squeezefs::fs {
 // filesystem passes a function that records the file in the index. Each FileBlockStore starts a
 // fresh file on its first store(), so a torn tail left by a crash is never appended to.
 //
+// All file access goes through `io` (the real files by default; tests substitute a layer that
+// simulates power loss). `io` must outlive the store.
+//
 // Thread-safe. I/O failures throw std::system_error.
 class FileBlockStore final : public BlockStore {
  public:
   static constexpr std::uint64_t kDefaultFileLimit = std::uint64_t{1} << 30;
 
   FileBlockStore(std::filesystem::path data_dir, std::function<std::uint32_t()> new_file_id,
-                 std::uint64_t file_limit = kDefaultFileLimit);
+                 std::uint64_t file_limit = kDefaultFileLimit, FileIo& io = posix_file_io());
 
   StoredLocation store(std::span<const std::byte> bytes) override;
   [[nodiscard]] bool load(const StoredLocation& location, std::span<std::byte> out) override;
@@ -35,22 +39,23 @@ class FileBlockStore final : public BlockStore {
   [[nodiscard]] std::filesystem::path file_path(std::uint32_t id) const;
 
  private:
-  void roll();                   // requires mutex_
-  int reader(std::uint32_t id);  // requires mutex_; -1 when the file does not exist
+  void roll();                       // requires mutex_
+  IoFile* reader(std::uint32_t id);  // requires mutex_; null when the file does not exist
 
   std::filesystem::path dir_;
+  FileIo& io_;
   std::function<std::uint32_t()> new_file_id_;
   std::uint64_t file_limit_;
 
   // Lock order: mutex_ is a leaf; no other lock is taken while holding it (except inside
   // new_file_id_, which takes the index connection lock).
   std::mutex mutex_;
-  UniqueFd writer_;                            // guarded by mutex_
-  std::uint32_t writer_id_ = 0;                // guarded by mutex_
-  std::uint64_t writer_size_ = 0;              // guarded by mutex_
-  std::map<std::uint32_t, UniqueFd> readers_;  // guarded by mutex_
-  std::set<std::uint32_t> unsynced_;           // guarded by mutex_
-  bool dir_unsynced_ = false;                  // guarded by mutex_
+  std::unique_ptr<IoFile> writer_;                            // guarded by mutex_
+  std::uint32_t writer_id_ = 0;                               // guarded by mutex_
+  std::uint64_t writer_size_ = 0;                             // guarded by mutex_
+  std::map<std::uint32_t, std::unique_ptr<IoFile>> readers_;  // guarded by mutex_
+  std::set<std::uint32_t> unsynced_;                          // guarded by mutex_
+  bool dir_unsynced_ = false;                                 // guarded by mutex_
 };
 
 }  // namespace squeezefs::fs

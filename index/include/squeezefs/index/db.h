@@ -56,7 +56,8 @@ class Stmt {
 class Db {
  public:
   // Opens (creating if needed) the database at `path`; ":memory:" gives a private database.
-  explicit Db(const std::string& path);
+  // `vfs` names a registered SQLite VFS (tests use a fault-injecting one); null is the default.
+  explicit Db(const std::string& path, const char* vfs = nullptr);
 
   // Runs one or more statements that return no rows.
   void exec(std::string_view sql);
@@ -66,6 +67,11 @@ class Db {
   // Step it to completion or reset() it when done: a statement left mid-result holds its read
   // transaction (and, in WAL mode, an old snapshot) open.
   Stmt& cached(const std::string& sql);
+
+  // Makes every committed transaction durable. Commits in WAL mode with synchronous=NORMAL are
+  // written to the WAL but not synced (a power loss may drop the last ones); this syncs the WAL,
+  // which is what a commit under synchronous=FULL would have done. Throws IndexError on failure.
+  void sync();
 
   [[nodiscard]] std::int64_t last_insert_rowid() const;
   [[nodiscard]] int changes() const;

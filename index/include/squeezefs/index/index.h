@@ -23,10 +23,12 @@ class Index {
   static constexpr int kFormatVersion = 1;
 
   // Creates a new index at `path` (which must not hold an index yet) with `config`.
-  static Index create(const std::string& path, const StoreConfig& config);
+  // `vfs` names a registered SQLite VFS (see Db); null is the default.
+  static Index create(const std::string& path, const StoreConfig& config,
+                      const char* vfs = nullptr);
   // Opens an existing index. Throws FormatError when `path` is not an index or was written by a
   // newer format.
-  static Index open(const std::string& path);
+  static Index open(const std::string& path, const char* vfs = nullptr);
 
   [[nodiscard]] StoreConfig config();
   void set_default_codec(std::uint16_t codec, int level);

@@ -14,6 +14,14 @@
 
 namespace squeezefs::fs {
 
+// Where a Filesystem keeps its bytes. The defaults are the real files; power-loss tests put
+// fault-injecting layers under the index (a registered SQLite VFS) and the data files.
+struct StorageOptions {
+  const char* index_vfs = nullptr;  // null: SQLite's default VFS
+  FileIo* data_io = nullptr;        // null: posix_file_io(); must outlive the Filesystem
+  std::uint64_t data_file_limit = FileBlockStore::kDefaultFileLimit;
+};
+
 // One opened store: its index, data files, namespace and file data, wired together.
 //
 // Thread-safe (each part is). Not movable: the parts refer to each other.
@@ -22,7 +30,8 @@ class Filesystem {
   // Opens the store at `root`. New blocks use `codec` when given, else the store's default.
   // Throws index::FormatError for a non-store, a newer format or a damaged index, and
   // std::runtime_error when the store's default codec is not in this build.
-  Filesystem(const std::filesystem::path& root, std::optional<codecs::CodecChoice> codec);
+  Filesystem(const std::filesystem::path& root, std::optional<codecs::CodecChoice> codec,
+             const StorageOptions& storage = {});
   Filesystem(const Filesystem&) = delete;
   Filesystem& operator=(const Filesystem&) = delete;
   ~Filesystem() = default;
@@ -31,7 +40,8 @@ class Filesystem {
   FileData& data() { return *data_; }
   [[nodiscard]] const StoreLayout& layout() const { return layout_; }
   [[nodiscard]] std::uint32_t block_size() const { return config_.block_size; }
-  // Makes everything written so far durable (data files; the index commits per operation).
+  // Makes everything written so far durable: the data files, then the index transactions
+  // committed so far (their WAL frames are not synced at commit).
   void sync();
 
  private:

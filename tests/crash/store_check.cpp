@@ -1,0 +1,99 @@
+#include "store_check.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <stdexcept>
+#include <vector>
+
+#include "squeezefs/fs/block_io.h"
+#include "squeezefs/fs/file_block_store.h"
+#include "squeezefs/fs/filesystem.h"
+#include "squeezefs/index/index.h"
+
+namespace squeezefs::testing {
+namespace {
+
+std::string describe(const CrashModel::State& state) {
+  if (!state) return "<absent>";
+  return std::to_string(state->size()) + " bytes";
+}
+
+// The file's contents, std::nullopt when absent; fails the test on read errors.
+CrashModel::State read_back(fs::Filesystem& filesystem, const std::string& name) {
+  const auto rec = filesystem.names().lookup(fs::Namespace::kRootIno, name);
+  if (!rec) {
+    EXPECT_EQ(rec.error(), std::make_error_code(std::errc::no_such_file_or_directory)) << name;
+    return std::nullopt;
+  }
+  const auto data = filesystem.data().read(rec->ino, 0, static_cast<std::size_t>(rec->size));
+  if (!data) {
+    ADD_FAILURE() << name << " does not read back: " << data.error().message();
+    return std::string("<unreadable>");
+  }
+  EXPECT_EQ(data->size(), rec->size) << name;
+  return std::string(reinterpret_cast<const char*>(data->data()), data->size());
+}
+
+}  // namespace
+
+void check_files_match(const std::filesystem::path& root, const CrashModel& model) {
+  fs::Filesystem filesystem(root, std::nullopt);
+  const auto entries = filesystem.names().readdir(fs::Namespace::kRootIno, 0, 100000);
+  ASSERT_TRUE(entries.has_value());
+  for (const auto& entry : *entries) {
+    EXPECT_TRUE(model.states().contains(entry.name)) << "unexpected file " << entry.name;
+  }
+  for (const auto& [name, states] : model.states()) {
+    const auto actual = read_back(filesystem, name);
+    if (states.size() == 1) {
+      EXPECT_TRUE(actual == states.front())
+          << name << ": its last change was synced, yet it holds " << describe(actual)
+          << " instead of " << describe(states.front());
+    } else {
+      EXPECT_TRUE(std::find(states.begin(), states.end(), actual) != states.end())
+          << name << " holds " << describe(actual) << ", none of its " << states.size()
+          << " states since the last sync";
+    }
+  }
+}
+
+void check_index_and_blocks(const std::filesystem::path& root) {
+  const fs::StoreLayout layout(root);
+  auto idx = index::Index::open(layout.index().string());
+  {
+    auto& check = idx.db().cached("PRAGMA integrity_check");
+    ASSERT_TRUE(check.step());
+    EXPECT_EQ(check.column_blob(0), "ok");
+    check.reset();
+  }
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> keys;
+  {
+    auto& st = idx.db().cached("SELECT ino, block_index FROM blocks ORDER BY ino, block_index");
+    while (st.step()) {
+      keys.emplace_back(static_cast<std::uint64_t>(st.column_int64(0)),
+                        static_cast<std::uint64_t>(st.column_int64(1)));
+    }
+  }
+  fs::FileBlockStore store(layout.data(), []() -> std::uint32_t {
+    throw std::logic_error("the check does not write blocks");
+  });
+  fs::BlockIo io(store);
+  for (const auto& [ino, block] : keys) {
+    const auto ref = idx.block(ino, block);
+    ASSERT_TRUE(ref.has_value());
+    const auto path = store.file_path(ref->data_file);
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(path, ec);
+    ASSERT_FALSE(ec) << "inode " << ino << " block " << block << ": data file " << path
+                     << " is missing";
+    EXPECT_LE(ref->offset + ref->stored_length, size)
+        << "inode " << ino << " block " << block << " points past the end of " << path;
+    std::vector<std::byte> out(ref->raw_length);
+    EXPECT_TRUE(io.read(ino, block, *ref, out).has_value())
+        << "inode " << ino << " block " << block << " fails its checksum";
+  }
+}
+
+}  // namespace squeezefs::testing
