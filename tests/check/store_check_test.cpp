@@ -197,6 +197,38 @@ TEST_F(StoreCheckTest, given_truncated_data_file_when_quick_checked_then_bounds_
   EXPECT_TRUE(mentions(found, "/c.bin", "block 1: stored bytes end at")) << describe(found);
 }
 
+TEST_F(StoreCheckTest, given_two_entries_on_the_same_bytes_when_checked_then_overlap_reported) {
+  std::uint64_t c = 0;
+  {
+    auto idx = open_index();
+    c = idx.lookup(Namespace::kRootIno, "c.bin")->child;
+    auto shared = *idx.block(file_, 1);
+    shared.offset += 1;  // starts inside block 1 of a.txt
+    idx.put_block(c, 1, shared);
+  }
+  const auto found = check(true, true);
+  EXPECT_TRUE(mentions(found, "/c.bin", "block 1 overlaps block 1 of /a-link in data/"))
+      << describe(found);
+  EXPECT_GT(found.left_count(), 0U);
+}
+
+TEST_F(StoreCheckTest, given_uncommitted_compaction_copy_when_repaired_then_deleted) {
+  std::filesystem::path copy;
+  {
+    auto idx = open_index();
+    char name[32];
+    std::snprintf(name, sizeof name, "%06u.dat", idx.add_data_file());
+    copy = store_.layout().data() / name;
+    std::ofstream(copy) << "copied blocks never committed";
+  }
+  const auto found = check();
+  EXPECT_TRUE(mentions(found, "data/" + copy.filename().string(), "interrupted compaction"))
+      << describe(found);
+  EXPECT_EQ(check(true).left_count(), 0U);
+  EXPECT_FALSE(std::filesystem::exists(copy));
+  EXPECT_TRUE(check().clean()) << describe(check());
+}
+
 TEST_F(StoreCheckTest, given_entry_to_missing_inode_when_repaired_then_entry_removed) {
   {
     auto idx = open_index();

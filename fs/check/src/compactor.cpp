@@ -115,7 +115,8 @@ class Compactor {
         stats_.skipped.push_back(data_file_label(id) + ": stored bytes of inode " +
                                  std::to_string(b.ino) + " block " + std::to_string(b.block) +
                                  " cannot be read (run squeezefs fsck)");
-        return;  // the copies written so far stay unreferenced; the next run deletes them
+        // The copies made so far stay unreferenced: dead bytes a later compaction reclaims.
+        return;
       }
       const StoredLocation loc = out.store(buf);
       index::StoredBlock copy = b;

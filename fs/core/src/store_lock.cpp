@@ -9,7 +9,6 @@
 namespace squeezefs::fs {
 
 std::optional<StoreLock> StoreLock::try_acquire(const StoreLayout& layout) {
-  // Same file, mode and flock as `squeezefs mount` (mount_command.cpp).
   UniqueFd fd(::open(layout.lock().c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
   if (!fd.valid()) {
     throw std::system_error(errno, std::generic_category(), "open " + layout.lock().string());
