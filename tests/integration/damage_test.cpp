@@ -153,6 +153,23 @@ TEST_F(DamageTest, given_bad_command_lines_when_fsck_then_usage_and_operational_
   EXPECT_EQ(run("compact --threshold 2 " + store_.store()).code, 2);
 }
 
+TEST_F(DamageTest, given_terminal_or_pipe_when_fsck_then_progress_only_on_the_terminal) {
+  if (run_quiet("command -v script") != 0) GTEST_SKIP() << "script(1) is not installed";
+  FILE* pipe = ::popen(
+      ("script -qec '" + squeezefs_binary() + " fsck " + store_.store() + "' /dev/null").c_str(),
+      "r");
+  ASSERT_NE(pipe, nullptr);
+  std::string tty;
+  char buf[4096];
+  std::size_t n = 0;
+  while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) tty.append(buf, n);
+  ::pclose(pipe);
+  EXPECT_NE(tty.find("\rchecking blocks: "), std::string::npos) << tty;
+  const auto piped = run("fsck " + store_.store());
+  EXPECT_EQ(piped.code, 0);
+  EXPECT_EQ(piped.text, store_.store() + ": clean\n");
+}
+
 TEST_F(DamageTest, given_truncated_index_when_mounted_or_checked_then_refused_with_message) {
   std::filesystem::resize_file(store_.store() + "/index.db", 3000);
   EXPECT_NE(store_.mount(), 0);
