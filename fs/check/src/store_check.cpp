@@ -13,6 +13,8 @@ CheckReport check_store(const StoreLayout& layout, const CheckOptions& options,
                         const CheckProgress& progress) {
   CheckReport report;
   auto index = index::Index::open(layout.index().string());
+  // Repairs delete files once a commit stops referencing them: commits must survive power loss.
+  if (options.repair) index.use_durable_commits();
   try {
     if (progress) progress("index", 0, 1);
     const auto problems = index.integrity_problems();
