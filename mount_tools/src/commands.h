@@ -13,6 +13,15 @@ enum ExitCode : int {
   kExitUsage = 2,    // bad command line: unknown option, codec or level
 };
 
+// Exit codes of `squeezefs fsck`, as e2fsck's (bits that can combine).
+enum FsckExitCode : int {
+  kFsckClean = 0,
+  kFsckCorrected = 1,    // problems found, all repaired
+  kFsckErrorsLeft = 4,   // problems left (without --repair: any problem)
+  kFsckOperational = 8,  // not a store, mounted, the index cannot be opened, I/O failure
+  kFsckUsage = 16,       // bad command line
+};
+
 // Thrown by a command to end the program with a one-line message on stderr and `code`.
 class CommandError : public std::runtime_error {
  public:
@@ -31,5 +40,7 @@ void register_codec_info(CLI::App& codec_group);
 void register_codec_bench(CLI::App& codec_group);
 void register_mkfs(CLI::App& app);
 void register_mount(CLI::App& app);
+void register_fsck(CLI::App& app);
+void register_compact(CLI::App& app);
 
 }  // namespace squeezefs::tools

@@ -15,6 +15,8 @@ int main(int argc, char** argv) {
   squeezefs::tools::register_codec_bench(*codec);
   squeezefs::tools::register_mkfs(app);
   squeezefs::tools::register_mount(app);
+  squeezefs::tools::register_fsck(app);
+  squeezefs::tools::register_compact(app);
 
   try {
     app.parse(argc, argv);
@@ -24,9 +26,13 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     const int rc = app.exit(e);
-    return rc == 0 ? 0 : squeezefs::tools::kExitUsage;
+    if (rc == 0) return 0;
+    // fsck keeps e2fsck's usage code so scripts written for fsck tools work unchanged.
+    if (app.got_subcommand("fsck")) return squeezefs::tools::kFsckUsage;
+    return squeezefs::tools::kExitUsage;
   } catch (const squeezefs::tools::CommandError& e) {
-    std::fprintf(stderr, "squeezefs: %s\n", e.what());
+    // An empty message carries only an exit code (fsck reports its findings itself).
+    if (*e.what() != '\0') std::fprintf(stderr, "squeezefs: %s\n", e.what());
     return e.code();
   } catch (const std::exception& e) {
     std::fprintf(stderr, "squeezefs: %s\n", e.what());

@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
-#include <sys/file.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -17,6 +16,7 @@
 #include "squeezefs/fs/filesystem.h"
 #include "squeezefs/fs/fuse_adapter.h"
 #include "squeezefs/fs/log.h"
+#include "squeezefs/fs/store_lock.h"
 #include "squeezefs/fs/unique_fd.h"
 #include "squeezefs/index/error.h"
 
@@ -95,10 +95,16 @@ void serve(const MountRequest& req, const std::function<void()>& ready) {
     throw CommandError(req.store.string() + " is not a squeezefs store", kExitFailure);
   if (!std::filesystem::is_directory(req.mountpoint))
     throw CommandError(req.mountpoint + " is not a directory", kExitFailure);
-  const fs::UniqueFd lock(::open(layout.lock().c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
-  if (lock.get() < 0) throw CommandError("cannot open " + layout.lock().string(), kExitFailure);
-  if (::flock(lock.get(), LOCK_EX | LOCK_NB) != 0)
-    throw CommandError(req.store.string() + " is already mounted", kExitFailure);
+  std::optional<fs::StoreLock> lock;
+  try {
+    lock = fs::StoreLock::try_acquire(layout);
+  } catch (const std::exception& e) {
+    throw CommandError(std::string("cannot lock the store: ") + e.what(), kExitFailure);
+  }
+  if (!lock) {
+    throw CommandError(req.store.string() + " is already mounted (or being checked or compacted)",
+                       kExitFailure);
+  }
   std::unique_ptr<fs::Filesystem> filesystem;
   try {
     filesystem = std::make_unique<fs::Filesystem>(req.store, req.codec);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -95,6 +96,26 @@ class Index {
   void account_written(std::uint32_t id, std::uint64_t written);
   // Subtracts `freed` from live bytes (a block is no longer referenced).
   void account_freed(std::uint32_t id, std::uint64_t freed);
+
+  // Whole-store scans and repairs for checking and compaction (index_check.cpp).
+  // What SQLite's integrity_check reports; empty for a sound database file.
+  [[nodiscard]] std::vector<std::string> integrity_problems();
+  // Rows referencing missing rows (PRAGMA foreign_key_check).
+  [[nodiscard]] std::vector<ForeignKeyViolation> foreign_key_violations();
+  [[nodiscard]] std::vector<InodeRecord> all_inodes();
+  [[nodiscard]] std::vector<DirEntry> all_entries();
+  [[nodiscard]] std::uint64_t block_count();
+  // Calls `visit` for every block map entry in (data file, offset) order. `visit` must not use
+  // this Index: the scan holds a statement open.
+  void for_each_stored_block(const std::function<void(const StoredBlock&)>& visit);
+  // The block map entries stored in data file `id`, in offset order.
+  [[nodiscard]] std::vector<StoredBlock> blocks_in_data_file(std::uint32_t id);
+  void set_data_file_accounting(const DataFileRecord& record);
+  // Drops the data file's row; IndexError while a block still references it.
+  void remove_data_file(std::uint32_t id);
+  // Makes every later commit durable before it returns (synchronous=FULL), for callers that
+  // delete data once a commit stops referencing it.
+  void use_durable_commits();
 
  private:
   explicit Index(Db db) : db_(std::move(db)) {}

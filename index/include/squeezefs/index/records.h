@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace squeezefs::index {
@@ -62,6 +63,22 @@ struct DataFileRecord {
   std::uint64_t total_bytes = 0;
 
   bool operator==(const DataFileRecord&) const = default;
+};
+
+// A block map entry with its owner, for whole-store scans.
+struct StoredBlock {
+  std::uint64_t ino = 0;
+  std::uint64_t block = 0;
+  BlockRef ref;
+
+  bool operator==(const StoredBlock&) const = default;
+};
+
+// A row whose foreign key names a missing row, as PRAGMA foreign_key_check reports it.
+struct ForeignKeyViolation {
+  std::string table;                  // the referencing table
+  std::optional<std::int64_t> rowid;  // absent for WITHOUT ROWID tables
+  std::string parent;                 // the referenced table
 };
 
 }  // namespace squeezefs::index

@@ -1,0 +1,41 @@
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace squeezefs::fs::check {
+
+// One inconsistency found in a store.
+struct Problem {
+  std::string path;     // the affected file ("/a/b", "<inode 12>", "data/000003.dat"), or ""
+  std::string message;  // what is wrong and, when repaired, what was done
+  bool repaired = false;
+};
+
+// The outcome of a store check: every problem found, in the order found. Not thread-safe.
+class CheckReport {
+ public:
+  void add(std::string path, std::string message, bool repaired) {
+    problems_.push_back(Problem{std::move(path), std::move(message), repaired});
+  }
+
+  [[nodiscard]] const std::vector<Problem>& problems() const { return problems_; }
+  [[nodiscard]] bool clean() const { return problems_.empty(); }
+  [[nodiscard]] std::size_t repaired_count() const {
+    std::size_t n = 0;
+    for (const auto& p : problems_) n += p.repaired ? 1 : 0;
+    return n;
+  }
+  [[nodiscard]] std::size_t left_count() const { return problems_.size() - repaired_count(); }
+
+  // Files whose data is damaged and could not be saved (never deleted, only named).
+  std::vector<std::string> unsaved_files;
+  // True when the index itself is damaged and the remaining checks were skipped.
+  bool index_damaged = false;
+
+ private:
+  std::vector<Problem> problems_;
+};
+
+}  // namespace squeezefs::fs::check

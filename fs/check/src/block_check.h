@@ -1,0 +1,23 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+
+#include "path_names.h"
+#include "squeezefs/fs/check/check_report.h"
+#include "squeezefs/fs/check/store_check.h"
+#include "squeezefs/index/index.h"
+
+namespace squeezefs::fs::check {
+
+// Checks every block map entry: owner is a regular file, the block lies within the file's size,
+// the entry's lengths and codec are sane, its stored bytes lie inside an existing data file and
+// overlap no other entry's, and (unless quick) they decode to data with the recorded checksum.
+// Damaged files are named in report.unsaved_files. With repair, drops blocks past the size.
+// Returns the stored bytes each data file holds for the entries that remain.
+std::map<std::uint32_t, std::uint64_t> check_blocks(index::Index& index, const StoreLayout& layout,
+                                                    const CheckOptions& options,
+                                                    const PathNames& names, CheckReport& report,
+                                                    const CheckProgress& progress);
+
+}  // namespace squeezefs::fs::check

@@ -1,0 +1,95 @@
+#include "data_file_check.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <optional>
+#include <set>
+
+#include "data_file_names.h"
+
+namespace squeezefs::fs::check {
+namespace {
+
+std::uint64_t lookup(const std::map<std::uint32_t, std::uint64_t>& m, std::uint32_t id) {
+  const auto it = m.find(id);
+  return it == m.end() ? 0 : it->second;
+}
+
+}  // namespace
+
+void check_data_files(index::Index& index, const StoreLayout& layout, const CheckOptions& options,
+                      const std::map<std::uint32_t, std::uint64_t>& live, CheckReport& report) {
+  const bool repair = options.repair;
+  const auto disk = list_data_files(layout.data());
+  std::set<std::uint32_t> in_table;
+  std::set<std::uint32_t> dropped;  // rows removed whose files go once the removal commits
+  std::optional<index::Txn> txn;
+  if (repair) txn.emplace(index.db());
+  for (const auto& row : index.data_files()) {
+    in_table.insert(row.id);
+    const std::uint64_t used = lookup(live, row.id);
+    const auto on_disk = disk.find(row.id);
+    if (on_disk == disk.end()) {
+      // Blocks pointing into a missing file are reported with their files.
+      if (used == 0 && row.total_bytes > 0) {
+        if (repair) index.remove_data_file(row.id);
+        report.add(data_file_label(row.id),
+                   std::string("data file is missing; no block uses it") +
+                       (repair ? "; dropped from the index" : ""),
+                   repair);
+      }
+      continue;
+    }
+    if (used == 0 && row.total_bytes == 0 && on_disk->second > 0) {
+      // Bytes the index never accounted for: a compaction's copy that was never committed.
+      if (repair) index.remove_data_file(row.id);
+      report.add(data_file_label(row.id),
+                 "data file holds " + std::to_string(on_disk->second) +
+                     " bytes no block uses (an interrupted compaction)" +
+                     (repair ? "; deleted" : ""),
+                 repair);
+      if (repair) {
+        in_table.erase(row.id);
+        dropped.insert(row.id);
+      }
+      continue;
+    }
+    if (row.live_bytes != used || row.total_bytes < used) {
+      const std::uint64_t total = std::max({row.total_bytes, used, on_disk->second});
+      if (repair) index.set_data_file_accounting(index::DataFileRecord{row.id, used, total});
+      report.add(data_file_label(row.id),
+                 "accounting says " + std::to_string(row.live_bytes) + " live of " +
+                     std::to_string(row.total_bytes) + " bytes, blocks use " +
+                     std::to_string(used) + (repair ? "; recomputed" : ""),
+                 repair);
+    }
+  }
+  if (txn) txn->commit();
+
+  for (const auto& [id, size] : disk) {
+    if (in_table.contains(id)) continue;
+    if (dropped.contains(id)) {
+      // Its row went in the transaction above; delete the file only now that it committed.
+      if (::unlink(data_file_path(layout.data(), id).c_str()) != 0)
+        report.add(data_file_label(id), "unreferenced data file could not be deleted", false);
+      continue;
+    }
+    if (lookup(live, id) > 0) {
+      report.add(data_file_label(id), "data file in use by blocks but missing from the index",
+                 false);
+      continue;
+    }
+    // Safe to delete only now that the index no longer mentions the file (committed above).
+    if (repair && ::unlink(data_file_path(layout.data(), id).c_str()) != 0) {
+      report.add(data_file_label(id), "unreferenced data file could not be deleted", false);
+      continue;
+    }
+    report.add(data_file_label(id),
+               "data file (" + std::to_string(size) + " bytes) is not in the index" +
+                   (repair ? "; deleted" : ""),
+               repair);
+  }
+}
+
+}  // namespace squeezefs::fs::check

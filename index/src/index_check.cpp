@@ -1,0 +1,148 @@
+// Whole-store scans and repairs used by `squeezefs fsck` and `squeezefs compact`.
+#include <string>
+
+#include "squeezefs/index/error.h"
+#include "squeezefs/index/index.h"
+
+namespace squeezefs::index {
+namespace {
+
+// Leaves no statement mid-result (see index.cpp: it would pin an old WAL snapshot).
+struct ResetGuard {
+  explicit ResetGuard(Stmt& stmt) : stmt_(stmt) {}
+  ResetGuard(const ResetGuard&) = delete;
+  ResetGuard& operator=(const ResetGuard&) = delete;
+  ~ResetGuard() { stmt_.reset(); }
+  Stmt& stmt_;
+};
+
+std::uint64_t u64(std::int64_t v) {
+  return static_cast<std::uint64_t>(v);
+}
+std::uint32_t u32(std::int64_t v) {
+  return static_cast<std::uint32_t>(v);
+}
+
+constexpr const char* kStoredBlockColumns =
+    "ino, block_index, codec, raw_length, stored_length, checksum, data_file, file_offset";
+
+StoredBlock read_stored_block(const Stmt& st) {
+  StoredBlock b;
+  b.ino = u64(st.column_int64(0));
+  b.block = u64(st.column_int64(1));
+  b.ref.codec = static_cast<std::uint16_t>(st.column_int64(2));
+  b.ref.raw_length = u32(st.column_int64(3));
+  b.ref.stored_length = u32(st.column_int64(4));
+  b.ref.checksum = u64(st.column_int64(5));
+  b.ref.data_file = u32(st.column_int64(6));
+  b.ref.offset = u64(st.column_int64(7));
+  return b;
+}
+
+}  // namespace
+
+std::vector<std::string> Index::integrity_problems() {
+  // A fresh statement: on a damaged database it can fail, and the cache should not keep it.
+  Stmt st(db_.handle(), "PRAGMA integrity_check");
+  std::vector<std::string> out;
+  while (st.step()) {
+    std::string line = st.column_blob(0);
+    if (line != "ok") out.push_back(std::move(line));
+  }
+  return out;
+}
+
+std::vector<ForeignKeyViolation> Index::foreign_key_violations() {
+  Stmt st(db_.handle(), "PRAGMA foreign_key_check");
+  std::vector<ForeignKeyViolation> out;
+  while (st.step()) {
+    ForeignKeyViolation v;
+    v.table = st.column_blob(0);
+    if (!st.column_is_null(1)) v.rowid = st.column_int64(1);
+    v.parent = st.column_blob(2);
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
+std::vector<InodeRecord> Index::all_inodes() {
+  Stmt& st = db_.cached(
+      "SELECT ino, mode, uid, gid, nlink, size, atime_ns, mtime_ns, ctime_ns, rdev, generation "
+      "FROM inodes ORDER BY ino");
+  const ResetGuard reset_guard(st);
+  std::vector<InodeRecord> out;
+  while (st.step()) {
+    InodeRecord r;
+    r.ino = u64(st.column_int64(0));
+    r.mode = u32(st.column_int64(1));
+    r.uid = u32(st.column_int64(2));
+    r.gid = u32(st.column_int64(3));
+    r.nlink = u32(st.column_int64(4));
+    r.size = u64(st.column_int64(5));
+    r.atime_ns = st.column_int64(6);
+    r.mtime_ns = st.column_int64(7);
+    r.ctime_ns = st.column_int64(8);
+    r.rdev = u64(st.column_int64(9));
+    r.generation = u64(st.column_int64(10));
+    out.push_back(r);
+  }
+  return out;
+}
+
+std::vector<DirEntry> Index::all_entries() {
+  Stmt& st = db_.cached("SELECT entry_id, parent, name, child FROM dirents ORDER BY entry_id");
+  const ResetGuard reset_guard(st);
+  std::vector<DirEntry> out;
+  while (st.step()) {
+    out.push_back(DirEntry{st.column_int64(0), u64(st.column_int64(1)), st.column_blob(2),
+                           u64(st.column_int64(3))});
+  }
+  return out;
+}
+
+std::uint64_t Index::block_count() {
+  Stmt& st = db_.cached("SELECT COUNT(*) FROM blocks");
+  const ResetGuard reset_guard(st);
+  st.step();
+  return u64(st.column_int64(0));
+}
+
+void Index::for_each_stored_block(const std::function<void(const StoredBlock&)>& visit) {
+  Stmt& st = db_.cached(std::string("SELECT ") + kStoredBlockColumns +
+                        " FROM blocks ORDER BY data_file, file_offset, ino, block_index");
+  const ResetGuard reset_guard(st);
+  while (st.step()) visit(read_stored_block(st));
+}
+
+std::vector<StoredBlock> Index::blocks_in_data_file(std::uint32_t id) {
+  Stmt& st = db_.cached(std::string("SELECT ") + kStoredBlockColumns +
+                        " FROM blocks WHERE data_file = ?1 ORDER BY file_offset");
+  const ResetGuard reset_guard(st);
+  st.bind(1, id);
+  std::vector<StoredBlock> out;
+  while (st.step()) out.push_back(read_stored_block(st));
+  return out;
+}
+
+void Index::set_data_file_accounting(const DataFileRecord& record) {
+  db_.cached("UPDATE data_files SET live_bytes = ?2, total_bytes = ?3 WHERE id = ?1")
+      .bind(1, record.id)
+      .bind(2, static_cast<std::int64_t>(record.live_bytes))
+      .bind(3, static_cast<std::int64_t>(record.total_bytes))
+      .run();
+  if (db_.changes() != 1)
+    throw IndexError("accounting for missing data file " + std::to_string(record.id));
+}
+
+void Index::remove_data_file(std::uint32_t id) {
+  // Foreign keys make this fail while any block still points into the file.
+  db_.cached("DELETE FROM data_files WHERE id = ?1").bind(1, id).run();
+}
+
+void Index::use_durable_commits() {
+  // WAL with synchronous=NORMAL may lose the last commits on power failure; FULL syncs the WAL
+  // on every commit.
+  db_.exec("PRAGMA synchronous=FULL");
+}
+
+}  // namespace squeezefs::index

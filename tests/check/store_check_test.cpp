@@ -1,0 +1,265 @@
+#include "squeezefs/fs/check/store_check.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <fstream>
+
+#include "squeezefs/index/index.h"
+#include "test_store.h"
+
+namespace squeezefs::fs::check {
+namespace {
+
+bool mentions(const CheckReport& report, const std::string& path, const std::string& text) {
+  for (const auto& p : report.problems()) {
+    if (p.path == path && p.message.find(text) != std::string::npos) return true;
+  }
+  return false;
+}
+
+std::string describe(const CheckReport& report) {
+  std::string out;
+  for (const auto& p : report.problems())
+    out += p.path + ": " + p.message + (p.repaired ? " [repaired]" : "") + "\n";
+  return out;
+}
+
+class StoreCheckTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto fs = store_.open();
+    file_ = TestStore::write(*fs, "/docs/a.txt", sample_text(20000, 1));
+    TestStore::write(*fs, "/docs/sub/b.txt", sample_text(9000, 2));
+    TestStore::write(*fs, "/c.bin", sample_text(5000, 3));
+    ASSERT_TRUE(fs->names().link(file_, Namespace::kRootIno, "a-link"));
+    ASSERT_TRUE(fs->names().symlink(Namespace::kRootIno, "s", "docs/a.txt", Caller{}));
+  }
+
+  CheckReport check(bool repair = false, bool quick = false) {
+    return check_store(store_.layout(), CheckOptions{repair, quick});
+  }
+  index::Index open_index() { return index::Index::open(store_.layout().index().string()); }
+
+  // The data file and offset of block `block` of `ino`.
+  index::BlockRef block_of(std::uint64_t ino, std::uint64_t block) {
+    auto idx = open_index();
+    return *idx.block(ino, block);
+  }
+
+  void flip_byte(const index::BlockRef& ref, std::uint64_t at) {
+    char name[32];
+    std::snprintf(name, sizeof name, "%06u.dat", ref.data_file);
+    std::fstream f(store_.layout().data() / name, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekg(static_cast<std::streamoff>(ref.offset + at));
+    char c = 0;
+    f.get(c);
+    f.seekp(static_cast<std::streamoff>(ref.offset + at));
+    f.put(static_cast<char>(c ^ 0x5a));
+  }
+
+  TestStore store_;
+  std::uint64_t file_ = 0;
+};
+
+TEST_F(StoreCheckTest, given_healthy_store_when_checked_then_clean) {
+  const auto report = check();
+  EXPECT_TRUE(report.clean()) << describe(report);
+  EXPECT_TRUE(check(false, true).clean());
+  EXPECT_TRUE(check(true).clean());
+}
+
+TEST_F(StoreCheckTest, given_orphan_when_repaired_then_reclaimed_with_its_blocks) {
+  std::uint64_t c = 0;
+  {
+    auto idx = open_index();
+    c = idx.lookup(Namespace::kRootIno, "c.bin")->child;
+    auto rec = *idx.inode(c);
+    rec.nlink = 0;
+    idx.update_inode(rec);
+    idx.remove_entry(Namespace::kRootIno, "c.bin");
+  }
+  const auto found = check();
+  EXPECT_EQ(found.left_count(), 1U) << describe(found);
+  EXPECT_TRUE(mentions(found, "<inode " + std::to_string(c) + ">", "orphaned")) << describe(found);
+
+  const auto fixed = check(true);
+  EXPECT_EQ(fixed.repaired_count(), 1U) << describe(fixed);
+  EXPECT_EQ(fixed.left_count(), 0U);
+  auto idx = open_index();
+  EXPECT_FALSE(idx.inode(c));
+  EXPECT_TRUE(idx.blocks(c, 0, UINT64_MAX).empty());
+  EXPECT_TRUE(check().clean()) << describe(check());
+}
+
+TEST_F(StoreCheckTest, given_detached_directory_when_repaired_then_moved_to_lost_found) {
+  std::uint64_t docs = 0;
+  {
+    auto idx = open_index();
+    docs = idx.lookup(Namespace::kRootIno, "docs")->child;
+    idx.remove_entry(Namespace::kRootIno, "docs");
+  }
+  const auto found = check();
+  EXPECT_TRUE(mentions(found, "<inode " + std::to_string(docs) + ">", "unreachable"))
+      << describe(found);
+  EXPECT_GT(found.left_count(), 0U);
+
+  const auto fixed = check(true);
+  EXPECT_EQ(fixed.left_count(), 0U) << describe(fixed);
+  EXPECT_TRUE(check().clean()) << describe(check());
+  auto fs = store_.open();
+  const std::string moved = "/lost+found/#" + std::to_string(docs);
+  EXPECT_EQ(TestStore::read(*fs, moved + "/a.txt"), sample_text(20000, 1));
+  EXPECT_EQ(TestStore::read(*fs, moved + "/sub/b.txt"), sample_text(9000, 2));
+  EXPECT_EQ(fs->names().getattr(Namespace::kRootIno)->nlink, 3U);  // lost+found replaces docs
+}
+
+TEST_F(StoreCheckTest, given_wrong_link_counts_when_repaired_then_recomputed) {
+  {
+    auto idx = open_index();
+    auto file = *idx.inode(file_);
+    file.nlink = 7;
+    idx.update_inode(file);
+    auto root = *idx.inode(Namespace::kRootIno);
+    root.nlink = 9;
+    idx.update_inode(root);
+  }
+  const auto found = check();
+  EXPECT_TRUE(mentions(found, "/a-link", "link count 7, expected 2")) << describe(found);
+  EXPECT_TRUE(mentions(found, "/", "link count 9, expected 3")) << describe(found);
+  EXPECT_EQ(found.left_count(), 2U);
+  EXPECT_EQ(check(true).repaired_count(), 2U);
+  EXPECT_TRUE(check().clean());
+  EXPECT_EQ(open_index().inode(file_)->nlink, 2U);
+}
+
+TEST_F(StoreCheckTest, given_blocks_past_size_when_repaired_then_dropped_and_accounted) {
+  {
+    auto idx = open_index();
+    auto file = *idx.inode(file_);
+    file.size = 4096;  // keeps block 0 only
+    idx.update_inode(file);
+  }
+  const auto found = check();
+  EXPECT_TRUE(mentions(found, "/a-link", "block 4 lies past the file size 4096"))
+      << describe(found);
+  EXPECT_EQ(found.left_count(), 4U) << describe(found);
+  EXPECT_EQ(check(true).left_count(), 0U);
+  EXPECT_TRUE(check().clean()) << describe(check());
+  EXPECT_EQ(open_index().blocks(file_, 0, UINT64_MAX).size(), 1U);
+}
+
+TEST_F(StoreCheckTest, given_wrong_accounting_and_stray_file_when_repaired_then_fixed) {
+  {
+    auto idx = open_index();
+    const auto files = idx.data_files();
+    ASSERT_FALSE(files.empty());
+    idx.set_data_file_accounting(index::DataFileRecord{files[0].id, 1, 2});
+  }
+  std::ofstream(store_.layout().data() / "000777.dat") << "left by a crash";
+  const auto found = check();
+  EXPECT_TRUE(mentions(found, "data/000777.dat", "not in the index")) << describe(found);
+  EXPECT_TRUE(mentions(found, "data/000001.dat", "accounting says 1 live of 2 bytes"))
+      << describe(found);
+  EXPECT_EQ(check(true).left_count(), 0U);
+  EXPECT_FALSE(std::filesystem::exists(store_.layout().data() / "000777.dat"));
+  EXPECT_TRUE(check().clean()) << describe(check());
+}
+
+TEST_F(StoreCheckTest, given_flipped_byte_when_checked_then_only_that_file_named_and_kept) {
+  flip_byte(block_of(file_, 2), 10);
+  const auto found = check();
+  // Breadth first, the root's hard link to the file names it.
+  EXPECT_EQ(found.unsaved_files, std::vector<std::string>{"/a-link"}) << describe(found);
+  EXPECT_TRUE(mentions(found, "/a-link", "block 2:")) << describe(found);
+  EXPECT_EQ(found.left_count(), 1U) << describe(found);
+  EXPECT_TRUE(check(false, true).clean());  // --quick reads no data
+
+  const auto repaired = check(true);
+  EXPECT_EQ(repaired.left_count(), 1U);
+  EXPECT_EQ(repaired.unsaved_files, std::vector<std::string>{"/a-link"});
+  EXPECT_EQ(open_index().blocks(file_, 0, UINT64_MAX).size(), 5U);  // nothing deleted
+}
+
+TEST_F(StoreCheckTest, given_truncated_data_file_when_quick_checked_then_bounds_reported) {
+  // c.bin was written last: cutting its data file after its first block leaves the second out.
+  std::uint64_t c = 0;
+  {
+    auto idx = open_index();
+    c = idx.lookup(Namespace::kRootIno, "c.bin")->child;
+  }
+  const auto ref = block_of(c, 0);
+  char name[32];
+  std::snprintf(name, sizeof name, "%06u.dat", ref.data_file);
+  std::filesystem::resize_file(store_.layout().data() / name, ref.offset + ref.stored_length);
+  const auto found = check(false, true);
+  EXPECT_EQ(found.unsaved_files, std::vector<std::string>{"/c.bin"}) << describe(found);
+  EXPECT_TRUE(mentions(found, "/c.bin", "block 1: stored bytes end at")) << describe(found);
+}
+
+TEST_F(StoreCheckTest, given_two_entries_on_the_same_bytes_when_checked_then_overlap_reported) {
+  std::uint64_t c = 0;
+  {
+    auto idx = open_index();
+    c = idx.lookup(Namespace::kRootIno, "c.bin")->child;
+    auto shared = *idx.block(file_, 1);
+    shared.offset += 1;  // starts inside block 1 of a.txt
+    idx.put_block(c, 1, shared);
+  }
+  const auto found = check(true, true);
+  EXPECT_TRUE(mentions(found, "/c.bin", "block 1 overlaps block 1 of /a-link in data/"))
+      << describe(found);
+  EXPECT_GT(found.left_count(), 0U);
+}
+
+TEST_F(StoreCheckTest, given_uncommitted_compaction_copy_when_repaired_then_deleted) {
+  std::filesystem::path copy;
+  {
+    auto idx = open_index();
+    char name[32];
+    std::snprintf(name, sizeof name, "%06u.dat", idx.add_data_file());
+    copy = store_.layout().data() / name;
+    std::ofstream(copy) << "copied blocks never committed";
+  }
+  const auto found = check();
+  EXPECT_TRUE(mentions(found, "data/" + copy.filename().string(), "interrupted compaction"))
+      << describe(found);
+  EXPECT_EQ(check(true).left_count(), 0U);
+  EXPECT_FALSE(std::filesystem::exists(copy));
+  EXPECT_TRUE(check().clean()) << describe(check());
+}
+
+TEST_F(StoreCheckTest, given_entry_to_missing_inode_when_repaired_then_entry_removed) {
+  {
+    auto idx = open_index();
+    idx.db().exec("PRAGMA foreign_keys=OFF");
+    idx.add_entry(Namespace::kRootIno, "ghost", 999);
+  }
+  const auto found = check();
+  EXPECT_TRUE(mentions(found, "/ghost", "missing inode 999")) << describe(found);
+  EXPECT_EQ(check(true).left_count(), 0U);
+  EXPECT_TRUE(check().clean()) << describe(check());
+}
+
+TEST_F(StoreCheckTest, given_directory_with_two_parents_when_repaired_then_left_and_reported) {
+  {
+    auto idx = open_index();
+    const auto sub = idx.lookup(idx.lookup(Namespace::kRootIno, "docs")->child, "sub")->child;
+    idx.add_entry(Namespace::kRootIno, "sub-again", sub);
+  }
+  const auto fixed = check(true);
+  // Breadth first, the root's entry names it.
+  EXPECT_TRUE(mentions(fixed, "/sub-again", "directory has 2 parents")) << describe(fixed);
+  EXPECT_GT(fixed.left_count(), 0U);
+}
+
+TEST_F(StoreCheckTest, given_garbage_index_when_checked_then_open_throws) {
+  {
+    std::fstream f(store_.layout().index(), std::ios::in | std::ios::out | std::ios::binary);
+    f << std::string(100, 'x');
+  }
+  EXPECT_ANY_THROW(check());
+}
+
+}  // namespace
+}  // namespace squeezefs::fs::check

@@ -1,0 +1,202 @@
+// Damaged stores on real mounts: flipped bytes in data files and a damaged index, as the mount,
+// `squeezefs fsck` and `squeezefs compact` see them.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "mounted_store.h"
+#include "squeezefs/index/index.h"
+
+namespace squeezefs::testing {
+namespace {
+
+constexpr std::size_t kBlock = 4096;
+
+std::string text(std::size_t size, int seed) {
+  std::string out;
+  for (std::size_t i = 0; out.size() < size; ++i)
+    out += "file " + std::to_string(seed) + " line " + std::to_string(i * 7919 % 100003) + "\n";
+  out.resize(size);
+  return out;
+}
+
+struct Output {
+  int code = -1;
+  std::string text;  // stdout and stderr
+};
+
+Output run(const std::string& args) {
+  Output out;
+  FILE* pipe = ::popen((squeezefs_binary() + " " + args + " 2>&1").c_str(), "r");
+  if (pipe == nullptr) return out;
+  char buf[4096];
+  std::size_t n = 0;
+  while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) out.text.append(buf, n);
+  const int status = ::pclose(pipe);
+  out.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return out;
+}
+
+// Result of pread on the whole block `block` of `path`: the byte count or -errno.
+long read_block(const std::string& path, std::size_t block) {
+  const int fd = ::open(path.c_str(), O_RDONLY);
+  if (fd < 0) return -errno;
+  std::string buf(kBlock, '\0');
+  const ssize_t n = ::pread(fd, buf.data(), buf.size(), static_cast<off_t>(block * kBlock));
+  const long result = n < 0 ? -errno : n;
+  ::close(fd);
+  return result;
+}
+
+class DamageTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_EQ(store_.mkfs("--block-size 4K --codec zstd:1"), 0);
+    ASSERT_EQ(store_.mount(), 0);
+    ASSERT_EQ(::mkdir(store_.path("dir").c_str(), 0755), 0);
+    write_file(store_.path("dir/a"), text(10 * kBlock, 1));
+    write_file(store_.path("b"), text(10 * kBlock, 2));
+    write_file(store_.path("c"), text(100, 3));
+    store_.unmount();
+  }
+
+  std::uint64_t inode_of(const std::vector<std::string>& path) {
+    auto idx = index::Index::open(store_.store() + "/index.db");
+    std::uint64_t ino = 1;
+    for (const auto& name : path) ino = idx.lookup(ino, name)->child;
+    return ino;
+  }
+
+  // Flips one stored byte of block `block` of `ino`.
+  void damage_block(std::uint64_t ino, std::uint64_t block) {
+    index::BlockRef ref;
+    {
+      auto idx = index::Index::open(store_.store() + "/index.db");
+      ref = *idx.block(ino, block);
+    }
+    char name[32];
+    std::snprintf(name, sizeof name, "/data/%06u.dat", ref.data_file);
+    std::fstream f(store_.store() + name, std::ios::in | std::ios::out | std::ios::binary);
+    const auto at = static_cast<std::streamoff>(ref.offset + ref.stored_length / 2);
+    f.seekg(at);
+    char c = 0;
+    f.get(c);
+    f.seekp(at);
+    f.put(static_cast<char>(c ^ 0x21));
+  }
+
+  MountedStore store_;
+};
+
+TEST_F(DamageTest, given_flipped_bytes_when_read_through_mount_then_eio_only_for_damaged_blocks) {
+  const auto a = inode_of({"dir", "a"});
+  damage_block(a, 3);
+  ASSERT_EQ(store_.mount(), 0);
+  EXPECT_EQ(read_block(store_.path("dir/a"), 3), -EIO);
+  EXPECT_EQ(read_block(store_.path("dir/a"), 2), static_cast<long>(kBlock));
+  EXPECT_EQ(read_block(store_.path("dir/a"), 4), static_cast<long>(kBlock));
+  EXPECT_EQ(read_file(store_.path("b")), text(10 * kBlock, 2));
+  EXPECT_EQ(read_file(store_.path("c")), text(100, 3));
+  store_.unmount();
+  const auto log = read_file(store_.store() + "/squeezefs.log");
+  EXPECT_NE(log.find("inode " + std::to_string(a) + " block 3"), std::string::npos) << log;
+}
+
+TEST_F(DamageTest, given_flipped_bytes_when_fsck_then_exactly_the_damaged_files_listed) {
+  damage_block(inode_of({"dir", "a"}), 3);
+  damage_block(inode_of({"c"}), 0);
+  const auto check = run("fsck " + store_.store());
+  EXPECT_EQ(check.code, 4) << check.text;
+  EXPECT_NE(check.text.find("files with damaged data:\n  /c\n  /dir/a\n"), std::string::npos)
+      << check.text;
+  EXPECT_EQ(check.text.find("/b"), std::string::npos) << check.text;
+
+  EXPECT_EQ(run("fsck --quick " + store_.store()).code, 0);
+  const auto repair = run("fsck --repair " + store_.store());
+  EXPECT_EQ(repair.code, 4) << repair.text;
+  EXPECT_NE(repair.text.find("that could not be saved:\n  /c\n  /dir/a\n"), std::string::npos)
+      << repair.text;
+  // Nothing was deleted: the undamaged blocks still read.
+  ASSERT_EQ(store_.mount(), 0);
+  EXPECT_EQ(read_block(store_.path("dir/a"), 0), static_cast<long>(kBlock));
+  EXPECT_EQ(read_block(store_.path("dir/a"), 3), -EIO);
+}
+
+TEST_F(DamageTest, given_mounted_store_when_fsck_or_compact_then_refused) {
+  ASSERT_EQ(store_.mount(), 0);
+  const auto check = run("fsck " + store_.store());
+  EXPECT_EQ(check.code, 8) << check.text;
+  EXPECT_NE(check.text.find("is mounted"), std::string::npos) << check.text;
+  const auto compact = run("compact " + store_.store());
+  EXPECT_EQ(compact.code, 1) << compact.text;
+  EXPECT_NE(compact.text.find("unmount it first"), std::string::npos) << compact.text;
+  store_.unmount();
+  const auto clean = run("fsck " + store_.store());
+  EXPECT_EQ(clean.code, 0) << clean.text;
+  EXPECT_EQ(run("compact " + store_.store()).code, 0);
+}
+
+TEST_F(DamageTest, given_bad_command_lines_when_fsck_then_usage_and_operational_codes) {
+  EXPECT_EQ(run("fsck").code, 16);
+  EXPECT_EQ(run("fsck --no-such-option " + store_.store()).code, 16);
+  const auto not_store = run("fsck " + store_.mnt());
+  EXPECT_EQ(not_store.code, 8) << not_store.text;
+  EXPECT_NE(not_store.text.find("is not a squeezefs store"), std::string::npos);
+  EXPECT_EQ(run("compact --threshold 2 " + store_.store()).code, 2);
+}
+
+TEST_F(DamageTest, given_terminal_or_pipe_when_fsck_then_progress_only_on_the_terminal) {
+  if (run_quiet("command -v script") != 0) GTEST_SKIP() << "script(1) is not installed";
+  FILE* pipe = ::popen(
+      ("script -qec '" + squeezefs_binary() + " fsck " + store_.store() + "' /dev/null").c_str(),
+      "r");
+  ASSERT_NE(pipe, nullptr);
+  std::string tty;
+  char buf[4096];
+  std::size_t n = 0;
+  while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) tty.append(buf, n);
+  ::pclose(pipe);
+  EXPECT_NE(tty.find("\rchecking blocks: "), std::string::npos) << tty;
+  const auto piped = run("fsck " + store_.store());
+  EXPECT_EQ(piped.code, 0);
+  EXPECT_EQ(piped.text, store_.store() + ": clean\n");
+}
+
+TEST_F(DamageTest, given_truncated_index_when_mounted_or_checked_then_refused_with_message) {
+  std::filesystem::resize_file(store_.store() + "/index.db", 3000);
+  EXPECT_NE(store_.mount(), 0);
+  const auto mount = run("mount " + store_.store() + " " + store_.mnt());
+  EXPECT_NE(mount.code, 0);
+  EXPECT_NE(mount.text.find("cannot open store"), std::string::npos) << mount.text;
+  const auto check = run("fsck " + store_.store());
+  EXPECT_TRUE(check.code == 8 || check.code == 4) << check.text;
+  EXPECT_NE(check.text.find("index"), std::string::npos) << check.text;
+}
+
+TEST_F(DamageTest, given_overwritten_index_pages_when_mounted_or_checked_then_refused) {
+  {
+    // Keep the header page; overwrite the pages of the tables.
+    const auto size = std::filesystem::file_size(store_.store() + "/index.db");
+    std::fstream f(store_.store() + "/index.db", std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(4096);
+    const std::string junk(size - 4096, '\x5a');
+    f.write(junk.data(), static_cast<std::streamsize>(junk.size()));
+  }
+  const auto mount = run("mount " + store_.store() + " " + store_.mnt());
+  if (mount.code == 0) run_quiet("fusermount3 -u " + store_.mnt());
+  EXPECT_NE(mount.code, 0) << mount.text;
+  EXPECT_NE(mount.text.find("cannot open store"), std::string::npos) << mount.text;
+  const auto check = run("fsck " + store_.store());
+  EXPECT_TRUE(check.code == 8 || check.code == 4) << check.text;
+}
+
+}  // namespace
+}  // namespace squeezefs::testing
