@@ -4,6 +4,8 @@
 
 #include <chrono>
 
+#include "posix_acl.h"
+
 namespace squeezefs::fs {
 namespace {
 
@@ -79,6 +81,17 @@ void Namespace::remove_inode_locked(std::uint64_t ino) {
     index_.account_freed(block.data_file, block.stored_length);
 }
 
+void Namespace::remove_dir_inode_locked(index::InodeRecord rec, std::int64_t now) {
+  if (!refs_.contains(rec.ino)) {
+    remove_inode_locked(rec.ino);
+    return;
+  }
+  // Open or known to the kernel: fstat on it still works until release() removes it.
+  rec.nlink = 0;
+  rec.ctime_ns = now;
+  index_.update_inode(rec);
+}
+
 void Namespace::unlink_inode_locked(index::InodeRecord rec, std::int64_t now) {
   if (--rec.nlink == 0 && !refs_.contains(rec.ino)) {
     remove_inode_locked(rec.ino);
@@ -103,6 +116,24 @@ Result<index::InodeRecord> Namespace::directory_locked(std::uint64_t ino) {
   // A removed directory that is still open must not gain entries.
   if (rec->nlink == 0) return fail(std::errc::no_such_file_or_directory);
   return *rec;
+}
+
+void Namespace::touch_atime(std::uint64_t ino) {
+  const auto policy = atime_policy_.load();
+  if (policy == AtimePolicy::kNever) return;
+  constexpr std::int64_t kDay = std::int64_t{86400} * 1'000'000'000;
+  const std::lock_guard lock(mutex_);
+  auto rec = index_.inode(ino);
+  if (!rec) return;
+  const auto now = now_ns();
+  if (policy == AtimePolicy::kRelatime && rec->atime_ns > rec->mtime_ns &&
+      rec->atime_ns > rec->ctime_ns && now - rec->atime_ns < kDay) {
+    return;
+  }
+  index::Txn txn(index_.db());
+  rec->atime_ns = now;
+  index_.update_inode(*rec);
+  txn.commit();
 }
 
 Result<index::InodeRecord> Namespace::lookup(std::uint64_t parent, std::string_view name) {
@@ -253,7 +284,7 @@ Result<void> Namespace::rmdir(std::uint64_t parent, std::string_view name) {
   if (!is_dir(*rec)) return fail(std::errc::not_a_directory);
   if (index_.has_entries(rec->ino)) return fail(std::errc::directory_not_empty);
   index_.remove_entry(parent, name);
-  index_.remove_inode(rec->ino);
+  remove_dir_inode_locked(*rec, now_ns());
   dir->mtime_ns = dir->ctime_ns = now_ns();
   --dir->nlink;
   index_.update_inode(*dir);
@@ -266,7 +297,13 @@ Result<index::InodeRecord> Namespace::setattr(std::uint64_t ino, const AttrChang
   index::Txn txn(index_.db());
   auto rec = index_.inode(ino);
   if (!rec) return fail(std::errc::no_such_file_or_directory);
-  if (change.mode) rec->mode = (rec->mode & S_IFMT) | (*change.mode & 07777);
+  if (change.mode) {
+    rec->mode = (rec->mode & S_IFMT) | (*change.mode & 07777);
+    // chmod rewrites the access ACL's owner, mask and other entries (the kernel drops its
+    // cached ACL after setattr and reads it back).
+    if (auto acl = index_.xattr(ino, kAclAccess))
+      index_.set_xattr(ino, kAclAccess, acl_chmod(*acl, rec->mode));
+  }
   if (change.uid) rec->uid = *change.uid;
   if (change.gid) rec->gid = *change.gid;
   if (change.atime_ns) rec->atime_ns = *change.atime_ns;

@@ -76,7 +76,7 @@ Result<void> Namespace::rename(std::uint64_t parent, std::string_view name,
       return fail(std::errc::directory_not_empty);
     index_.remove_entry(new_parent, new_name);
     if (S_ISDIR(dst->mode)) {
-      index_.remove_inode(dst->ino);
+      remove_dir_inode_locked(*dst, now);
       touch_locked(new_parent, -1, now, true);
     } else {
       unlink_inode_locked(*dst, now);
