@@ -9,8 +9,11 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstring>
+#include <filesystem>
 #include <string>
+#include <thread>
 
 #include "mounted_store.h"
 
@@ -268,6 +271,42 @@ TEST_F(PosixFilesTest, given_unlinked_open_file_when_other_process_writes_then_d
   EXPECT_EQ(st.st_size, 20003);
   ASSERT_EQ(::close(fd), 0);
   EXPECT_EQ(::access(path.c_str(), F_OK), -1);
+}
+
+TEST_F(PosixFilesTest, given_unlinked_open_file_when_last_close_then_space_is_freed) {
+  std::string noise(1 << 20, '\0');  // incompressible: stored at full size
+  unsigned seed = 3;
+  for (auto& c : noise) {
+    seed = seed * 1103515245U + 12345U;
+    c = static_cast<char>(seed >> 24);
+  }
+  const auto used = [this] {
+    std::uintmax_t total = 0;
+    for (const auto& e : std::filesystem::directory_iterator(store_.store() + "/data")) {
+      struct stat st {};
+      if (::stat(e.path().c_str(), &st) == 0) total += static_cast<std::uintmax_t>(st.st_blocks);
+    }
+    return total * 512;
+  };
+  const auto empty = used();
+  const auto path = store_.path("u");
+  write_file(path, noise);
+  const int fd = ::open(path.c_str(), O_RDWR);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::fsync(fd), 0);
+  const auto with_file = used();
+  ASSERT_GE(with_file, empty + noise.size() / 2);
+  ASSERT_EQ(::unlink(path.c_str()), 0);
+  ASSERT_EQ(::pwrite(fd, "xyz", 3, 10), 3);
+  char buf[3] = {};
+  ASSERT_EQ(::pread(fd, buf, 3, 10), 3);
+  EXPECT_EQ(std::string(buf, 3), "xyz");
+  EXPECT_GE(used(), with_file - noise.size() / 4) << "space stays while the file is open";
+  ASSERT_EQ(::close(fd), 0);
+  // The kernel sends release and forget after close returns: wait for them.
+  for (int i = 0; i < 500 && used() > empty + noise.size() / 4; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_LE(used(), empty + noise.size() / 4) << "the blocks' space goes back to the store's disk";
 }
 
 }  // namespace

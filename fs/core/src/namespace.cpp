@@ -61,29 +61,40 @@ void Namespace::release(std::uint64_t ino, std::uint64_t count) {
   refs_.erase(it);
   const auto rec = index_.inode(ino);
   if (rec && rec->nlink == 0) {
+    std::vector<index::BlockRef> freed;
     index::Txn txn(index_.db());
-    remove_inode_locked(ino);
+    remove_inode_locked(ino, freed);
     txn.commit();
+    give_back(freed);
   }
 }
 
 void Namespace::purge_orphans() {
   const std::lock_guard lock(mutex_);
+  std::vector<index::BlockRef> freed;
   index::Txn txn(index_.db());
   for (const auto ino : index_.orphan_inodes()) {
-    if (!refs_.contains(ino)) remove_inode_locked(ino);
+    if (!refs_.contains(ino)) remove_inode_locked(ino, freed);
   }
   txn.commit();
+  give_back(freed);
 }
 
-void Namespace::remove_inode_locked(std::uint64_t ino) {
-  for (const auto& block : index_.remove_inode(ino))
+void Namespace::give_back(const std::vector<index::BlockRef>& freed) {
+  if (space_releaser_ && !freed.empty()) space_releaser_(freed);
+}
+
+void Namespace::remove_inode_locked(std::uint64_t ino, std::vector<index::BlockRef>& freed) {
+  for (const auto& block : index_.remove_inode(ino)) {
     index_.account_freed(block.data_file, block.stored_length);
+    freed.push_back(block);
+  }
 }
 
 void Namespace::remove_dir_inode_locked(index::InodeRecord rec, std::int64_t now) {
   if (!refs_.contains(rec.ino)) {
-    remove_inode_locked(rec.ino);
+    std::vector<index::BlockRef> none;  // directories own no blocks
+    remove_inode_locked(rec.ino, none);
     return;
   }
   // Open or known to the kernel: fstat on it still works until release() removes it.
@@ -92,9 +103,10 @@ void Namespace::remove_dir_inode_locked(index::InodeRecord rec, std::int64_t now
   index_.update_inode(rec);
 }
 
-void Namespace::unlink_inode_locked(index::InodeRecord rec, std::int64_t now) {
+void Namespace::unlink_inode_locked(index::InodeRecord rec, std::int64_t now,
+                                    std::vector<index::BlockRef>& freed) {
   if (--rec.nlink == 0 && !refs_.contains(rec.ino)) {
-    remove_inode_locked(rec.ino);
+    remove_inode_locked(rec.ino, freed);
     return;
   }
   // Still linked elsewhere, or in use: kept (with nlink 0 in the latter case) until release().
@@ -265,8 +277,10 @@ Result<void> Namespace::unlink(std::uint64_t parent, std::string_view name) {
   index_.remove_entry(parent, name);
   dir->mtime_ns = dir->ctime_ns = now;
   index_.update_inode(*dir);
-  unlink_inode_locked(*rec, now);
+  std::vector<index::BlockRef> freed;
+  unlink_inode_locked(*rec, now, freed);
   txn.commit();
+  give_back(freed);
   return {};
 }
 

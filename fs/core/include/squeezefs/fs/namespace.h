@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -74,6 +75,11 @@ class Namespace {
   void purge_orphans();
 
   void set_atime_policy(AtimePolicy policy) { atime_policy_ = policy; }
+  // Receives the blocks of removed inodes once their removal has committed (called under the
+  // index mutex), so their space can go back to the backing file system. Set before use.
+  void set_space_releaser(std::function<void(const std::vector<index::BlockRef>&)> releaser) {
+    space_releaser_ = std::move(releaser);
+  }
   // Records a read of a file or a listing of a directory. With kRelatime, atime moves only when
   // it is not newer than mtime or ctime, or is a day old (so most reads write nothing).
   void touch_atime(std::uint64_t ino);
@@ -124,8 +130,11 @@ class Namespace {
   // Adds `delta` to the link count of `ino` and stamps its times.
   void touch_locked(std::uint64_t ino, int delta, std::int64_t now, bool modify);
   // Drops one link of a non-directory; removes it when that was the last link and it is unused.
-  void unlink_inode_locked(index::InodeRecord rec, std::int64_t now);
-  void remove_inode_locked(std::uint64_t ino);
+  // Blocks of removed inodes go to `freed`, for give_back() once the transaction committed.
+  void unlink_inode_locked(index::InodeRecord rec, std::int64_t now,
+                           std::vector<index::BlockRef>& freed);
+  void remove_inode_locked(std::uint64_t ino, std::vector<index::BlockRef>& freed);
+  void give_back(const std::vector<index::BlockRef>& freed);
   // Removes an emptied directory now, or marks it unlinked (nlink 0) while it is in use.
   void remove_dir_inode_locked(index::InodeRecord rec, std::int64_t now);
   // Bytes of names and values of `ino`'s xattrs, leaving out `except`.
@@ -135,6 +144,7 @@ class Namespace {
   std::mutex mutex_;  // guards index_ and refs_; a leaf in the lock order
   std::unordered_map<std::uint64_t, std::uint64_t> refs_;  // ino -> references; absent = 0
   std::atomic<AtimePolicy> atime_policy_{AtimePolicy::kRelatime};
+  std::function<void(const std::vector<index::BlockRef>&)> space_releaser_;
 };
 
 // Nanoseconds since the epoch, for timestamps.
