@@ -140,5 +140,41 @@ TEST_F(PosixXattrTest, given_access_acl_when_user_is_named_then_kernel_enforces_
             0);
 }
 
+TEST_F(PosixXattrTest, given_default_acl_when_creating_then_children_inherit_it) {
+  const auto dir = store_.path("d");
+  ASSERT_EQ(::mkdir(dir.c_str(), 0755), 0);
+  const auto user = std::to_string(kUser);
+  ASSERT_EQ(run_quiet("setfacl -d -m u:" + user + ":rwx,g::r-x,o::--- " + dir), 0);
+  // Without a default ACL the umask applies; with one, the ACL decides instead.
+  const auto plain = store_.path("plain");
+  const auto file = dir + "/f";
+  const auto sub = dir + "/sub";
+  EXPECT_EQ(in_child([&] {
+              ::umask(077);
+              const int a = ::open(plain.c_str(), O_CREAT | O_WRONLY, 0666);
+              const int b = ::open(file.c_str(), O_CREAT | O_WRONLY, 0666);
+              if (a < 0 || b < 0) return 1;
+              return err_of(::mkdir(sub.c_str(), 0777));
+            }),
+            0);
+  struct stat st {};
+  ASSERT_EQ(::stat(plain.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600U);
+  ASSERT_EQ(::stat(file.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0660U) << "owner rw-, mask rw- (from the named entry), other ---";
+  EXPECT_EQ(run_quiet("getfacl -c " + file + " | grep -q '^user:" + user + ":rwx.*#effective:rw-'"),
+            0);
+  ASSERT_EQ(::stat(sub.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0770U);
+  EXPECT_GT(::getxattr(sub.c_str(), "system.posix_acl_default", nullptr, 0), 0)
+      << "subdirectories inherit the default ACL itself";
+  // The inherited entry is enforced.
+  const char* f = file.c_str();
+  EXPECT_EQ(in_child([f] { return err_of(::open(f, O_RDWR)); }, kUser, kUser), 0);
+  EXPECT_EQ(in_child([f] { return err_of(::open(f, O_RDONLY)); }, kUser + 1, kUser + 1), EACCES);
+  // A default ACL on a file is refused.
+  EXPECT_NE(run_quiet("setfacl -d -m u:" + user + ":r " + plain), 0);
+}
+
 }  // namespace
 }  // namespace squeezefs::testing

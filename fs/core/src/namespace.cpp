@@ -161,15 +161,30 @@ Result<index::InodeRecord> Namespace::lookup(std::uint64_t parent, std::string_v
 }
 
 Result<index::InodeRecord> Namespace::create_locked(std::uint64_t parent, std::string_view name,
-                                                    index::InodeRecord record) {
+                                                    index::InodeRecord record,
+                                                    std::uint32_t umask) {
   if (auto ok = check_name(name); !ok) return Unexpected{ok.error()};
   auto dir = directory_locked(parent);
   if (!dir) return Unexpected{dir.error()};
   if (index_.lookup(parent, name)) return fail(std::errc::file_exists);
+  std::optional<std::string> default_acl;
+  if (!S_ISLNK(record.mode)) default_acl = index_.xattr(parent, kAclDefault);
+  std::optional<InheritedAcl> inherited;
+  if (default_acl) inherited = acl_inherit(*default_acl, record.mode);
+  if (inherited) {
+    record.mode = (record.mode & ~std::uint32_t{0777}) | inherited->mode.perm_bits;
+  } else if (!S_ISLNK(record.mode)) {
+    record.mode &= ~(umask & 0777);
+  }
   const auto now = now_ns();
   record.atime_ns = record.mtime_ns = record.ctime_ns = now;
   record.ino = index_.allocate_inode(record);
   index_.add_entry(parent, name, record.ino);
+  if (inherited) {
+    if (!inherited->mode.equivalent_to_mode)
+      index_.set_xattr(record.ino, kAclAccess, inherited->access);
+    if (is_dir(record)) index_.set_xattr(record.ino, kAclDefault, *default_acl);
+  }
   dir->mtime_ns = dir->ctime_ns = now;
   if (is_dir(record)) ++dir->nlink;  // the new directory's ".." links to the parent
   index_.update_inode(*dir);
@@ -185,7 +200,7 @@ Result<index::InodeRecord> Namespace::mkdir(std::uint64_t parent, std::string_vi
   rec.nlink = 2;
   const std::lock_guard lock(mutex_);
   index::Txn txn(index_.db());
-  auto made = create_locked(parent, name, rec);
+  auto made = create_locked(parent, name, rec, caller.umask);
   if (made) txn.commit();
   return made;
 }
@@ -205,7 +220,7 @@ Result<index::InodeRecord> Namespace::mknod(std::uint64_t parent, std::string_vi
   rec.rdev = (type == S_IFCHR || type == S_IFBLK) ? rdev : 0;
   const std::lock_guard lock(mutex_);
   index::Txn txn(index_.db());
-  auto made = create_locked(parent, name, rec);
+  auto made = create_locked(parent, name, rec, caller.umask);
   if (made) txn.commit();
   return made;
 }
@@ -222,7 +237,7 @@ Result<index::InodeRecord> Namespace::symlink(std::uint64_t parent, std::string_
   rec.size = target.size();
   const std::lock_guard lock(mutex_);
   index::Txn txn(index_.db());
-  auto made = create_locked(parent, name, rec);
+  auto made = create_locked(parent, name, rec, caller.umask);
   if (made) {
     index_.set_symlink(made->ino, target);
     txn.commit();

@@ -69,7 +69,9 @@ std::optional<AclMode> acl_mode(std::string_view v) {
   return out;
 }
 
-std::string acl_chmod(std::string_view v, std::uint32_t mode) {
+// Sets (or, with `intersect`, narrows to) `mode`'s bits the owner, mask (or group without a
+// mask) and other entries.
+std::string apply_mode(std::string_view v, std::uint32_t mode, bool intersect) {
   std::string out(v);
   if (!well_formed(v)) return out;
   bool has_mask = false;
@@ -77,10 +79,24 @@ std::string acl_chmod(std::string_view v, std::uint32_t mode) {
     has_mask = has_mask || load_le(v, at, 2) == kMask;
   for (std::size_t at = kHeader; at < v.size(); at += kEntry) {
     const auto tag = static_cast<std::uint16_t>(load_le(v, at, 2));
-    if (tag == kUserObj) store_le16(out, at + 2, (mode >> 6) & 7);
-    if (tag == kOther) store_le16(out, at + 2, mode & 7);
-    if (tag == (has_mask ? kMask : kGroupObj)) store_le16(out, at + 2, (mode >> 3) & 7);
+    const std::uint32_t old_perm = intersect ? load_le(v, at + 2, 2) : 7;
+    if (tag == kUserObj) store_le16(out, at + 2, old_perm & (mode >> 6) & 7);
+    if (tag == kOther) store_le16(out, at + 2, old_perm & mode & 7);
+    if (tag == (has_mask ? kMask : kGroupObj)) store_le16(out, at + 2, old_perm & (mode >> 3) & 7);
   }
+  return out;
+}
+
+std::string acl_chmod(std::string_view v, std::uint32_t mode) {
+  return apply_mode(v, mode, false);
+}
+
+std::optional<InheritedAcl> acl_inherit(std::string_view default_acl, std::uint32_t mode) {
+  InheritedAcl out;
+  out.access = apply_mode(default_acl, mode, true);
+  const auto bits = acl_mode(out.access);
+  if (!bits) return std::nullopt;
+  out.mode = *bits;
   return out;
 }
 

@@ -25,4 +25,13 @@ std::optional<AclMode> acl_mode(std::string_view xattr_value);
 // there is no mask) and other entries take the new permission bits (posix_acl_chmod).
 std::string acl_chmod(std::string_view xattr_value, std::uint32_t mode);
 
+// The access ACL a new inode inherits from its directory's default ACL `default_acl`, given the
+// mode its creator asked for: the owner, mask (or group) and other entries keep only the
+// permissions that mode grants (posix_acl_create). Empty for a malformed default ACL.
+struct InheritedAcl {
+  std::string access;
+  AclMode mode;
+};
+std::optional<InheritedAcl> acl_inherit(std::string_view default_acl, std::uint32_t mode);
+
 }  // namespace squeezefs::fs

@@ -32,7 +32,7 @@ std::error_code errno_code(int e) {
 
 Caller caller_of(fuse_req_t req) {
   const auto* ctx = fuse_req_ctx(req);
-  return Caller{ctx->uid, ctx->gid};
+  return Caller{ctx->uid, ctx->gid, ctx->umask};
 }
 
 timespec to_timespec(std::int64_t ns) {
@@ -108,6 +108,8 @@ void op_init(void* /*userdata*/, fuse_conn_info* conn) {
   if ((conn->capable & FUSE_CAP_WRITEBACK_CACHE) != 0) conn->want |= FUSE_CAP_WRITEBACK_CACHE;
   // The kernel enforces POSIX ACLs (with default_permissions) from system.posix_acl_* xattrs.
   if ((conn->capable & FUSE_CAP_POSIX_ACL) != 0) conn->want |= FUSE_CAP_POSIX_ACL;
+  // The core applies the umask itself: a directory's default ACL replaces it (POSIX.1e).
+  if ((conn->capable & FUSE_CAP_DONT_MASK) != 0) conn->want |= FUSE_CAP_DONT_MASK;
   conn->max_write = static_cast<unsigned>(kMaxWrite);
 }
 

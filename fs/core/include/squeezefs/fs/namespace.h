@@ -44,6 +44,9 @@ enum class AtimePolicy { kRelatime, kStrict, kNever };
 struct Caller {
   std::uint32_t uid = 0;
   std::uint32_t gid = 0;
+  // Applied to the mode of new inodes unless their directory has a default ACL (then the ACL
+  // decides, as POSIX.1e says).
+  std::uint32_t umask = 0;
 };
 
 // Directory tree semantics over the index: lookup, creation of every inode type, links,
@@ -122,8 +125,10 @@ class Namespace {
                                                std::size_t limit);
 
  private:
+  // Adds `record` as `name` in `parent`. Its permission bits come from the parent's default
+  // ACL (which it inherits) when there is one, else from its mode less `umask`.
   Result<index::InodeRecord> create_locked(std::uint64_t parent, std::string_view name,
-                                           index::InodeRecord record);
+                                           index::InodeRecord record, std::uint32_t umask);
   Result<index::InodeRecord> directory_locked(std::uint64_t ino);
   // True when `dir` is `ancestor` or lies below it.
   bool is_within_locked(std::uint64_t dir, std::uint64_t ancestor);
