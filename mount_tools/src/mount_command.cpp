@@ -98,7 +98,8 @@ MountRequest parse_request(const std::string& store, const std::string& mountpoi
 // Sets up logging for the serving process: to stderr at first (in the background the caller
 // still reads it until the mount is ready).
 void setup_logging(const MountRequest& req) {
-  auto logger = spdlog::stderr_color_mt("fs");
+  auto logger = spdlog::get("fs");
+  if (!logger) logger = spdlog::stderr_color_mt("fs");
   const auto level = req.fuse.debug ? spdlog::level::debug : spdlog::level::info;
   logger->set_level(level);
   logger->flush_on(level);
