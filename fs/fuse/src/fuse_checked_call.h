@@ -18,10 +18,12 @@ namespace squeezefs::fs {
 template <class F>
 void checked_call(fuse_req_t req, const char* op, F&& f) noexcept {
   int err = 0;
+  // Read before f() runs: a reply frees the request.
+  const auto pid = fuse_req_ctx(req)->pid;
   try {
     const std::error_code ec = f();
     if (log().should_log(spdlog::level::debug))
-      log().debug("{} (pid {}) -> {}", op, fuse_req_ctx(req)->pid, ec ? ec.message() : "ok");
+      log().debug("{} (pid {}) -> {}", op, pid, ec ? ec.message() : "ok");
     if (!ec) return;
     err = ec.value();
   } catch (const std::bad_alloc&) {
