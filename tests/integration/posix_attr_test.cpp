@@ -76,6 +76,15 @@ TEST_F(PosixAttrTest, given_sticky_or_closed_directory_when_removing_then_kernel
   EXPECT_EQ(stat_of("mine").st_uid, static_cast<uid_t>(kUser));
   EXPECT_EQ(stat_of("mine").st_gid, static_cast<gid_t>(kUser));
   EXPECT_EQ(in_child([m] { return err_of(::access(m, R_OK)); }, kOther, kOther), EACCES);
+  // In a sticky, world-writable directory only a file's owner may remove it.
+  const auto shared = store_.path("shared");
+  ASSERT_EQ(::mkdir(shared.c_str(), 0777), 0);
+  ASSERT_EQ(::chmod(shared.c_str(), 01777), 0);
+  const auto theirs = shared + "/theirs";
+  const char* t = theirs.c_str();
+  EXPECT_EQ(in_child([t] { return err_of(::mknod(t, S_IFREG | 0666, 0)); }, kOther, kOther), 0);
+  EXPECT_EQ(in_child([t] { return err_of(::unlink(t)); }, kUser, kUser), EPERM);
+  EXPECT_EQ(in_child([t] { return err_of(::unlink(t)); }, kOther, kOther), 0);
 }
 
 TEST_F(PosixAttrTest, given_chown_when_owner_changes_then_stat_and_ctime_follow) {

@@ -304,7 +304,7 @@ TEST_F(PosixFilesTest, given_unlinked_open_file_when_last_close_then_space_is_fr
   EXPECT_GE(used(), with_file - noise.size() / 4) << "space stays while the file is open";
   ASSERT_EQ(::close(fd), 0);
   // The kernel sends release and forget after close returns: wait for them.
-  for (int i = 0; i < 500 && used() > empty + noise.size() / 4; ++i)
+  for (int i = 0; i < 1000 && used() > empty + noise.size() / 4; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   EXPECT_LE(used(), empty + noise.size() / 4) << "the blocks' space goes back to the store's disk";
 }
