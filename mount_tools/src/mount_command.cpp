@@ -27,18 +27,31 @@ struct MountRequest {
   std::filesystem::path store;
   std::string mountpoint;
   std::optional<codecs::CodecChoice> codec;
+  fs::AtimePolicy atime = fs::AtimePolicy::kRelatime;
   fs::FuseSettings fuse;
 };
 
 // Options libfuse or the kernel understand that we pass through unchanged.
 bool is_passthrough(const std::string& o) {
-  static const char* const kKnown[] = {"rw",   "nodev",  "dev",     "nosuid",      "suid",
-                                       "exec", "noexec", "atime",   "noatime",     "relatime",
-                                       "sync", "async",  "dirsync", "auto_unmount"};
+  static const char* const kKnown[] = {
+      "rw",       "nodev",      "dev",      "nosuid",     "suid",        "exec",        "noexec",
+      "atime",    "noatime",    "relatime", "norelatime", "strictatime", "nodiratime",  "diratime",
+      "lazytime", "nolazytime", "sync",     "async",      "dirsync",     "auto_unmount"};
   for (const char* k : kKnown) {
     if (o == k) return true;
   }
-  return false;
+  // Numeric FUSE tuning options, passed on for libfuse to check.
+  return o.rfind("max_read=", 0) == 0;
+}
+
+// fstab options that mount(8) itself acts on; they reach the helper but mean nothing here.
+bool is_table_only(const std::string& o) {
+  static const char* const kTableOnly[] = {"defaults", "auto",  "noauto", "nofail", "_netdev",
+                                           "user",     "users", "nouser", "owner",  "group"};
+  for (const char* k : kTableOnly) {
+    if (o == k) return true;
+  }
+  return o.rfind("x-", 0) == 0 || o.rfind("comment=", 0) == 0;
 }
 
 MountRequest parse_request(const std::string& store, const std::string& mountpoint,
@@ -54,7 +67,7 @@ MountRequest parse_request(const std::string& store, const std::string& mountpoi
     std::stringstream in(list);
     std::string o;
     while (std::getline(in, o, ',')) {
-      if (o.empty() || o == "default_permissions") continue;
+      if (o.empty() || o == "default_permissions" || is_table_only(o)) continue;
       if (o.rfind("codec=", 0) == 0) {
         std::string error;
         req.codec = codecs::parse_codec_choice(o.substr(6), error);
@@ -67,37 +80,68 @@ MountRequest parse_request(const std::string& store, const std::string& mountpoi
         req.fuse.debug = true;
       } else if (o == "allow_other" || o == "ro" || is_passthrough(o)) {
         req.fuse.kernel_options.push_back(o);
+        if (o == "noatime") req.atime = fs::AtimePolicy::kNever;
+        if (o == "strictatime" || o == "norelatime") req.atime = fs::AtimePolicy::kStrict;
+        if (o == "relatime") req.atime = fs::AtimePolicy::kRelatime;
       } else {
         throw CommandError("unknown mount option '" + o + "'", kExitUsage);
       }
     }
   }
+  // A read-only mount writes nothing, access times included.
+  for (const auto& o : req.fuse.kernel_options) {
+    if (o == "ro") req.atime = fs::AtimePolicy::kNever;
+  }
   return req;
 }
 
-// Sets up logging for the serving process: stderr in the foreground, STORE/squeezefs.log else.
-void setup_logging(const MountRequest& req, bool foreground) {
-  std::shared_ptr<spdlog::logger> logger;
-  if (foreground) {
-    logger = spdlog::stderr_color_mt("fs");
-  } else {
-    logger = spdlog::basic_logger_mt("fs", fs::StoreLayout(req.store).log().string());
-  }
-  logger->set_level(req.fuse.debug ? spdlog::level::debug : spdlog::level::info);
-  logger->flush_on(spdlog::level::info);
+// Sets up logging for the serving process: to stderr at first (in the background the caller
+// still reads it until the mount is ready).
+void setup_logging(const MountRequest& req) {
+  auto logger = spdlog::get("fs");
+  if (!logger) logger = spdlog::stderr_color_mt("fs");
+  const auto level = req.fuse.debug ? spdlog::level::debug : spdlog::level::info;
+  logger->set_level(level);
+  logger->flush_on(level);
 }
 
-// Checks, locks and serves the store. `ready` is called once mounted; errors before that throw
-// CommandError. Returns when unmounted.
-void serve(const MountRequest& req, const std::function<void()>& ready) {
+// Moves the background daemon's log to STORE/squeezefs.log. Called once the store has opened
+// (so a refused mount leaves no log file behind) and before any other thread logs.
+void log_to_store(const MountRequest& req) {
+  auto& sinks = fs::log().sinks();
+  sinks.clear();
+  sinks.push_back(std::make_shared<spdlog::sinks::basic_file_sink_mt>(
+      fs::StoreLayout(req.store).log().string()));
+}
+
+std::string errno_text() {
+  return std::error_code(errno, std::generic_category()).message();
+}
+
+// Refuses, before anything is written, stores and mount points that cannot work. Changes
+// nothing on disk.
+void check_request(const MountRequest& req) {
   const fs::StoreLayout layout(req.store);
   if (!std::filesystem::is_directory(req.store) || !layout.is_store())
     throw CommandError(req.store.string() + " is not a squeezefs store", kExitFailure);
+  if (!std::filesystem::exists(req.mountpoint))
+    throw CommandError("mount point " + req.mountpoint + " does not exist", kExitFailure);
   if (!std::filesystem::is_directory(req.mountpoint))
-    throw CommandError(req.mountpoint + " is not a directory", kExitFailure);
+    throw CommandError("mount point " + req.mountpoint + " is not a directory", kExitFailure);
+  // The index and data files are written even on a read-only mount (orphan cleanup, WAL).
+  for (const auto& path : {req.store, layout.index(), layout.data()}) {
+    if (::access(path.c_str(), W_OK) != 0)
+      throw CommandError("store " + req.store.string() + " is not writable (" + path.string() +
+                             ": " + errno_text() + ")",
+                         kExitFailure);
+  }
+}
+
+// Takes the store's lock (shared with fsck and compact); throws when another process holds it.
+fs::StoreLock lock_store(const MountRequest& req) {
   std::optional<fs::StoreLock> lock;
   try {
-    lock = fs::StoreLock::try_acquire(layout);
+    lock = fs::StoreLock::try_acquire(fs::StoreLayout(req.store));
   } catch (const std::exception& e) {
     throw CommandError(std::string("cannot lock the store: ") + e.what(), kExitFailure);
   }
@@ -105,12 +149,23 @@ void serve(const MountRequest& req, const std::function<void()>& ready) {
     throw CommandError(req.store.string() + " is already mounted (or being checked or compacted)",
                        kExitFailure);
   }
+  return std::move(*lock);
+}
+
+// Checks, locks and serves the store. `ready` is called once mounted; errors before that throw
+// CommandError. Returns when unmounted.
+void serve(const MountRequest& req, bool foreground, const std::function<void()>& ready) {
+  setup_logging(req);
+  check_request(req);
+  const fs::StoreLock lock = lock_store(req);
   std::unique_ptr<fs::Filesystem> filesystem;
   try {
     filesystem = std::make_unique<fs::Filesystem>(req.store, req.codec);
   } catch (const std::exception& e) {
     throw CommandError("cannot open store " + req.store.string() + ": " + e.what(), kExitFailure);
   }
+  filesystem->names().set_atime_policy(req.atime);
+  if (!foreground) log_to_store(req);
   if (!fs::run_fuse(*filesystem, req.fuse, ready))
     throw CommandError("cannot mount " + req.store.string() + " at " + req.mountpoint,
                        kExitFailure);
@@ -118,6 +173,7 @@ void serve(const MountRequest& req, const std::function<void()>& ready) {
 
 // Runs serve() in a child process; returns once it reports readiness, or throws its error.
 void serve_in_background(const MountRequest& req) {
+  check_request(req);  // refuse what can be refused before starting a daemon
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) throw CommandError("cannot create a pipe", kExitFailure);
   fs::UniqueFd read_end(fds[0]);
@@ -139,8 +195,7 @@ void serve_in_background(const MountRequest& req) {
     };
     int code = kExitOk;
     try {
-      setup_logging(req, false);
-      serve(req, [&] {
+      serve(req, false, [&] {
         report(kExitOk, "");
         const int null = ::open("/dev/null", O_RDWR);
         if (null >= 0) {
@@ -152,8 +207,11 @@ void serve_in_background(const MountRequest& req) {
       });
     } catch (const CommandError& e) {
       code = e.code();
-      if (write_end.get() >= 0) report(code, e.what());
-      fs::log().error("{}", e.what());
+      if (write_end.get() >= 0) {
+        report(code, e.what());
+      } else {
+        fs::log().error("{}", e.what());
+      }
     } catch (const std::exception& e) {
       code = kExitFailure;
       if (write_end.get() >= 0) report(code, e.what());
@@ -193,8 +251,7 @@ void register_mount(CLI::App& app) {
   cmd->callback([=] {
     const auto req = parse_request(*store, *mountpoint, *options, *debug);
     if (*foreground) {
-      setup_logging(req, true);
-      serve(req, [] {});
+      serve(req, true, [] {});
     } else {
       serve_in_background(req);
     }

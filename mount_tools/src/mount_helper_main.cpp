@@ -1,5 +1,6 @@
-// mount.squeezefs STORE MOUNTPOINT [-o OPTIONS]: the helper mount(8) runs for
-// `mount -t fuse.squeezefs STORE MOUNTPOINT`; it runs `squeezefs mount` from the same directory.
+// mount.squeezefs STORE MOUNTPOINT [-sfnv] [-o OPTIONS] [-t TYPE]: the helper mount(8) runs (as
+// /sbin/mount.fuse.squeezefs) for `mount -t fuse.squeezefs STORE MOUNTPOINT` and fstab lines of
+// type fuse.squeezefs; it runs `squeezefs mount` from the same directory (else from PATH).
 #include <unistd.h>
 
 #include <cstdio>
@@ -14,9 +15,11 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "-o" && i + 1 < argc) {
-      options = argv[++i];
+      options += (options.empty() ? "" : ",") + std::string(argv[++i]);
     } else if (arg.rfind("-o", 0) == 0 && arg.size() > 2) {
-      options = arg.substr(2);
+      options += (options.empty() ? "" : ",") + arg.substr(2);
+    } else if (arg == "-t" && i + 1 < argc) {
+      ++i;  // the type mount(8) matched us by (fuse.squeezefs)
     } else if (arg == "-n" || arg == "-s" || arg == "-v" || arg == "-f") {
       continue;  // mount(8) flags without meaning here (fake mounts are not supported)
     } else {
@@ -24,7 +27,7 @@ int main(int argc, char** argv) {
     }
   }
   if (positional.size() != 2) {
-    std::fprintf(stderr, "usage: mount.squeezefs STORE MOUNTPOINT [-o OPTIONS]\n");
+    std::fprintf(stderr, "usage: mount.squeezefs STORE MOUNTPOINT [-o OPTIONS] [-t TYPE]\n");
     return 2;
   }
   std::error_code ec;

@@ -278,54 +278,5 @@ std::vector<std::string> codec_names() {
 
 INSTANTIATE_TEST_SUITE_P(EveryCodec, CodecMountTest, ::testing::ValuesIn(codec_names()));
 
-TEST(MountErrorTest, given_non_store_when_mounting_then_exit_1_and_nothing_changes) {
-  MountedStore store;
-  std::filesystem::create_directory(store.store());
-  write_file(store.store() + "/file", "x");
-  EXPECT_EQ(store.mount(), 1);
-  EXPECT_FALSE(std::filesystem::exists(store.store() + "/lock"));
-  EXPECT_EQ(run_quiet(squeezefs_binary() + " mount " + store.dir() + "/missing " + store.mnt()), 1);
-}
-
-TEST(MountErrorTest, given_mounted_store_when_mounting_again_then_exit_1) {
-  MountedStore store;
-  ASSERT_EQ(store.mkfs(), 0);
-  ASSERT_EQ(store.mount(), 0);
-  const auto other = store.dir() + "/other";
-  std::filesystem::create_directory(other);
-  EXPECT_EQ(run_quiet(squeezefs_binary() + " mount " + store.store() + " " + other), 1);
-}
-
-TEST(MountErrorTest, given_bad_options_when_mounting_then_exit_2) {
-  MountedStore store;
-  ASSERT_EQ(store.mkfs(), 0);
-  EXPECT_EQ(store.mount("-o no_such_option"), 2);
-  EXPECT_EQ(store.mount("-o codec=no_such_codec"), 2);
-}
-
-TEST(MountErrorTest, given_damaged_index_when_mounting_then_exit_1) {
-  MountedStore store;
-  ASSERT_EQ(store.mkfs(), 0);
-  write_file(store.store() + "/index.db", std::string(8192, 'z'));
-  EXPECT_EQ(store.mount(), 1);
-}
-
-TEST(MountErrorTest, given_newer_format_when_mounting_then_exit_1_and_index_unchanged) {
-  MountedStore store;
-  ASSERT_EQ(store.mkfs(), 0);
-  const auto index = store.store() + "/index.db";
-  ASSERT_FALSE(std::filesystem::exists(index + "-wal")) << "mkfs must leave a checkpointed index";
-  {
-    // PRAGMA user_version is the big-endian 32-bit field at offset 60 of the header.
-    std::fstream f(index, std::ios::in | std::ios::out | std::ios::binary);
-    f.seekp(60);
-    const char version[4] = {0, 0, 0, 99};
-    f.write(version, 4);
-  }
-  const auto before = read_file(index);
-  EXPECT_EQ(store.mount(), 1);
-  EXPECT_EQ(read_file(index), before);
-}
-
 }  // namespace
 }  // namespace squeezefs::testing

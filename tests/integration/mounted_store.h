@@ -1,6 +1,10 @@
 #pragma once
 
+#include <sys/types.h>
+
+#include <functional>
 #include <string>
+#include <utility>
 
 namespace squeezefs::testing {
 
@@ -35,8 +39,20 @@ class MountedStore {
 
 // Runs a shell command with stdout/stderr discarded; returns its exit code.
 int run_quiet(const std::string& command);
+// Runs a shell command; returns its exit code and its stdout and stderr together.
+std::pair<int, std::string> run_capture(const std::string& command);
 // The built squeezefs binary.
 std::string squeezefs_binary();
+
+// Runs `f` in a forked child and returns its result (by convention an errno value, 0 for
+// success), or -1 when the child did not exit normally. With `uid`/`gid` set, the child drops
+// its supplementary groups and switches to them (setresgid/setresuid) first, so the kernel checks
+// permissions as that user. Keep `f` to system calls: the parent may have other threads.
+int in_child(const std::function<int()>& f, int uid = -1, int gid = -1);
+// errno when `rc` reports a failure (negative), else 0.
+int err_of(long rc);
+// A digest of every file under `dir` (names, sizes and contents), to show a directory unchanged.
+std::string tree_digest(const std::string& dir);
 
 // Whole-file helpers that fail the current test on errors.
 std::string read_file(const std::string& path);

@@ -1,10 +1,40 @@
 #include "squeezefs/fs/filesystem.h"
 
+#include <fcntl.h>
+#include <linux/falloc.h>
+
+#include <chrono>
+#include <map>
 #include <mutex>
 #include <stdexcept>
 #include <string>
 
+#include "squeezefs/fs/log.h"
+#include "squeezefs/fs/unique_fd.h"
+
 namespace squeezefs::fs {
+namespace {
+
+// Gives the space of dropped blocks back to the backing file system by punching holes where
+// they lay (blocks are never rewritten in place, so nothing reads those bytes again). Only
+// called once the removal that dropped them is durable in the index: punching earlier would let
+// a crash bring back a block map entry whose bytes are gone. Best effort: without hole punching
+// the space stays accounted as free for later compaction.
+void punch_blocks(const FileBlockStore& store, const std::vector<index::BlockRef>& blocks) {
+  std::map<std::uint32_t, UniqueFd> files;
+  for (const auto& block : blocks) {
+    if (block.stored_length == 0) continue;
+    auto& fd = files[block.data_file];
+    if (fd.get() < 0)
+      fd = UniqueFd(::open(store.file_path(block.data_file).c_str(), O_WRONLY | O_CLOEXEC));
+    if (fd.get() < 0) continue;
+    [[maybe_unused]] const int rc =
+        ::fallocate(fd.get(), FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+                    static_cast<off_t>(block.offset), static_cast<off_t>(block.stored_length));
+  }
+}
+
+}  // namespace
 
 Filesystem::Filesystem(const std::filesystem::path& root, std::optional<codecs::CodecChoice> codec,
                        const StorageOptions& storage)
@@ -28,7 +58,28 @@ Filesystem::Filesystem(const std::filesystem::path& root, std::optional<codecs::
   }
   data_ = std::make_unique<FileData>(index_, names_.index_mutex(), io_, *codec->codec, codec->level,
                                      config_.block_size);
+  names_.set_space_releaser([this](const std::vector<index::BlockRef>& blocks) {
+    const std::lock_guard lock(punch_mutex_);
+    pending_punches_.insert(pending_punches_.end(), blocks.begin(), blocks.end());
+  });
   names_.purge_orphans();
+  reclaimer_ = std::jthread([this](const std::stop_token& stop) { reclaim_loop(stop); });
+}
+
+void Filesystem::reclaim_loop(const std::stop_token& stop) {
+  constexpr auto kPeriod = std::chrono::seconds(1);
+  std::unique_lock lock(punch_mutex_);
+  while (!stop.stop_requested()) {
+    punch_wake_.wait_for(lock, stop, kPeriod, [] { return false; });
+    if (stop.stop_requested() || pending_punches_.empty()) continue;
+    lock.unlock();
+    try {
+      sync();
+    } catch (const std::exception& e) {
+      log().error("syncing the store to give back removed blocks: {}", e.what());
+    }
+    lock.lock();
+  }
 }
 
 void Filesystem::sync() {
@@ -37,8 +88,18 @@ void Filesystem::sync() {
   store_.sync();
   // The index runs with synchronous=NORMAL, so its commits sit unsynced in the WAL until a
   // checkpoint; without this an fsync'ed file could lose its last changes to a power loss.
-  const std::lock_guard lock(names_.index_mutex());
-  index_.db().sync();
+  std::vector<index::BlockRef> punches;
+  {
+    const std::lock_guard punch_lock(punch_mutex_);
+    punches.swap(pending_punches_);
+  }
+  {
+    const std::lock_guard lock(names_.index_mutex());
+    index_.db().sync();
+  }
+  // The removals that dropped these blocks were committed before they were queued and are now
+  // durable.
+  punch_blocks(store_, punches);
 }
 
 }  // namespace squeezefs::fs

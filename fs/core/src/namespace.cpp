@@ -4,6 +4,8 @@
 
 #include <chrono>
 
+#include "posix_acl.h"
+
 namespace squeezefs::fs {
 namespace {
 
@@ -59,29 +61,52 @@ void Namespace::release(std::uint64_t ino, std::uint64_t count) {
   refs_.erase(it);
   const auto rec = index_.inode(ino);
   if (rec && rec->nlink == 0) {
+    std::vector<index::BlockRef> freed;
     index::Txn txn(index_.db());
-    remove_inode_locked(ino);
+    remove_inode_locked(ino, freed);
     txn.commit();
+    give_back(freed);
   }
 }
 
 void Namespace::purge_orphans() {
   const std::lock_guard lock(mutex_);
+  std::vector<index::BlockRef> freed;
   index::Txn txn(index_.db());
   for (const auto ino : index_.orphan_inodes()) {
-    if (!refs_.contains(ino)) remove_inode_locked(ino);
+    if (!refs_.contains(ino)) remove_inode_locked(ino, freed);
   }
   txn.commit();
+  give_back(freed);
 }
 
-void Namespace::remove_inode_locked(std::uint64_t ino) {
-  for (const auto& block : index_.remove_inode(ino))
+void Namespace::give_back(const std::vector<index::BlockRef>& freed) {
+  if (space_releaser_ && !freed.empty()) space_releaser_(freed);
+}
+
+void Namespace::remove_inode_locked(std::uint64_t ino, std::vector<index::BlockRef>& freed) {
+  for (const auto& block : index_.remove_inode(ino)) {
     index_.account_freed(block.data_file, block.stored_length);
+    freed.push_back(block);
+  }
 }
 
-void Namespace::unlink_inode_locked(index::InodeRecord rec, std::int64_t now) {
+void Namespace::remove_dir_inode_locked(index::InodeRecord rec, std::int64_t now) {
+  if (!refs_.contains(rec.ino)) {
+    std::vector<index::BlockRef> none;  // directories own no blocks
+    remove_inode_locked(rec.ino, none);
+    return;
+  }
+  // Open or known to the kernel: fstat on it still works until release() removes it.
+  rec.nlink = 0;
+  rec.ctime_ns = now;
+  index_.update_inode(rec);
+}
+
+void Namespace::unlink_inode_locked(index::InodeRecord rec, std::int64_t now,
+                                    std::vector<index::BlockRef>& freed) {
   if (--rec.nlink == 0 && !refs_.contains(rec.ino)) {
-    remove_inode_locked(rec.ino);
+    remove_inode_locked(rec.ino, freed);
     return;
   }
   // Still linked elsewhere, or in use: kept (with nlink 0 in the latter case) until release().
@@ -105,6 +130,24 @@ Result<index::InodeRecord> Namespace::directory_locked(std::uint64_t ino) {
   return *rec;
 }
 
+void Namespace::touch_atime(std::uint64_t ino) {
+  const auto policy = atime_policy_.load();
+  if (policy == AtimePolicy::kNever) return;
+  constexpr std::int64_t kDay = std::int64_t{86400} * 1'000'000'000;
+  const std::lock_guard lock(mutex_);
+  auto rec = index_.inode(ino);
+  if (!rec) return;
+  const auto now = now_ns();
+  if (policy == AtimePolicy::kRelatime && rec->atime_ns > rec->mtime_ns &&
+      rec->atime_ns > rec->ctime_ns && now - rec->atime_ns < kDay) {
+    return;
+  }
+  index::Txn txn(index_.db());
+  rec->atime_ns = now;
+  index_.update_inode(*rec);
+  txn.commit();
+}
+
 Result<index::InodeRecord> Namespace::lookup(std::uint64_t parent, std::string_view name) {
   if (name.size() > index::kMaxNameLength) return fail(std::errc::filename_too_long);
   const std::lock_guard lock(mutex_);
@@ -118,15 +161,30 @@ Result<index::InodeRecord> Namespace::lookup(std::uint64_t parent, std::string_v
 }
 
 Result<index::InodeRecord> Namespace::create_locked(std::uint64_t parent, std::string_view name,
-                                                    index::InodeRecord record) {
+                                                    index::InodeRecord record,
+                                                    std::uint32_t umask) {
   if (auto ok = check_name(name); !ok) return Unexpected{ok.error()};
   auto dir = directory_locked(parent);
   if (!dir) return Unexpected{dir.error()};
   if (index_.lookup(parent, name)) return fail(std::errc::file_exists);
+  std::optional<std::string> default_acl;
+  if (!S_ISLNK(record.mode)) default_acl = index_.xattr(parent, kAclDefault);
+  std::optional<InheritedAcl> inherited;
+  if (default_acl) inherited = acl_inherit(*default_acl, record.mode);
+  if (inherited) {
+    record.mode = (record.mode & ~std::uint32_t{0777}) | inherited->mode.perm_bits;
+  } else if (!S_ISLNK(record.mode)) {
+    record.mode &= ~(umask & 0777);
+  }
   const auto now = now_ns();
   record.atime_ns = record.mtime_ns = record.ctime_ns = now;
   record.ino = index_.allocate_inode(record);
   index_.add_entry(parent, name, record.ino);
+  if (inherited) {
+    if (!inherited->mode.equivalent_to_mode)
+      index_.set_xattr(record.ino, kAclAccess, inherited->access);
+    if (is_dir(record)) index_.set_xattr(record.ino, kAclDefault, *default_acl);
+  }
   dir->mtime_ns = dir->ctime_ns = now;
   if (is_dir(record)) ++dir->nlink;  // the new directory's ".." links to the parent
   index_.update_inode(*dir);
@@ -142,7 +200,7 @@ Result<index::InodeRecord> Namespace::mkdir(std::uint64_t parent, std::string_vi
   rec.nlink = 2;
   const std::lock_guard lock(mutex_);
   index::Txn txn(index_.db());
-  auto made = create_locked(parent, name, rec);
+  auto made = create_locked(parent, name, rec, caller.umask);
   if (made) txn.commit();
   return made;
 }
@@ -162,7 +220,7 @@ Result<index::InodeRecord> Namespace::mknod(std::uint64_t parent, std::string_vi
   rec.rdev = (type == S_IFCHR || type == S_IFBLK) ? rdev : 0;
   const std::lock_guard lock(mutex_);
   index::Txn txn(index_.db());
-  auto made = create_locked(parent, name, rec);
+  auto made = create_locked(parent, name, rec, caller.umask);
   if (made) txn.commit();
   return made;
 }
@@ -179,7 +237,7 @@ Result<index::InodeRecord> Namespace::symlink(std::uint64_t parent, std::string_
   rec.size = target.size();
   const std::lock_guard lock(mutex_);
   index::Txn txn(index_.db());
-  auto made = create_locked(parent, name, rec);
+  auto made = create_locked(parent, name, rec, caller.umask);
   if (made) {
     index_.set_symlink(made->ino, target);
     txn.commit();
@@ -234,8 +292,10 @@ Result<void> Namespace::unlink(std::uint64_t parent, std::string_view name) {
   index_.remove_entry(parent, name);
   dir->mtime_ns = dir->ctime_ns = now;
   index_.update_inode(*dir);
-  unlink_inode_locked(*rec, now);
+  std::vector<index::BlockRef> freed;
+  unlink_inode_locked(*rec, now, freed);
   txn.commit();
+  give_back(freed);
   return {};
 }
 
@@ -253,7 +313,7 @@ Result<void> Namespace::rmdir(std::uint64_t parent, std::string_view name) {
   if (!is_dir(*rec)) return fail(std::errc::not_a_directory);
   if (index_.has_entries(rec->ino)) return fail(std::errc::directory_not_empty);
   index_.remove_entry(parent, name);
-  index_.remove_inode(rec->ino);
+  remove_dir_inode_locked(*rec, now_ns());
   dir->mtime_ns = dir->ctime_ns = now_ns();
   --dir->nlink;
   index_.update_inode(*dir);
@@ -266,7 +326,13 @@ Result<index::InodeRecord> Namespace::setattr(std::uint64_t ino, const AttrChang
   index::Txn txn(index_.db());
   auto rec = index_.inode(ino);
   if (!rec) return fail(std::errc::no_such_file_or_directory);
-  if (change.mode) rec->mode = (rec->mode & S_IFMT) | (*change.mode & 07777);
+  if (change.mode) {
+    rec->mode = (rec->mode & S_IFMT) | (*change.mode & 07777);
+    // chmod rewrites the access ACL's owner, mask and other entries (the kernel drops its
+    // cached ACL after setattr and reads it back).
+    if (auto acl = index_.xattr(ino, kAclAccess))
+      index_.set_xattr(ino, kAclAccess, acl_chmod(*acl, rec->mode));
+  }
   if (change.uid) rec->uid = *change.uid;
   if (change.gid) rec->gid = *change.gid;
   if (change.atime_ns) rec->atime_ns = *change.atime_ns;

@@ -43,6 +43,7 @@ Result<void> Namespace::rename(std::uint64_t parent, std::string_view name,
   const auto dst_entry = index_.lookup(new_parent, new_name);
   const bool src_dir = S_ISDIR(src->mode);
   const auto now = now_ns();
+  std::vector<index::BlockRef> freed;  // of a replaced file
 
   if (mode == RenameMode::kExchange) {
     if (!dst_entry) return fail(std::errc::no_such_file_or_directory);
@@ -76,10 +77,10 @@ Result<void> Namespace::rename(std::uint64_t parent, std::string_view name,
       return fail(std::errc::directory_not_empty);
     index_.remove_entry(new_parent, new_name);
     if (S_ISDIR(dst->mode)) {
-      index_.remove_inode(dst->ino);
+      remove_dir_inode_locked(*dst, now);
       touch_locked(new_parent, -1, now, true);
     } else {
-      unlink_inode_locked(*dst, now);
+      unlink_inode_locked(*dst, now, freed);
     }
   } else if (src_dir && is_within_locked(new_parent, src->ino)) {
     return fail(std::errc::invalid_argument);
@@ -95,6 +96,7 @@ Result<void> Namespace::rename(std::uint64_t parent, std::string_view name,
   }
   touch_locked(src->ino, 0, now, false);
   txn.commit();
+  give_back(freed);
   return {};
 }
 

@@ -9,13 +9,13 @@
 namespace squeezefs::fs {
 
 std::optional<StoreLock> StoreLock::try_acquire(const StoreLayout& layout) {
-  UniqueFd fd(::open(layout.lock().c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
+  UniqueFd fd(::open(layout.index().c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd.valid()) {
-    throw std::system_error(errno, std::generic_category(), "open " + layout.lock().string());
+    throw std::system_error(errno, std::generic_category(), "open " + layout.index().string());
   }
   if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
     if (errno == EWOULDBLOCK) return std::nullopt;
-    throw std::system_error(errno, std::generic_category(), "flock " + layout.lock().string());
+    throw std::system_error(errno, std::generic_category(), "flock " + layout.index().string());
   }
   return StoreLock(std::move(fd));
 }

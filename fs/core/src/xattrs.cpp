@@ -1,11 +1,33 @@
+#include <sys/stat.h>
+
+#include "posix_acl.h"
 #include "squeezefs/fs/namespace.h"
 
 namespace squeezefs::fs {
+namespace {
+
+// The namespaces Linux file systems store: others are EOPNOTSUPP, as on ext4.
+bool supported_name(std::string_view name) {
+  return name.starts_with("user.") || name.starts_with("trusted.") ||
+         name.starts_with("security.") || name == kAclAccess || name == kAclDefault;
+}
+
+}  // namespace
+
+std::size_t Namespace::xattr_space_locked(std::uint64_t ino, std::string_view except) {
+  std::size_t used = 0;
+  for (const auto& name : index_.xattr_names(ino)) {
+    if (name == except) continue;
+    used += name.size() + index_.xattr(ino, name).value_or("").size();
+  }
+  return used;
+}
 
 Result<void> Namespace::setxattr(std::uint64_t ino, std::string_view name, std::string_view value,
                                  XattrMode mode) {
   if (name.empty() || name.size() > kMaxXattrName) return fail(std::errc::result_out_of_range);
   if (value.size() > kMaxXattrValue) return fail(std::errc::argument_list_too_long);
+  if (!supported_name(name)) return fail(std::errc::operation_not_supported);
   const std::lock_guard lock(mutex_);
   index::Txn txn(index_.db());
   auto rec = index_.inode(ino);
@@ -14,7 +36,26 @@ Result<void> Namespace::setxattr(std::uint64_t ino, std::string_view name, std::
   if (mode == XattrMode::kCreate && exists) return fail(std::errc::file_exists);
   if (mode == XattrMode::kReplace && !exists)
     return fail(std::errc::no_message_available);  // ENODATA
-  index_.set_xattr(ino, name, value);
+  if (xattr_space_locked(ino, name) + name.size() + value.size() > kMaxXattrSpace)
+    return fail(std::errc::no_space_on_device);
+  if (name == kAclAccess || name == kAclDefault) {
+    const auto acl = acl_mode(value);
+    if (!acl) return fail(std::errc::invalid_argument);
+    if (name == kAclDefault && !S_ISDIR(rec->mode)) return fail(std::errc::permission_denied);
+    if (name == kAclAccess) {
+      // The mode's group bits show the ACL mask; an ACL the mode expresses is not stored.
+      rec->mode = (rec->mode & ~std::uint32_t{0777}) | acl->perm_bits;
+      if (acl->equivalent_to_mode) {
+        index_.remove_xattr(ino, name);
+      } else {
+        index_.set_xattr(ino, name, value);
+      }
+    } else {
+      index_.set_xattr(ino, name, value);
+    }
+  } else {
+    index_.set_xattr(ino, name, value);
+  }
   rec->ctime_ns = now_ns();
   index_.update_inode(*rec);
   txn.commit();
@@ -23,6 +64,7 @@ Result<void> Namespace::setxattr(std::uint64_t ino, std::string_view name, std::
 
 Result<std::string> Namespace::getxattr(std::uint64_t ino, std::string_view name) {
   if (name.empty() || name.size() > kMaxXattrName) return fail(std::errc::result_out_of_range);
+  if (!supported_name(name)) return fail(std::errc::operation_not_supported);
   const std::lock_guard lock(mutex_);
   if (!index_.inode(ino)) return fail(std::errc::no_such_file_or_directory);
   auto value = index_.xattr(ino, name);

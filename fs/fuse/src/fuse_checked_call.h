@@ -14,11 +14,16 @@ namespace squeezefs::fs {
 // Runs one request handler `f`, which replies itself on success and returns an error_code
 // otherwise. Errors become errno replies: error codes map to their value, bad_alloc to ENOMEM and
 // anything else to EIO with one log line. No exception leaves this function (libfuse is C).
+// At debug level (mount option `debug`) every request leaves a trace line with its result.
 template <class F>
 void checked_call(fuse_req_t req, const char* op, F&& f) noexcept {
   int err = 0;
+  // Read before f() runs: a reply frees the request.
+  const auto pid = fuse_req_ctx(req)->pid;
   try {
     const std::error_code ec = f();
+    if (log().should_log(spdlog::level::debug))
+      log().debug("{} (pid {}) -> {}", op, pid, ec ? ec.message() : "ok");
     if (!ec) return;
     err = ec.value();
   } catch (const std::bad_alloc&) {

@@ -32,7 +32,7 @@ std::error_code errno_code(int e) {
 
 Caller caller_of(fuse_req_t req) {
   const auto* ctx = fuse_req_ctx(req);
-  return Caller{ctx->uid, ctx->gid};
+  return Caller{ctx->uid, ctx->gid, ctx->umask};
 }
 
 timespec to_timespec(std::int64_t ns) {
@@ -106,7 +106,10 @@ std::error_code reply_ok(fuse_req_t req, const Result<void>& r) {
 
 void op_init(void* /*userdata*/, fuse_conn_info* conn) {
   if ((conn->capable & FUSE_CAP_WRITEBACK_CACHE) != 0) conn->want |= FUSE_CAP_WRITEBACK_CACHE;
-  conn->want &= ~static_cast<unsigned>(FUSE_CAP_POSIX_ACL);
+  // The kernel enforces POSIX ACLs (with default_permissions) from system.posix_acl_* xattrs.
+  if ((conn->capable & FUSE_CAP_POSIX_ACL) != 0) conn->want |= FUSE_CAP_POSIX_ACL;
+  // The core applies the umask itself: a directory's default ACL replaces it (POSIX.1e).
+  if ((conn->capable & FUSE_CAP_DONT_MASK) != 0) conn->want |= FUSE_CAP_DONT_MASK;
   conn->max_write = static_cast<unsigned>(kMaxWrite);
 }
 
@@ -119,6 +122,7 @@ void op_destroy(void* userdata) {
 }
 
 void op_lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
+  log().debug("lookup {} '{}'", parent, name);
   checked_call(req, "lookup",
                [&] { return reply_entry(req, fs_of(req).names().lookup(parent, name)); });
 }
@@ -144,11 +148,13 @@ void op_forget_multi(fuse_req_t req, std::size_t count, fuse_forget_data* forget
 }
 
 void op_getattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info* /*fi*/) {
+  log().debug("getattr {}", ino);
   checked_call(req, "getattr", [&] { return reply_attr(req, fs_of(req).names().getattr(ino)); });
 }
 
 void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set,
                 fuse_file_info* /*fi*/) {
+  log().debug("setattr {} mask {:#x}", ino, to_set);
   checked_call(req, "setattr", [&]() -> std::error_code {
     auto& fs = fs_of(req);
     if ((to_set & FUSE_SET_ATTR_SIZE) != 0) {
@@ -185,27 +191,32 @@ void op_readlink(fuse_req_t req, fuse_ino_t ino) {
 }
 
 void op_mknod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, dev_t rdev) {
+  log().debug("mknod {} '{}' {:o}", parent, name, mode);
   checked_call(req, "mknod", [&] {
     return reply_entry(req, fs_of(req).names().mknod(parent, name, mode, rdev, caller_of(req)));
   });
 }
 
 void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode) {
+  log().debug("mkdir {} '{}' {:o}", parent, name, mode);
   checked_call(req, "mkdir", [&] {
     return reply_entry(req, fs_of(req).names().mkdir(parent, name, mode, caller_of(req)));
   });
 }
 
 void op_unlink(fuse_req_t req, fuse_ino_t parent, const char* name) {
+  log().debug("unlink {} '{}'", parent, name);
   checked_call(req, "unlink",
                [&] { return reply_ok(req, fs_of(req).names().unlink(parent, name)); });
 }
 
 void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char* name) {
+  log().debug("rmdir {} '{}'", parent, name);
   checked_call(req, "rmdir", [&] { return reply_ok(req, fs_of(req).names().rmdir(parent, name)); });
 }
 
 void op_symlink(fuse_req_t req, const char* link, fuse_ino_t parent, const char* name) {
+  log().debug("symlink {} '{}' -> '{}'", parent, name, link);
   checked_call(req, "symlink", [&] {
     return reply_entry(req, fs_of(req).names().symlink(parent, name, link, caller_of(req)));
   });
@@ -213,6 +224,7 @@ void op_symlink(fuse_req_t req, const char* link, fuse_ino_t parent, const char*
 
 void op_rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t new_parent,
                const char* new_name, unsigned int flags) {
+  log().debug("rename {} '{}' -> {} '{}' flags {}", parent, name, new_parent, new_name, flags);
   checked_call(req, "rename", [&]() -> std::error_code {
     RenameMode mode = RenameMode::kReplace;
     if (flags == RENAME_NOREPLACE) {
@@ -227,6 +239,7 @@ void op_rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t n
 }
 
 void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t new_parent, const char* new_name) {
+  log().debug("link {} -> {} '{}'", ino, new_parent, new_name);
   checked_call(req, "link", [&] {
     return reply_entry(req, fs_of(req).names().link(ino, new_parent, new_name));
   });
@@ -335,6 +348,7 @@ void do_readdir(fuse_req_t req, fuse_ino_t ino, std::size_t size, off_t off, boo
       used += need;
       return true;
     };
+    if (off == 0) fs.names().touch_atime(ino);  // a listing starts
     bool full = false;
     if (off < 1) full = !add(".", *dir, 1);
     if (!full && off < 2) full = !add("..", *dir, 2);

@@ -2,7 +2,12 @@
 
 #include <filesystem>
 #include <memory>
+#include <condition_variable>
+#include <mutex>
+#include <stop_token>
+#include <thread>
 #include <optional>
+#include <vector>
 
 #include "squeezefs/codecs/registry.h"
 #include "squeezefs/fs/block_io.h"
@@ -41,7 +46,8 @@ class Filesystem {
   [[nodiscard]] const StoreLayout& layout() const { return layout_; }
   [[nodiscard]] std::uint32_t block_size() const { return config_.block_size; }
   // Makes everything written so far durable: the data files, then the index transactions
-  // committed so far (their WAL frames are not synced at commit).
+  // committed so far (their WAL frames are not synced at commit). Then gives back the disk space
+  // of blocks whose removal is now durable.
   void sync();
 
  private:
@@ -52,6 +58,14 @@ class Filesystem {
   FileBlockStore store_;
   BlockIo io_;
   std::unique_ptr<FileData> data_;
+  std::mutex punch_mutex_;
+  std::condition_variable_any punch_wake_;
+  std::vector<index::BlockRef> pending_punches_;  // removed blocks waiting for a durable index
+  // Makes removals durable about once a second so their space goes back soon. Declared last:
+  // it stops before anything it uses is destroyed.
+  std::jthread reclaimer_;
+
+  void reclaim_loop(const std::stop_token& stop);
 };
 
 }  // namespace squeezefs::fs

@@ -1,6 +1,8 @@
 #pragma once
 
+#include <atomic>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -28,13 +30,23 @@ enum class XattrMode { kAny, kCreate, kReplace };
 // Limits for extended attributes, as on Linux (XATTR_NAME_MAX, XATTR_SIZE_MAX).
 inline constexpr std::size_t kMaxXattrName = 255;
 inline constexpr std::size_t kMaxXattrValue = 65536;
+// The space (names plus values) one inode's attributes may take, like ext4's per-inode budget;
+// past it setxattr fails with ENOSPC. It keeps listxattr within Linux's 64 KiB list limit too.
+inline constexpr std::size_t kMaxXattrSpace = 256 * 1024;
 
 enum class RenameMode { kReplace, kNoReplace, kExchange };
+
+// When reads and listings update atime (mount options relatime, strictatime, noatime). The
+// kernel leaves atime of FUSE inodes to the file system.
+enum class AtimePolicy { kRelatime, kStrict, kNever };
 
 // The caller of an operation, for ownership of new inodes.
 struct Caller {
   std::uint32_t uid = 0;
   std::uint32_t gid = 0;
+  // Applied to the mode of new inodes unless their directory has a default ACL (then the ACL
+  // decides, as POSIX.1e says).
+  std::uint32_t umask = 0;
 };
 
 // Directory tree semantics over the index: lookup, creation of every inode type, links,
@@ -65,6 +77,16 @@ class Namespace {
   // Removes inodes left with no links (unlinked while open when the store last went down).
   void purge_orphans();
 
+  void set_atime_policy(AtimePolicy policy) { atime_policy_ = policy; }
+  // Receives the blocks of removed inodes once their removal has committed (called under the
+  // index mutex), so their space can go back to the backing file system. Set before use.
+  void set_space_releaser(std::function<void(const std::vector<index::BlockRef>&)> releaser) {
+    space_releaser_ = std::move(releaser);
+  }
+  // Records a read of a file or a listing of a directory. With kRelatime, atime moves only when
+  // it is not newer than mtime or ctime, or is a day old (so most reads write nothing).
+  void touch_atime(std::uint64_t ino);
+
   Result<index::InodeRecord> getattr(std::uint64_t ino);
   Result<index::InodeRecord> lookup(std::uint64_t parent, std::string_view name);
   Result<index::InodeRecord> mkdir(std::uint64_t parent, std::string_view name, std::uint32_t mode,
@@ -86,10 +108,13 @@ class Namespace {
                       std::string_view new_name, RenameMode mode);
   // chmod/chown/utimens; updates ctime.
   Result<index::InodeRecord> setattr(std::uint64_t ino, const AttrChange& change);
-  // Extended attributes. setxattr: EEXIST for kCreate on an existing name, ENODATA for
+  // Extended attributes in the user., trusted., security. namespaces and the POSIX ACLs
+  // (others: EOPNOTSUPP). setxattr: EEXIST for kCreate on an existing name, ENODATA for
   // kReplace on a missing one, ERANGE for a name over kMaxXattrName or empty, E2BIG for a value
-  // over kMaxXattrValue. getxattr/removexattr: ENODATA when absent. The adapter applies the
-  // caller's buffer size (ERANGE) to the returned value or list.
+  // over kMaxXattrValue, ENOSPC past kMaxXattrSpace, EINVAL for a malformed ACL. Setting the
+  // access ACL sets the mode's permission bits from it; chmod (setattr) updates the ACL.
+  // getxattr/removexattr: ENODATA when absent. The adapter applies the caller's buffer size
+  // (ERANGE) to the returned value or list.
   Result<void> setxattr(std::uint64_t ino, std::string_view name, std::string_view value,
                         XattrMode mode);
   Result<std::string> getxattr(std::uint64_t ino, std::string_view name);
@@ -100,20 +125,31 @@ class Namespace {
                                                std::size_t limit);
 
  private:
+  // Adds `record` as `name` in `parent`. Its permission bits come from the parent's default
+  // ACL (which it inherits) when there is one, else from its mode less `umask`.
   Result<index::InodeRecord> create_locked(std::uint64_t parent, std::string_view name,
-                                           index::InodeRecord record);
+                                           index::InodeRecord record, std::uint32_t umask);
   Result<index::InodeRecord> directory_locked(std::uint64_t ino);
   // True when `dir` is `ancestor` or lies below it.
   bool is_within_locked(std::uint64_t dir, std::uint64_t ancestor);
   // Adds `delta` to the link count of `ino` and stamps its times.
   void touch_locked(std::uint64_t ino, int delta, std::int64_t now, bool modify);
   // Drops one link of a non-directory; removes it when that was the last link and it is unused.
-  void unlink_inode_locked(index::InodeRecord rec, std::int64_t now);
-  void remove_inode_locked(std::uint64_t ino);
+  // Blocks of removed inodes go to `freed`, for give_back() once the transaction committed.
+  void unlink_inode_locked(index::InodeRecord rec, std::int64_t now,
+                           std::vector<index::BlockRef>& freed);
+  void remove_inode_locked(std::uint64_t ino, std::vector<index::BlockRef>& freed);
+  void give_back(const std::vector<index::BlockRef>& freed);
+  // Removes an emptied directory now, or marks it unlinked (nlink 0) while it is in use.
+  void remove_dir_inode_locked(index::InodeRecord rec, std::int64_t now);
+  // Bytes of names and values of `ino`'s xattrs, leaving out `except`.
+  std::size_t xattr_space_locked(std::uint64_t ino, std::string_view except);
 
   index::Index& index_;
   std::mutex mutex_;  // guards index_ and refs_; a leaf in the lock order
   std::unordered_map<std::uint64_t, std::uint64_t> refs_;  // ino -> references; absent = 0
+  std::atomic<AtimePolicy> atime_policy_{AtimePolicy::kRelatime};
+  std::function<void(const std::vector<index::BlockRef>&)> space_releaser_;
 };
 
 // Nanoseconds since the epoch, for timestamps.

@@ -9,16 +9,16 @@
 namespace squeezefs::fs {
 
 // The files of a store directory:
-//   STORE/index.db        the SQLite index (with its -wal/-shm companions)
+//   STORE/index.db        the SQLite index (with its -wal/-shm companions); the mounting daemon
+//                         holds an flock on it (independent of SQLite's fcntl locks), so a
+//                         store is never mounted twice and a failed mount creates no file
 //   STORE/data/NNNNNN.dat  data files holding encoded blocks
-//   STORE/lock            flock'ed by the mounting daemon
 //   STORE/squeezefs.log   the daemon's log when it runs in the background
 struct StoreLayout {
   explicit StoreLayout(std::filesystem::path root) : root_(std::move(root)) {}
 
   [[nodiscard]] std::filesystem::path index() const { return root_ / "index.db"; }
   [[nodiscard]] std::filesystem::path data() const { return root_ / "data"; }
-  [[nodiscard]] std::filesystem::path lock() const { return root_ / "lock"; }
   [[nodiscard]] std::filesystem::path log() const { return root_ / "squeezefs.log"; }
   [[nodiscard]] const std::filesystem::path& root() const { return root_; }
 

@@ -7,14 +7,13 @@
 
 namespace squeezefs::fs {
 
-// The exclusive flock on STORE/lock that a mounted store holds for as long as it is served.
+// The exclusive flock on STORE/index.db (independent of SQLite's own fcntl locks) that a mounted store holds for as long as it is served.
 // Offline tools (fsck, compact) take the same lock so they never run against a mounted store,
 // and a mount cannot start while they run. Released when the object is destroyed.
 class StoreLock {
  public:
   // Takes the lock without waiting. std::nullopt when another process holds it (the store is
-  // mounted or another tool works on it). Throws std::system_error when the lock file cannot be
-  // opened or created.
+  // mounted or another tool works on it). Throws std::system_error when the index cannot be opened.
   static std::optional<StoreLock> try_acquire(const StoreLayout& layout);
 
  private:
