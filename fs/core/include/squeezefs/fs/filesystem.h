@@ -20,9 +20,11 @@ namespace squeezefs::fs {
 class Filesystem {
  public:
   // Opens the store at `root`. New blocks use `codec` when given, else the store's default.
+  // `options` sets the cache and dirty-data caps and the worker count.
   // Throws index::FormatError for a non-store, a newer format or a damaged index, and
   // std::runtime_error when the store's default codec is not in this build.
-  Filesystem(const std::filesystem::path& root, std::optional<codecs::CodecChoice> codec);
+  Filesystem(const std::filesystem::path& root, std::optional<codecs::CodecChoice> codec,
+             DataPathOptions options = {});
   Filesystem(const Filesystem&) = delete;
   Filesystem& operator=(const Filesystem&) = delete;
   ~Filesystem() = default;
@@ -31,7 +33,7 @@ class Filesystem {
   FileData& data() { return *data_; }
   [[nodiscard]] const StoreLayout& layout() const { return layout_; }
   [[nodiscard]] std::uint32_t block_size() const { return config_.block_size; }
-  // Makes everything written so far durable (data files; the index commits per operation).
+  // Makes everything written so far durable: flushes and commits every buffered block.
   void sync();
 
  private:
