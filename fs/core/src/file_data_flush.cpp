@@ -114,8 +114,10 @@ void FileData::commit_batch(std::vector<EncodedBlock>& batch) {
       }
     }
   }
-  locks.clear();
+  // Return the memory before the file locks, so a flush that saw its blocks committed also sees
+  // their memory released.
   unreserve(batch.size() * block_size_);
+  locks.clear();
   for (const auto& [ino, st] : states) forget_if_idle(ino);
 }
 
