@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <random>
 #include <string>
@@ -122,6 +123,14 @@ TEST_F(BufferTest, given_open_file_when_released_then_everything_is_committed) {
   }
   EXPECT_EQ(data->dirty_bytes(), 0U);
   expect_accounting_matches({ino});
+}
+
+TEST_F(BufferTest, given_huge_read_size_when_reading_then_clamped_to_the_end) {
+  auto data = make_data({});
+  const auto ino = make_file("f");
+  ASSERT_TRUE(data->write(ino, 0, text(kBlock + 9, 8)));
+  const auto all = text(kBlock + 9, 8);
+  EXPECT_EQ(*data->read(ino, 5, SIZE_MAX), std::vector<std::byte>(all.begin() + 5, all.end()));
 }
 
 TEST_F(BufferTest, given_committed_block_when_read_then_served_from_cache) {

@@ -157,7 +157,7 @@ Result<std::vector<std::byte>> FileData::read(std::uint64_t ino, std::uint64_t o
     if (!lock) return Unexpected{lock.error()};
     InodeState& s = *sp;
     if (offset >= s.size || size == 0) return out;
-    end = std::min<std::uint64_t>(s.size, offset + size);
+    end = size > s.size - offset ? s.size : offset + size;
     out.resize(static_cast<std::size_t>(end - offset));
     const std::uint64_t first = offset / block_size_;
     const std::uint64_t last = (end - 1) / block_size_;
