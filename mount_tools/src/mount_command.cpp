@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "commands.h"
+#include "size_option.h"
 #include "squeezefs/fs/filesystem.h"
 #include "squeezefs/fs/fuse_adapter.h"
 #include "squeezefs/fs/log.h"
@@ -28,8 +29,17 @@ struct MountRequest {
   std::string mountpoint;
   std::optional<codecs::CodecChoice> codec;
   fs::AtimePolicy atime = fs::AtimePolicy::kRelatime;
+  fs::DataPathOptions data;
   fs::FuseSettings fuse;
 };
+
+// cache_size=SIZE / dirty_size=SIZE: a byte count with an optional K, M or G suffix.
+std::size_t memory_option(const std::string& option, std::string_view name) {
+  const auto value = parse_size(std::string_view(option).substr(name.size() + 1));
+  if (!value || *value == 0 || *value > (std::uint64_t{1} << 40))
+    throw CommandError("bad " + std::string(name) + " '" + option + "'", kExitUsage);
+  return static_cast<std::size_t>(*value);
+}
 
 // Options libfuse or the kernel understand that we pass through unchanged.
 bool is_passthrough(const std::string& o) {
@@ -73,9 +83,9 @@ MountRequest parse_request(const std::string& store, const std::string& mountpoi
         req.codec = codecs::parse_codec_choice(o.substr(6), error);
         if (!req.codec) throw CommandError(error, kExitUsage);
       } else if (o.rfind("cache_size=", 0) == 0) {
-        // Accepted for forward compatibility: this version reads blocks straight from the
-        // data files and keeps no decoded-block cache.
-        if (o.size() == 11) throw CommandError("cache_size needs a value", kExitUsage);
+        req.data.cache_bytes = memory_option(o, "cache_size");
+      } else if (o.rfind("dirty_size=", 0) == 0) {
+        req.data.dirty_bytes = memory_option(o, "dirty_size");
       } else if (o == "debug") {
         req.fuse.debug = true;
       } else if (o == "allow_other" || o == "ro" || is_passthrough(o)) {
@@ -160,7 +170,7 @@ void serve(const MountRequest& req, bool foreground, const std::function<void()>
   const fs::StoreLock lock = lock_store(req);
   std::unique_ptr<fs::Filesystem> filesystem;
   try {
-    filesystem = std::make_unique<fs::Filesystem>(req.store, req.codec);
+    filesystem = std::make_unique<fs::Filesystem>(req.store, req.codec, req.data);
   } catch (const std::exception& e) {
     throw CommandError("cannot open store " + req.store.string() + ": " + e.what(), kExitFailure);
   }
@@ -244,7 +254,8 @@ void register_mount(CLI::App& app) {
   cmd->add_option("STORE", *store, "The store directory")->required();
   cmd->add_option("MOUNTPOINT", *mountpoint, "Where to mount it")->required();
   cmd->add_option("-o", *options,
-                  "Comma-separated options: codec=NAME[:LEVEL], cache_size=SIZE, allow_other, "
+                  "Comma-separated options: codec=NAME[:LEVEL], cache_size=SIZE, dirty_size=SIZE, "
+                  "allow_other, "
                   "ro, debug, and the usual mount flags (nodev, nosuid, noatime, ...)");
   cmd->add_flag("-f,--foreground", *foreground, "Stay in the foreground, log to stderr");
   cmd->add_flag("-d", *debug, "Log FUSE requests (implies nothing else)");

@@ -127,7 +127,7 @@ TrialCounts run_trial(const Script& script, std::uint64_t seed, const PowerPlan&
     storage.index_vfs = vfs.name();
     storage.data_io = &io;
     storage.data_file_limit = kDataFileLimit;
-    fs::Filesystem filesystem(root, std::nullopt, storage);
+    fs::Filesystem filesystem(root, std::nullopt, {}, storage);
     CoreWorkload workload(filesystem, model, seed);
     try {
       script(workload);

@@ -48,6 +48,8 @@ TEST_F(FileDataTest, given_write_across_blocks_when_read_then_identical_and_comp
   const auto payload = text(3 * kBlock + 100, 'x');
   ASSERT_EQ(*data_.write(ino_, 50, payload), payload.size());
   EXPECT_EQ(ns_.getattr(ino_)->size, 50 + payload.size());
+  EXPECT_EQ(*data_.read(ino_, 50, payload.size()), payload) << "buffered data is visible";
+  ASSERT_TRUE(data_.fsync(ino_));
   auto back = *data_.read(ino_, 50, payload.size());
   EXPECT_EQ(back, payload);
   auto head = *data_.read(ino_, 0, 50);
@@ -101,8 +103,10 @@ TEST_F(FileDataTest, given_shrink_then_grow_when_read_then_old_tail_is_zero) {
 
 TEST_F(FileDataTest, given_zero_write_when_stored_then_hole_frees_previous_block) {
   ASSERT_TRUE(data_.write(ino_, 0, text(kBlock, 'z')));
+  ASSERT_TRUE(data_.fsync(ino_));
   EXPECT_GT(*data_.stored_bytes(ino_), 0U);
   ASSERT_TRUE(data_.write(ino_, 0, std::vector<std::byte>(kBlock)));
+  ASSERT_TRUE(data_.fsync(ino_));
   EXPECT_EQ(*data_.stored_bytes(ino_), 0U);
   EXPECT_EQ(index_.data_file(1)->live_bytes, 0U);
   EXPECT_GT(index_.data_file(1)->total_bytes, 0U);
@@ -112,6 +116,7 @@ TEST_F(FileDataTest, given_offset_past_4_gib_when_written_then_readable_and_spar
   const std::uint64_t off = 5ULL << 30;
   const auto payload = text(100, 'g');
   ASSERT_TRUE(data_.write(ino_, off, payload));
+  ASSERT_TRUE(data_.fsync(ino_));
   EXPECT_EQ(ns_.getattr(ino_)->size, off + 100);
   EXPECT_EQ(*data_.read(ino_, off, 100), payload);
   EXPECT_EQ(*data_.read(ino_, off - 10, 10), std::vector<std::byte>(10));
@@ -136,11 +141,17 @@ TEST_F(FileDataTest, given_sparse_file_when_seeking_then_data_and_holes_found) {
 }
 
 TEST_F(FileDataTest, given_corrupt_block_when_read_then_eio) {
-  ASSERT_TRUE(data_.write(ino_, 0, text(kBlock, 'c')));
+  // Without a cache, so the read decodes what is stored.
+  DataPathOptions options;
+  options.cache_bytes = 0;
+  FileData uncached(index_, ns_.index_mutex(), io_, *codecs::find_codec(codecs::CodecId::kZstd), 3,
+                    kBlock, options);
+  ASSERT_TRUE(uncached.write(ino_, 0, text(kBlock, 'c')));
+  ASSERT_TRUE(uncached.fsync(ino_));
   const auto ref = *index_.block(ino_, 0);
   store_.file(ref.data_file)[ref.offset] ^= std::byte{0xff};
-  EXPECT_EQ(data_.read(ino_, 0, 10).error(), std::errc::io_error);
-  EXPECT_EQ(data_.write(ino_, 1, text(5, 'd')).error(), std::errc::io_error);
+  EXPECT_EQ(uncached.read(ino_, 0, 10).error(), std::errc::io_error);
+  EXPECT_EQ(uncached.write(ino_, 1, text(5, 'd')).error(), std::errc::io_error);
 }
 
 TEST_F(FileDataTest, given_non_regular_inode_when_accessed_then_errors) {

@@ -34,6 +34,7 @@ class LifetimeTest : public ::testing::Test {
 TEST_F(LifetimeTest, given_retained_inode_when_unlinked_then_it_lives_until_released) {
   const std::vector<std::byte> payload(3 * kBlock, std::byte{'q'});
   ASSERT_TRUE(data_.write(ino_, 0, payload));
+  ASSERT_TRUE(data_.fsync(ino_));  // committed, so removing the inode has blocks to free
   ns_.retain(ino_, 2);
   ASSERT_TRUE(ns_.unlink(Namespace::kRootIno, "f"));
   EXPECT_FALSE(ns_.lookup(Namespace::kRootIno, "f"));
@@ -77,6 +78,7 @@ TEST_F(LifetimeTest, given_data_when_punching_then_range_reads_zero_and_blocks_a
   for (std::size_t i = 0; i < payload.size(); ++i)
     payload[i] = static_cast<std::byte>('a' + i % 13);
   ASSERT_TRUE(data_.write(ino_, 0, payload));
+  ASSERT_TRUE(data_.fsync(ino_));
   const auto before = *data_.stored_bytes(ino_);
   ASSERT_TRUE(data_.punch_hole(ino_, 100, 2 * kBlock + 50));
   for (std::size_t i = 100; i < 2 * kBlock + 150; ++i) payload[i] = std::byte{0};

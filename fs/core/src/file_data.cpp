@@ -5,63 +5,209 @@
 #include <algorithm>
 #include <cstring>
 
+#include "squeezefs/fs/log.h"
 #include "squeezefs/fs/namespace.h"
 
 namespace squeezefs::fs {
 
-Result<index::InodeRecord> FileData::regular_locked(std::uint64_t ino) {
-  auto rec = index_.inode(ino);
+FileData::FileData(index::Index& index, std::mutex& index_mutex, BlockIo& io,
+                   const codecs::Codec& codec, int level, std::uint32_t block_size,
+                   DataPathOptions options)
+    : index_(index),
+      mutex_(index_mutex),
+      io_(io),
+      codec_(codec),
+      level_(level),
+      block_size_(block_size),
+      options_(options),
+      cache_(options.cache_bytes),
+      committer_([this](std::vector<EncodedBlock>& batch) { commit_batch(batch); }),
+      pool_(options.threads),
+      flusher_([this] { flusher(); }) {}
+
+FileData::~FileData() {
+  {
+    const std::lock_guard lock(progress_mutex_);
+    stopping_ = true;
+  }
+  flusher_cv_.notify_all();
+  flusher_.join();
+  try {
+    sync();
+  } catch (const std::exception& e) {
+    log().error("flushing file data at shutdown: {}", e.what());
+  }
+}
+
+Result<FileData::StatePtr> FileData::state(std::uint64_t ino) {
+  const std::lock_guard lock(inodes_mutex_);
+  if (auto it = inodes_.find(ino); it != inodes_.end()) return it->second;
+  std::optional<index::InodeRecord> rec;
+  {
+    const std::lock_guard index_lock(mutex_);
+    rec = index_.inode(ino);
+  }
   if (!rec) return fail(std::errc::no_such_file_or_directory);
   if (S_ISDIR(rec->mode)) return fail(std::errc::is_a_directory);
   if (!S_ISREG(rec->mode)) return fail(std::errc::invalid_argument);
-  return *rec;
+  auto st = std::make_shared<InodeState>();
+  st->size = rec->size;
+  inodes_.emplace(ino, st);
+  return st;
 }
 
-Result<void> FileData::load_locked(std::uint64_t ino, std::uint64_t block,
-                                   std::span<std::byte> out) {
-  std::fill(out.begin(), out.end(), std::byte{0});
-  const auto ref = index_.block(ino, block);
-  if (!ref) return {};
-  if (ref->raw_length > out.size()) return fail(std::errc::io_error);
-  return io_.read(ino, block, *ref, out.first(ref->raw_length));
+FileData::StatePtr FileData::find_state(std::uint64_t ino) {
+  const std::lock_guard lock(inodes_mutex_);
+  const auto it = inodes_.find(ino);
+  return it == inodes_.end() ? nullptr : it->second;
 }
 
-void FileData::free_locked(const index::BlockRef& ref) {
-  index_.account_freed(ref.data_file, ref.stored_length);
-}
-
-void FileData::store_locked(std::uint64_t ino, std::uint64_t block,
-                            std::span<const std::byte> raw) {
-  const auto ref = io_.write(raw, codec_, level_);
-  std::optional<index::BlockRef> previous;
-  if (ref) {
-    index_.account_written(ref->data_file, ref->stored_length);
-    previous = index_.put_block(ino, block, *ref);
-  } else {
-    previous = index_.remove_block(ino, block);  // all zeros: a hole
+void FileData::forget_if_idle(std::uint64_t ino) {
+  const std::lock_guard lock(inodes_mutex_);
+  if (opens_.contains(ino)) return;
+  const auto it = inodes_.find(ino);
+  if (it == inodes_.end()) return;
+  const std::lock_guard state_lock(it->second->mutex);
+  if (it->second->dirty.empty() && it->second->pending.empty()) {
+    it->second->retired = true;
+    inodes_.erase(it);
   }
-  if (previous) free_locked(*previous);
+}
+
+Result<std::unique_lock<std::mutex>> FileData::lock_live(std::uint64_t ino, StatePtr& st) {
+  for (;;) {
+    std::unique_lock lock(st->mutex);
+    if (!st->retired) return lock;
+    lock.unlock();
+    auto fresh = state(ino);
+    if (!fresh) return Unexpected{fresh.error()};
+    st = *fresh;
+  }
+}
+
+void FileData::stamp_inode(std::uint64_t ino, std::optional<std::uint64_t> size, bool modified) {
+  const std::lock_guard lock(mutex_);
+  auto rec = index_.inode(ino);
+  if (!rec) return;  // removed meanwhile
+  if (size) rec->size = *size;
+  rec->ctime_ns = now_ns();
+  if (modified) rec->mtime_ns = rec->ctime_ns;
+  index_.update_inode(*rec);
+}
+
+Result<BlockCache::Block> FileData::load_stored(std::uint64_t ino, std::uint64_t block,
+                                                const index::BlockRef& ref) {
+  if (ref.raw_length > block_size_) return fail(std::errc::io_error);
+  return cache_.get(CacheKey{ref.data_file, ref.offset}, [&]() -> Result<std::vector<std::byte>> {
+    std::vector<std::byte> buf(ref.raw_length);
+    if (auto ok = io_.read(ino, block, ref, buf); !ok) return Unexpected{ok.error()};
+    return buf;
+  });
+}
+
+Result<void> FileData::current_locked(std::uint64_t ino, InodeState& st, std::uint64_t block,
+                                      std::span<std::byte> out) {
+  if (auto it = st.dirty.find(block); it != st.dirty.end()) {
+    std::copy(it->second.data.begin(), it->second.data.end(), out.begin());
+    return {};
+  }
+  if (auto it = st.pending.find(block); it != st.pending.end()) {
+    std::copy(it->second.data->begin(), it->second.data->end(), out.begin());
+    return {};
+  }
+  std::fill(out.begin(), out.end(), std::byte{0});
+  if (block * block_size_ >= st.size) return {};
+  std::optional<index::BlockRef> ref;
+  {
+    const std::lock_guard lock(mutex_);
+    ref = index_.block(ino, block);
+  }
+  if (!ref) return {};
+  auto loaded = load_stored(ino, block, *ref);
+  if (!loaded) return Unexpected{loaded.error()};
+  std::copy_n((*loaded)->begin(), ref->raw_length, out.begin());
+  return {};
+}
+
+Result<FileData::DirtyBlock*> FileData::dirty_locked(std::uint64_t ino, InodeState& st,
+                                                     std::uint64_t block, bool whole,
+                                                     std::size_t& used) {
+  if (auto it = st.dirty.find(block); it != st.dirty.end()) return &it->second;
+  DirtyBlock d;
+  d.since = std::chrono::steady_clock::now();
+  d.data.resize(block_size_);
+  if (!whole) {
+    if (auto ok = current_locked(ino, st, block, d.data); !ok) return Unexpected{ok.error()};
+  }
+  used += block_size_;
+  return &st.dirty.emplace(block, std::move(d)).first->second;
 }
 
 Result<std::vector<std::byte>> FileData::read(std::uint64_t ino, std::uint64_t offset,
                                               std::size_t size) {
-  const std::lock_guard lock(mutex_);
-  auto rec = regular_locked(ino);
-  if (!rec) return Unexpected{rec.error()};
-  if (offset >= rec->size) return std::vector<std::byte>{};
-  const auto end = std::min<std::uint64_t>(rec->size, offset + size);
-  std::vector<std::byte> out(static_cast<std::size_t>(end - offset));
-  std::vector<std::byte> buf(block_size_);
-  for (std::uint64_t pos = offset; pos < end;) {
-    const std::uint64_t block = pos / block_size_;
-    const std::uint64_t start = block * block_size_;
-    const auto in_block = static_cast<std::size_t>(pos - start);
-    const auto n =
-        static_cast<std::size_t>(std::min<std::uint64_t>(end - pos, block_size_ - in_block));
-    if (auto ok = load_locked(ino, block, buf); !ok) return Unexpected{ok.error()};
-    std::memcpy(out.data() + (pos - offset), buf.data() + in_block, n);
-    pos += n;
+  auto st = state(ino);
+  if (!st) return Unexpected{st.error()};
+  StatePtr sp = *st;
+  std::vector<std::byte> out;
+  std::vector<std::pair<std::uint64_t, index::BlockRef>> stored;
+  std::vector<std::pair<std::uint64_t, index::BlockRef>> ahead;
+  std::uint64_t end = 0;
+  {
+    auto lock = lock_live(ino, sp);
+    if (!lock) return Unexpected{lock.error()};
+    InodeState& s = *sp;
+    if (offset >= s.size || size == 0) return out;
+    end = size > s.size - offset ? s.size : offset + size;
+    out.resize(static_cast<std::size_t>(end - offset));
+    const std::uint64_t first = offset / block_size_;
+    const std::uint64_t last = (end - 1) / block_size_;
+    bool need_index = false;
+    for (std::uint64_t block = first; block <= last; ++block) {
+      const std::vector<std::byte>* buffered = nullptr;
+      if (auto it = s.dirty.find(block); it != s.dirty.end()) {
+        buffered = &it->second.data;
+      } else if (auto p = s.pending.find(block); p != s.pending.end()) {
+        buffered = p->second.data.get();
+      }
+      if (buffered == nullptr) {
+        need_index = true;
+        continue;
+      }
+      const std::uint64_t from = std::max(offset, block * block_size_);
+      const std::uint64_t to = std::min(end, (block + 1) * block_size_);
+      std::memcpy(out.data() + (from - offset), buffered->data() + (from - block * block_size_),
+                  static_cast<std::size_t>(to - from));
+    }
+    // Sequential access (this read starts where the previous one ended): decode ahead.
+    std::uint64_t ahead_last = last;
+    if (offset == s.next_read) {
+      const std::uint64_t window =
+          std::min(options_.readahead_bytes, options_.cache_bytes / 4) / block_size_;
+      ahead_last = std::min(last + window, (s.size - 1) / block_size_);
+    }
+    s.next_read = end;
+    if (need_index || ahead_last > last) {
+      const std::lock_guard index_lock(mutex_);
+      for (auto& [block, ref] : index_.blocks(ino, first, ahead_last)) {
+        if (s.dirty.contains(block) || s.pending.contains(block)) continue;
+        (block <= last ? stored : ahead).emplace_back(block, ref);
+      }
+    }
   }
+  // Decoding happens outside the file's lock; a write racing with this read may or may not be
+  // seen, as with any concurrent read and write.
+  for (const auto& [block, ref] : stored) {
+    auto loaded = load_stored(ino, block, ref);
+    if (!loaded) return Unexpected{loaded.error()};
+    const std::uint64_t start = block * block_size_;
+    const std::uint64_t from = std::max(offset, start);
+    const std::uint64_t to = std::min(end, start + ref.raw_length);
+    if (to > from) {
+      std::memcpy(out.data() + (from - offset), (*loaded)->data() + (from - start),
+                  static_cast<std::size_t>(to - from));
+    }
+  }
+  readahead(ino, ahead);
   return out;
 }
 
@@ -69,141 +215,46 @@ Result<std::size_t> FileData::write(std::uint64_t ino, std::uint64_t offset,
                                     std::span<const std::byte> data) {
   if (offset > kMaxFileSize || data.size() > kMaxFileSize - offset)
     return fail(std::errc::file_too_large);
-  const std::lock_guard lock(mutex_);
-  index::Txn txn(index_.db());
-  auto rec = regular_locked(ino);
-  if (!rec) return Unexpected{rec.error()};
+  auto st = state(ino);
+  if (!st) return Unexpected{st.error()};
+  if (data.empty()) return std::size_t{0};
+  StatePtr sp = *st;
   const std::uint64_t end = offset + data.size();
-  const std::uint64_t new_size = std::max(rec->size, end);
-  std::vector<std::byte> buf(block_size_);
-  for (std::uint64_t pos = offset; pos < end;) {
-    const std::uint64_t block = pos / block_size_;
-    const std::uint64_t start = block * block_size_;
-    const auto in_block = static_cast<std::size_t>(pos - start);
-    const auto n =
-        static_cast<std::size_t>(std::min<std::uint64_t>(end - pos, block_size_ - in_block));
-    if (n != block_size_) {
-      if (auto ok = load_locked(ino, block, buf); !ok) return Unexpected{ok.error()};
+  const std::uint64_t blocks = (end - 1) / block_size_ - offset / block_size_ + 1;
+  const std::size_t reserved = static_cast<std::size_t>(blocks) * block_size_;
+  reserve(reserved);
+  std::size_t used = 0;
+  Result<std::size_t> result = data.size();
+  {
+    auto lock = lock_live(ino, sp);
+    if (!lock) {
+      unreserve(reserved);
+      return Unexpected{lock.error()};
     }
-    std::memcpy(buf.data() + in_block, data.data() + (pos - offset), n);
-    // The last block of the file is stored only up to the end of the file.
-    const auto length =
-        static_cast<std::size_t>(std::min<std::uint64_t>(block_size_, new_size - start));
-    store_locked(ino, block, std::span<const std::byte>(buf).first(length));
-    pos += n;
-  }
-  // The previous last block may have been stored short; it still reads back zero-padded, so it
-  // needs no rewrite when the file grows past it.
-  io_.store().sync();  // data before the metadata that references it
-  rec->size = new_size;
-  rec->mtime_ns = rec->ctime_ns = now_ns();
-  index_.update_inode(*rec);
-  txn.commit();
-  return data.size();
-}
-
-Result<void> FileData::truncate(std::uint64_t ino, std::uint64_t size) {
-  if (size > kMaxFileSize) return fail(std::errc::file_too_large);
-  const std::lock_guard lock(mutex_);
-  index::Txn txn(index_.db());
-  auto rec = regular_locked(ino);
-  if (!rec) return Unexpected{rec.error()};
-  if (size < rec->size) {
-    const std::uint64_t keep = (size + block_size_ - 1) / block_size_;
-    for (const auto& ref : index_.remove_blocks_from(ino, keep)) free_locked(ref);
-    const auto tail = static_cast<std::size_t>(size % block_size_);
-    if (tail != 0) {
-      // Cut the new last block so bytes past the end cannot reappear when the file grows again.
-      std::vector<std::byte> buf(block_size_);
-      if (auto ok = load_locked(ino, keep - 1, buf); !ok) return Unexpected{ok.error()};
-      if (index_.block(ino, keep - 1))
-        store_locked(ino, keep - 1, std::span<const std::byte>(buf).first(tail));
-      io_.store().sync();
+    InodeState& s = *sp;
+    const std::uint64_t old_size = s.size;
+    s.size = std::max(s.size, end);
+    for (std::uint64_t pos = offset; pos < end;) {
+      const std::uint64_t block = pos / block_size_;
+      const auto in_block = static_cast<std::size_t>(pos - block * block_size_);
+      const auto n =
+          static_cast<std::size_t>(std::min<std::uint64_t>(end - pos, block_size_ - in_block));
+      // A block written whole, or one lying wholly past the old end, needs no read first.
+      const bool whole = n == block_size_ || block * block_size_ >= old_size;
+      auto dirty = dirty_locked(ino, s, block, whole, used);
+      if (!dirty) {
+        s.size = std::max(old_size, pos);
+        result = Unexpected{dirty.error()};
+        break;
+      }
+      std::memcpy((*dirty)->data.data() + in_block, data.data() + (pos - offset), n);
+      if (in_block + n == block_size_) submit_locked(ino, s, block);  // complete: compress now
+      pos += n;
     }
+    stamp_inode(ino, s.size != old_size ? std::optional(s.size) : std::nullopt, true);
   }
-  rec->size = size;
-  rec->mtime_ns = rec->ctime_ns = now_ns();
-  index_.update_inode(*rec);
-  txn.commit();
-  return {};
-}
-
-Result<void> FileData::punch_hole(std::uint64_t ino, std::uint64_t offset, std::uint64_t length) {
-  const std::lock_guard lock(mutex_);
-  index::Txn txn(index_.db());
-  auto rec = regular_locked(ino);
-  if (!rec) return Unexpected{rec.error()};
-  const std::uint64_t end = std::min(rec->size, offset + std::min(length, kMaxFileSize));
-  std::vector<std::byte> buf(block_size_);
-  for (std::uint64_t pos = offset; pos < end;) {
-    const std::uint64_t block = pos / block_size_;
-    const std::uint64_t start = block * block_size_;
-    const auto in_block = static_cast<std::size_t>(pos - start);
-    const auto n =
-        static_cast<std::size_t>(std::min<std::uint64_t>(end - pos, block_size_ - in_block));
-    const auto stored = index_.block(ino, block);
-    if (stored && n == block_size_) {
-      free_locked(*index_.remove_block(ino, block));
-    } else if (stored) {
-      if (auto ok = load_locked(ino, block, buf); !ok) return Unexpected{ok.error()};
-      std::fill_n(buf.begin() + static_cast<std::ptrdiff_t>(in_block), n, std::byte{0});
-      store_locked(ino, block, std::span<const std::byte>(buf).first(stored->raw_length));
-    }
-    pos += n;
-  }
-  io_.store().sync();
-  rec->mtime_ns = rec->ctime_ns = now_ns();
-  index_.update_inode(*rec);
-  txn.commit();
-  return {};
-}
-
-Result<void> FileData::allocate(std::uint64_t ino, std::uint64_t offset, std::uint64_t length) {
-  if (offset > kMaxFileSize || length > kMaxFileSize - offset)
-    return fail(std::errc::file_too_large);
-  const std::lock_guard lock(mutex_);
-  index::Txn txn(index_.db());
-  auto rec = regular_locked(ino);
-  if (!rec) return Unexpected{rec.error()};
-  if (offset + length > rec->size) {
-    rec->size = offset + length;
-    rec->ctime_ns = now_ns();
-    index_.update_inode(*rec);
-  }
-  txn.commit();
-  return {};
-}
-
-Result<std::uint64_t> FileData::seek_data(std::uint64_t ino, std::uint64_t offset) {
-  const std::lock_guard lock(mutex_);
-  auto rec = regular_locked(ino);
-  if (!rec) return Unexpected{rec.error()};
-  if (offset >= rec->size) return fail(std::errc::no_such_device_or_address);
-  const auto next = index_.blocks(ino, offset / block_size_, UINT64_MAX);
-  if (next.empty()) return fail(std::errc::no_such_device_or_address);
-  const std::uint64_t found = std::max(offset, next.front().first * block_size_);
-  if (found >= rec->size) return fail(std::errc::no_such_device_or_address);
-  return found;
-}
-
-Result<std::uint64_t> FileData::seek_hole(std::uint64_t ino, std::uint64_t offset) {
-  const std::lock_guard lock(mutex_);
-  auto rec = regular_locked(ino);
-  if (!rec) return Unexpected{rec.error()};
-  if (offset >= rec->size) return fail(std::errc::no_such_device_or_address);
-  // Walk the run of stored blocks starting at offset's block; the first gap is the hole.
-  std::uint64_t expected = offset / block_size_;
-  for (const auto& [block, ref] : index_.blocks(ino, expected, UINT64_MAX)) {
-    if (block != expected) break;
-    ++expected;
-  }
-  return std::min(rec->size, std::max(offset, expected * block_size_));
-}
-
-Result<std::uint64_t> FileData::stored_bytes(std::uint64_t ino) {
-  const std::lock_guard lock(mutex_);
-  if (!index_.inode(ino)) return fail(std::errc::no_such_file_or_directory);
-  return index_.stored_bytes(ino);
+  unreserve(reserved - used);
+  return result;
 }
 
 }  // namespace squeezefs::fs

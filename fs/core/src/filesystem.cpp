@@ -37,14 +37,20 @@ void punch_blocks(const FileBlockStore& store, const std::vector<index::BlockRef
 }  // namespace
 
 Filesystem::Filesystem(const std::filesystem::path& root, std::optional<codecs::CodecChoice> codec,
-                       const StorageOptions& storage)
+                       DataPathOptions options, const StorageOptions& storage)
     : layout_(root),
       index_(index::Index::open(layout_.index().string(), storage.index_vfs)),
       config_(index_.config()),
       names_(index_),
-      // Called from FileData while it holds the index mutex, inside its transaction.
+      // Called by the compression workers, which hold no index lock (the store's lock, then the
+      // index mutex).
       store_(
-          layout_.data(), [this] { return index_.add_data_file(); }, storage.data_file_limit,
+          layout_.data(),
+          [this] {
+            const std::lock_guard lock(names_.index_mutex());
+            return index_.add_data_file();
+          },
+          storage.data_file_limit,
           storage.data_io != nullptr ? *storage.data_io : posix_file_io()),
       io_(store_) {
   if (!codec) {
@@ -57,7 +63,7 @@ Filesystem::Filesystem(const std::filesystem::path& root, std::optional<codecs::
     codec = codecs::CodecChoice{stored, config_.codec_level};
   }
   data_ = std::make_unique<FileData>(index_, names_.index_mutex(), io_, *codec->codec, codec->level,
-                                     config_.block_size);
+                                     config_.block_size, options);
   names_.set_space_releaser([this](const std::vector<index::BlockRef>& blocks) {
     const std::lock_guard lock(punch_mutex_);
     pending_punches_.insert(pending_punches_.end(), blocks.begin(), blocks.end());
@@ -83,23 +89,31 @@ void Filesystem::reclaim_loop(const std::stop_token& stop) {
 }
 
 void Filesystem::sync() {
-  // Data first: committed block maps may reference blocks written since the last data sync
-  // (FileData syncs before each commit today, but the order keeps this safe either way).
-  store_.sync();
-  // The index runs with synchronous=NORMAL, so its commits sit unsynced in the WAL until a
-  // checkpoint; without this an fsync'ed file could lose its last changes to a power loss.
+  // Data first: every buffered block is encoded, written, its data file synced and its block map
+  // committed.
+  data_->sync();
   std::vector<index::BlockRef> punches;
   {
     const std::lock_guard punch_lock(punch_mutex_);
     punches.swap(pending_punches_);
   }
-  {
-    const std::lock_guard lock(names_.index_mutex());
-    index_.db().sync();
-  }
+  sync_index();
   // The removals that dropped these blocks were committed before they were queued and are now
   // durable.
   punch_blocks(store_, punches);
+}
+
+Result<void> Filesystem::fsync(std::uint64_t ino) {
+  if (auto ok = data_->fsync(ino); !ok) return ok;
+  sync_index();
+  return {};
+}
+
+void Filesystem::sync_index() {
+  // The index runs with synchronous=NORMAL, so its commits sit unsynced in the WAL until a
+  // checkpoint; without this an fsync'ed file could lose its last changes to a power loss.
+  const std::lock_guard lock(names_.index_mutex());
+  index_.db().sync();
 }
 
 }  // namespace squeezefs::fs

@@ -256,10 +256,20 @@ void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     if ((fi->flags & O_TRUNC) != 0 && S_ISREG(rec->mode) && rec->size != 0) {
       if (auto ok = fs.data().truncate(ino, 0); !ok) return ok.error();
     }
-    // The open handle keeps an unlinked file alive until release.
+    // The open handle keeps an unlinked file alive until release; regular files also keep their
+    // buffered blocks until then.
     fs.names().retain(ino);
+    if (S_ISREG(rec->mode)) {
+      if (auto ok = fs.data().open(ino); !ok) {
+        fs.names().release(ino);
+        return ok.error();
+      }
+    }
     fi->fh = 0;
-    if (fuse_reply_open(req, fi) != 0) fs.names().release(ino);
+    if (fuse_reply_open(req, fi) != 0) {
+      if (S_ISREG(rec->mode)) (void)fs.data().release(ino);
+      fs.names().release(ino);
+    }
     return {};
   });
 }
@@ -286,25 +296,27 @@ void op_write(fuse_req_t req, fuse_ino_t ino, const char* buf, std::size_t size,
   });
 }
 
-void op_flush(fuse_req_t req, fuse_ino_t /*ino*/, fuse_file_info* /*fi*/) {
-  // Writes reach the index and data files as they arrive; nothing is buffered here.
-  fuse_reply_err(req, 0);
+void op_flush(fuse_req_t req, fuse_ino_t ino, fuse_file_info* /*fi*/) {
+  // close(2): start compressing the file's dirty blocks; fsync waits for them.
+  checked_call(req, "flush", [&] { return reply_ok(req, fs_of(req).data().flush(ino)); });
 }
 
 void op_release(fuse_req_t req, fuse_ino_t ino, fuse_file_info* /*fi*/) {
   checked_call(req, "release", [&]() -> std::error_code {
-    fs_of(req).names().release(ino);
+    auto& fs = fs_of(req);
+    // Commits the file's buffered blocks before the inode may go (unlinked while open).
+    const auto committed = fs.data().release(ino);
+    fs.names().release(ino);
+    if (!committed) log().error("inode {}: write-back failed at release", ino);
     fuse_reply_err(req, 0);
     return {};
   });
 }
 
-void op_fsync(fuse_req_t req, fuse_ino_t /*ino*/, int /*datasync*/, fuse_file_info* /*fi*/) {
-  checked_call(req, "fsync", [&]() -> std::error_code {
-    fs_of(req).sync();
-    fuse_reply_err(req, 0);
-    return {};
-  });
+void op_fsync(fuse_req_t req, fuse_ino_t ino, int /*datasync*/, fuse_file_info* /*fi*/) {
+  // The file's data files are synced before its block map commits; its size and times are in
+  // the index already.
+  checked_call(req, "fsync", [&] { return reply_ok(req, fs_of(req).fsync(ino)); });
 }
 
 void op_opendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
@@ -463,8 +475,15 @@ void op_create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
     if (!rec) return rec.error();
     const auto e = to_entry(fs, *rec);
     fs.names().retain(rec->ino, 2);  // the lookup reference and the open handle
+    if (auto ok = fs.data().open(rec->ino); !ok) {
+      fs.names().release(rec->ino, 2);
+      return ok.error();
+    }
     fi->fh = 0;
-    if (fuse_reply_create(req, &e, fi) != 0) fs.names().release(rec->ino, 2);
+    if (fuse_reply_create(req, &e, fi) != 0) {
+      (void)fs.data().release(rec->ino);
+      fs.names().release(rec->ino, 2);
+    }
     return {};
   });
 }

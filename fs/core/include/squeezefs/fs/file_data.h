@@ -1,38 +1,70 @@
 #pragma once
 
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
+#include <map>
+#include <memory>
 #include <mutex>
+#include <optional>
 #include <span>
+#include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "squeezefs/codecs/codec.h"
+#include "squeezefs/fs/block_cache.h"
 #include "squeezefs/fs/block_io.h"
+#include "squeezefs/fs/committer.h"
 #include "squeezefs/fs/result.h"
+#include "squeezefs/fs/worker_pool.h"
 #include "squeezefs/index/index.h"
 
 namespace squeezefs::fs {
 
-// File contents as fixed-size blocks: read, write (read-modify-write of partial blocks) and
-// truncate. This version writes through: every write encodes the touched blocks, syncs the data
-// files and commits the index in one transaction, so data is durable when write returns. A
-// per-inode dirty-block buffer and the decoded-block cache are not part of it yet.
+// Memory and concurrency settings of the data path.
+struct DataPathOptions {
+  std::size_t cache_bytes = std::size_t{256} << 20;    // decoded-block cache
+  std::size_t dirty_bytes = std::size_t{64} << 20;     // dirty plus in-flight blocks
+  unsigned threads = 0;                                // worker threads; 0 = one per core
+  std::chrono::milliseconds flush_age{5000};           // dirty blocks older than this are flushed
+  std::size_t readahead_bytes = std::size_t{1} << 20;  // decoded ahead of a sequential reader
+};
+
+// File contents as fixed-size blocks, buffered.
 //
-// Thread-safety: every operation holds `index_mutex`, the mutex that guards `index` for all its
-// users (the Namespace's). Errors: ENOENT for a missing inode, EISDIR for a directory, EINVAL for
-// other non-regular files, EFBIG past the maximum size, EIO for unreadable blocks.
+// Writes go to a per-inode buffer of dirty blocks (a partial overwrite of a stored block reads it
+// first). A block is handed to the worker pool for compression when a write completes it, on
+// flush/fsync/release, when it has been dirty for `flush_age`, or when the dirty memory passes
+// half its cap. Encoded blocks are appended to the data files by the workers; the committer then
+// syncs the data files and records the blocks in the index, many per transaction (data before
+// the metadata that references it). Sizes and times go to the index at once, so getattr is
+// always right; stored_bytes() lags until blocks are committed.
+//
+// Reads see dirty and in-flight blocks, else decode stored blocks through an LRU cache (one
+// decode per block however many readers want it) and read ahead when access is sequential.
+// Writers block while dirty plus in-flight memory is at `dirty_bytes`.
+//
+// Thread-safe. Lock order: inodes_mutex_ -> InodeState::mutex (several only in ino order, by the
+// committer) -> the index mutex -> leaves (cache, pool, committer queue, progress_mutex_). No
+// codec work runs under the index mutex or inodes_mutex_; a per-inode lock may be held across a
+// decode of that inode's block (read-modify-write).
+//
+// Errors: ENOENT for a missing inode, EISDIR for a directory, EINVAL for other non-regular files,
+// EFBIG past the maximum size, EIO for unreadable blocks or a failed write-back (reported once,
+// by the next flush or fsync of the file).
 class FileData {
  public:
   static constexpr std::uint64_t kMaxFileSize = std::uint64_t{1} << 62;
 
   FileData(index::Index& index, std::mutex& index_mutex, BlockIo& io, const codecs::Codec& codec,
-           int level, std::uint32_t block_size)
-      : index_(index),
-        mutex_(index_mutex),
-        io_(io),
-        codec_(codec),
-        level_(level),
-        block_size_(block_size) {}
+           int level, std::uint32_t block_size, DataPathOptions options = {});
+  FileData(const FileData&) = delete;
+  FileData& operator=(const FileData&) = delete;
+  // Flushes everything (see sync()).
+  ~FileData();
 
   // Up to `size` bytes from `offset`; shorter at end of file, empty past it. Holes read as zeros.
   Result<std::vector<std::byte>> read(std::uint64_t ino, std::uint64_t offset, std::size_t size);
@@ -53,23 +85,108 @@ class FileData {
   Result<std::uint64_t> seek_data(std::uint64_t ino, std::uint64_t offset);
   Result<std::uint64_t> seek_hole(std::uint64_t ino, std::uint64_t offset);
   // Compressed bytes stored for the file, for st_blocks (rounded up to 512-byte units by callers).
+  // Blocks not committed yet are not counted.
   Result<std::uint64_t> stored_bytes(std::uint64_t ino);
 
+  // Open handles. The buffered state of a file is flushed and dropped at its last release, so a
+  // removed inode (whose number may be reused) leaves nothing behind.
+  Result<void> open(std::uint64_t ino);
+  Result<void> release(std::uint64_t ino);
+  // Starts compressing every dirty block of the file (close(2)); reports a failed write-back.
+  Result<void> flush(std::uint64_t ino);
+  // Returns once the file's data and block map are committed (fsync/fdatasync).
+  Result<void> fsync(std::uint64_t ino);
+  // Flushes and commits every file, then syncs the data files (unmount, SIGTERM).
+  void sync();
+
+  // Dirty plus in-flight bytes, and the decoded-block cache (for tests and statistics).
+  [[nodiscard]] std::size_t dirty_bytes();
+  BlockCache& cache() { return cache_; }
+  [[nodiscard]] std::uint64_t commit_batches() { return committer_.batches(); }
+
  private:
-  Result<index::InodeRecord> regular_locked(std::uint64_t ino);
-  // Decodes block `block` into `out` (block_size_ bytes; zeros past its stored length or for
-  // holes).
-  Result<void> load_locked(std::uint64_t ino, std::uint64_t block, std::span<std::byte> out);
-  // Encodes `raw` as block `block`, replacing (and accounting for) the previous version.
-  void store_locked(std::uint64_t ino, std::uint64_t block, std::span<const std::byte> raw);
-  void free_locked(const index::BlockRef& ref);
+  struct DirtyBlock {
+    std::vector<std::byte> data;  // block_size_ bytes
+    std::chrono::steady_clock::time_point since;
+  };
+  struct PendingBlock {
+    std::uint64_t seq = 0;
+    std::shared_ptr<const std::vector<std::byte>> data;
+  };
+  // The buffered state of one file. Lives while the file is open or has buffered blocks.
+  struct InodeState {
+    std::mutex mutex;
+    std::uint64_t size = 0;                         // guarded by mutex; mirrors the index
+    std::map<std::uint64_t, DirtyBlock> dirty;      // guarded by mutex
+    std::map<std::uint64_t, PendingBlock> pending;  // handed to the pool; guarded by mutex
+    std::error_code error;                          // failed write-back; guarded by mutex
+    std::uint64_t next_read = 0;                    // sequential read detection; guarded by mutex
+    bool retired = false;  // dropped from inodes_; holders must look the state up again
+  };
+  using StatePtr = std::shared_ptr<InodeState>;
+
+  // The state of `ino`, created from its index record (checking it is a regular file).
+  Result<StatePtr> state(std::uint64_t ino);
+  StatePtr find_state(std::uint64_t ino);
+  // Locks `st`, first replacing it with the live state if it was retired meanwhile (a state is
+  // retired when idle, possibly between a caller's lookup and its lock).
+  Result<std::unique_lock<std::mutex>> lock_live(std::uint64_t ino, StatePtr& st);
+  // The current content of block `block` into `out` (block_size_ bytes): dirty, in flight,
+  // stored, or zeros. Requires st.mutex.
+  Result<void> current_locked(std::uint64_t ino, InodeState& st, std::uint64_t block,
+                              std::span<std::byte> out);
+  // Decodes a stored block through the cache.
+  Result<BlockCache::Block> load_stored(std::uint64_t ino, std::uint64_t block,
+                                        const index::BlockRef& ref);
+  // Makes block `block` dirty with its current content (allocating it); requires st.mutex and
+  // one reserved block of memory, which it reports through `used`.
+  Result<DirtyBlock*> dirty_locked(std::uint64_t ino, InodeState& st, std::uint64_t block,
+                                   bool whole, std::size_t& used);
+  // Hands dirty block `block` (or all of them) to the pool. Requires st.mutex.
+  void submit_locked(std::uint64_t ino, InodeState& st, std::uint64_t block);
+  void submit_all_locked(std::uint64_t ino, InodeState& st);
+  // Submits the file's dirty blocks and waits until everything submitted so far is committed.
+  Result<void> flush_and_wait(std::uint64_t ino, const StatePtr& st);
+  // Drops the state when no handle and no buffered block needs it.
+  void forget_if_idle(std::uint64_t ino);
+  // Stores a new size (when given) and stamps the times in the index record.
+  void stamp_inode(std::uint64_t ino, std::optional<std::uint64_t> size, bool modified);
+  void submit_everything();
+  void commit_batch(std::vector<EncodedBlock>& batch);
+  void readahead(std::uint64_t ino, const std::vector<std::pair<std::uint64_t, index::BlockRef>>&);
+
+  // Dirty-memory accounting: reserve() blocks while the cap is reached; release() returns it.
+  void reserve(std::size_t bytes);
+  void unreserve(std::size_t bytes);
+  void wait_progress(std::uint64_t seen);
+  void flusher();
 
   index::Index& index_;
-  std::mutex& mutex_;
+  std::mutex& mutex_;  // the index mutex, shared with the Namespace
   BlockIo& io_;
   const codecs::Codec& codec_;
   int level_;
   std::uint32_t block_size_;
+  DataPathOptions options_;
+  BlockCache cache_;
+
+  std::mutex inodes_mutex_;
+  std::unordered_map<std::uint64_t, StatePtr> inodes_;      // guarded by inodes_mutex_
+  std::unordered_map<std::uint64_t, std::uint32_t> opens_;  // guarded by inodes_mutex_
+  std::atomic<std::uint64_t> next_seq_{1};
+  std::atomic<std::size_t> readahead_inflight_{0};
+
+  std::mutex progress_mutex_;  // a leaf
+  std::condition_variable progress_cv_;
+  std::condition_variable flusher_cv_;
+  std::size_t dirty_bytes_ = 0;  // dirty + in-flight; guarded by progress_mutex_
+  std::uint64_t epoch_ = 0;      // bumped on every commit and release; guarded by progress_mutex_
+  bool stopping_ = false;        // guarded by progress_mutex_
+
+  // Destroyed in reverse: the flusher first, then the pool (its tasks feed the committer).
+  Committer committer_;
+  WorkerPool pool_;
+  std::thread flusher_;
 };
 
 }  // namespace squeezefs::fs

@@ -33,10 +33,11 @@ struct StorageOptions {
 class Filesystem {
  public:
   // Opens the store at `root`. New blocks use `codec` when given, else the store's default.
+  // `options` sets the cache and dirty-data caps and the worker count.
   // Throws index::FormatError for a non-store, a newer format or a damaged index, and
   // std::runtime_error when the store's default codec is not in this build.
   Filesystem(const std::filesystem::path& root, std::optional<codecs::CodecChoice> codec,
-             const StorageOptions& storage = {});
+             DataPathOptions options = {}, const StorageOptions& storage = {});
   Filesystem(const Filesystem&) = delete;
   Filesystem& operator=(const Filesystem&) = delete;
   ~Filesystem() = default;
@@ -45,10 +46,13 @@ class Filesystem {
   FileData& data() { return *data_; }
   [[nodiscard]] const StoreLayout& layout() const { return layout_; }
   [[nodiscard]] std::uint32_t block_size() const { return config_.block_size; }
-  // Makes everything written so far durable: the data files, then the index transactions
-  // committed so far (their WAL frames are not synced at commit). Then gives back the disk space
-  // of blocks whose removal is now durable.
+  // Makes everything written so far durable: flushes and commits every buffered block, syncs
+  // the data files and then the index (its WAL frames are not synced at commit). Then gives back
+  // the disk space of blocks whose removal is now durable.
   void sync();
+  // fsync/fdatasync of one file (or directory): its buffered blocks committed, then the index
+  // synced, so its data and metadata survive a crash of the daemon or the machine.
+  Result<void> fsync(std::uint64_t ino);
 
  private:
   StoreLayout layout_;
@@ -66,6 +70,7 @@ class Filesystem {
   std::jthread reclaimer_;
 
   void reclaim_loop(const std::stop_token& stop);
+  void sync_index();
 };
 
 }  // namespace squeezefs::fs

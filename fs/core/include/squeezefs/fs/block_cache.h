@@ -1,0 +1,81 @@
+#pragma once
+
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <unordered_map>
+#include <vector>
+
+#include "squeezefs/fs/result.h"
+
+namespace squeezefs::fs {
+
+// Identifies a stored block by where its encoded bytes live. Data files are append-only, so a
+// location never changes meaning: cached blocks need no invalidation when files are overwritten,
+// truncated or removed (their new blocks get new locations).
+struct CacheKey {
+  std::uint32_t data_file = 0;
+  std::uint64_t offset = 0;
+
+  bool operator==(const CacheKey&) const = default;
+};
+
+struct CacheKeyHash {
+  std::size_t operator()(const CacheKey& k) const noexcept {
+    return std::hash<std::uint64_t>{}(k.offset * 0x9e3779b97f4a7c15ULL ^ k.data_file);
+  }
+};
+
+// An LRU cache of decoded blocks, bounded by the bytes it holds, with single-flight loading:
+// concurrent get()s of one missing block run the loader once and all receive its result.
+//
+// Thread-safe. The loader runs without the cache's lock. Blocks are shared immutable buffers; a
+// caller may keep one after it was evicted (the cap counts only what the cache itself holds).
+// Failed loads are not cached.
+class BlockCache {
+ public:
+  using Block = std::shared_ptr<const std::vector<std::byte>>;
+  using Loader = std::function<Result<std::vector<std::byte>>()>;
+
+  explicit BlockCache(std::size_t capacity_bytes) : capacity_(capacity_bytes) {}
+
+  // The cached block, or the result of `load` (run once per key however many threads ask).
+  // Exceptions from `load` reach the thread that ran it; waiting threads get EIO.
+  Result<Block> get(const CacheKey& key, const Loader& load);
+  // Adds (or replaces) a block known by other means, e.g. one just written.
+  void put(const CacheKey& key, Block block);
+  [[nodiscard]] bool contains(const CacheKey& key);
+  [[nodiscard]] std::size_t bytes();
+  [[nodiscard]] std::size_t capacity() const { return capacity_; }
+  // Loader runs so far (misses that decoded).
+  [[nodiscard]] std::uint64_t loads();
+
+ private:
+  struct Entry {
+    CacheKey key;
+    Block block;
+  };
+  struct Flight {
+    bool done = false;
+    std::optional<Result<Block>> result;
+  };
+
+  void insert_locked(const CacheKey& key, Block block);
+
+  const std::size_t capacity_;
+  std::mutex mutex_;  // a leaf: never held while loading
+  std::condition_variable flight_cv_;
+  std::list<Entry> lru_;  // most recent first; guarded by mutex_
+  std::unordered_map<CacheKey, std::list<Entry>::iterator, CacheKeyHash>
+      entries_;  // guarded by mutex_
+  std::unordered_map<CacheKey, std::shared_ptr<Flight>, CacheKeyHash> flights_;  // guarded
+  std::size_t bytes_ = 0;    // guarded by mutex_
+  std::uint64_t loads_ = 0;  // guarded by mutex_
+};
+
+}  // namespace squeezefs::fs

@@ -1,0 +1,84 @@
+#include "squeezefs/fs/block_cache.h"
+
+namespace squeezefs::fs {
+
+void BlockCache::insert_locked(const CacheKey& key, Block block) {
+  if (auto it = entries_.find(key); it != entries_.end()) {
+    bytes_ -= it->second->block->size();
+    lru_.erase(it->second);
+    entries_.erase(it);
+  }
+  const std::size_t size = block->size();
+  if (size > capacity_) return;  // would evict everything and still not fit
+  lru_.push_front(Entry{key, std::move(block)});
+  entries_.emplace(key, lru_.begin());
+  bytes_ += size;
+  while (bytes_ > capacity_) {
+    const Entry& victim = lru_.back();
+    bytes_ -= victim.block->size();
+    entries_.erase(victim.key);
+    lru_.pop_back();
+  }
+}
+
+Result<BlockCache::Block> BlockCache::get(const CacheKey& key, const Loader& load) {
+  std::shared_ptr<Flight> flight;
+  {
+    std::unique_lock lock(mutex_);
+    if (auto it = entries_.find(key); it != entries_.end()) {
+      lru_.splice(lru_.begin(), lru_, it->second);
+      return it->second->block;
+    }
+    if (auto it = flights_.find(key); it != flights_.end()) {
+      // Someone is decoding this block: wait for their result instead of decoding it again.
+      auto shared = it->second;
+      flight_cv_.wait(lock, [&] { return shared->done; });
+      return *shared->result;
+    }
+    flight = std::make_shared<Flight>();
+    flights_.emplace(key, flight);
+    ++loads_;
+  }
+  const auto finish = [&](Result<Block> result) {
+    const std::lock_guard lock(mutex_);
+    if (result) insert_locked(key, *result);
+    flight->result = std::move(result);
+    flight->done = true;
+    flights_.erase(key);
+    flight_cv_.notify_all();
+  };
+  try {
+    auto loaded = load();
+    if (!loaded) {
+      finish(Unexpected{loaded.error()});
+    } else {
+      finish(Block(std::make_shared<const std::vector<std::byte>>(std::move(*loaded))));
+    }
+  } catch (...) {
+    finish(fail(std::errc::io_error));
+    throw;
+  }
+  return *flight->result;
+}
+
+void BlockCache::put(const CacheKey& key, Block block) {
+  const std::lock_guard lock(mutex_);
+  insert_locked(key, std::move(block));
+}
+
+bool BlockCache::contains(const CacheKey& key) {
+  const std::lock_guard lock(mutex_);
+  return entries_.contains(key);
+}
+
+std::size_t BlockCache::bytes() {
+  const std::lock_guard lock(mutex_);
+  return bytes_;
+}
+
+std::uint64_t BlockCache::loads() {
+  const std::lock_guard lock(mutex_);
+  return loads_;
+}
+
+}  // namespace squeezefs::fs

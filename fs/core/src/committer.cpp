@@ -1,0 +1,62 @@
+#include "squeezefs/fs/committer.h"
+
+#include <algorithm>
+#include <exception>
+#include <iterator>
+
+#include "squeezefs/fs/log.h"
+
+namespace squeezefs::fs {
+
+Committer::Committer(CommitFn commit, std::size_t max_batch)
+    : commit_(std::move(commit)), max_batch_(std::max<std::size_t>(1, max_batch)) {
+  thread_ = std::thread([this] { run(); });
+}
+
+Committer::~Committer() {
+  {
+    const std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  thread_.join();
+}
+
+void Committer::enqueue(EncodedBlock block) {
+  {
+    const std::lock_guard lock(mutex_);
+    queue_.push_back(std::move(block));
+  }
+  cv_.notify_one();
+}
+
+std::uint64_t Committer::batches() {
+  const std::lock_guard lock(mutex_);
+  return batches_;
+}
+
+void Committer::run() {
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+    if (queue_.empty()) return;  // stopping with nothing left
+    std::vector<EncodedBlock> batch;
+    if (queue_.size() <= max_batch_) {
+      batch.swap(queue_);
+    } else {
+      const auto cut = queue_.begin() + static_cast<std::ptrdiff_t>(max_batch_);
+      batch.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(cut));
+      queue_.erase(queue_.begin(), cut);
+    }
+    lock.unlock();
+    try {
+      commit_(batch);
+    } catch (const std::exception& e) {
+      log().error("block commit failed: {}", e.what());
+    }
+    lock.lock();
+    ++batches_;
+  }
+}
+
+}  // namespace squeezefs::fs

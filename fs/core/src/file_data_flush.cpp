@@ -1,0 +1,282 @@
+// FileData: handing dirty blocks to the worker pool, committing encoded blocks in groups,
+// flush/fsync/release, the dirty-memory cap and the background flusher.
+#include <algorithm>
+
+#include "squeezefs/fs/file_data.h"
+#include "squeezefs/fs/log.h"
+
+namespace squeezefs::fs {
+
+void FileData::submit_locked(std::uint64_t ino, InodeState& st, std::uint64_t block) {
+  const auto it = st.dirty.find(block);
+  if (it == st.dirty.end()) return;
+  auto data = std::make_shared<const std::vector<std::byte>>(std::move(it->second.data));
+  st.dirty.erase(it);
+  const std::uint64_t start = block * block_size_;
+  // The last block is stored only up to the end of the file.
+  const auto length = static_cast<std::size_t>(
+      start >= st.size ? 0 : std::min<std::uint64_t>(block_size_, st.size - start));
+  const std::uint64_t seq = next_seq_++;
+  st.pending[block] = PendingBlock{seq, data};
+  pool_.submit([this, ino, block, seq, data, length] {
+    EncodedBlock encoded{ino, block, seq, std::nullopt, data, false};
+    try {
+      encoded.ref = io_.write(std::span<const std::byte>(*data).first(length), codec_, level_);
+    } catch (const std::exception& e) {
+      log().error("inode {} block {}: cannot store: {}", ino, block, e.what());
+      encoded.failed = true;
+    }
+    committer_.enqueue(std::move(encoded));
+  });
+}
+
+void FileData::submit_all_locked(std::uint64_t ino, InodeState& st) {
+  while (!st.dirty.empty()) submit_locked(ino, st, st.dirty.begin()->first);
+}
+
+void FileData::submit_everything() {
+  std::vector<std::pair<std::uint64_t, StatePtr>> states;
+  {
+    const std::lock_guard lock(inodes_mutex_);
+    states.assign(inodes_.begin(), inodes_.end());
+  }
+  for (auto& [ino, st] : states) {
+    const std::lock_guard lock(st->mutex);
+    submit_all_locked(ino, *st);
+  }
+}
+
+void FileData::commit_batch(std::vector<EncodedBlock>& batch) {
+  bool synced = true;
+  try {
+    io_.store().sync();  // data before the metadata that references it
+  } catch (const std::exception& e) {
+    log().error("cannot sync data files: {}", e.what());
+    synced = false;
+  }
+  std::map<std::uint64_t, StatePtr> states;
+  {
+    const std::lock_guard lock(inodes_mutex_);
+    for (const auto& item : batch) {
+      const auto it = inodes_.find(item.ino);
+      states.emplace(item.ino, it == inodes_.end() ? nullptr : it->second);
+    }
+  }
+  // Several file locks at once, always in ino order (the map's), so no two threads deadlock.
+  std::vector<std::unique_lock<std::mutex>> locks;
+  for (auto& [ino, st] : states) {
+    if (st) locks.emplace_back(st->mutex);
+  }
+  // The current version of a block is the one still registered as pending; anything else was
+  // overwritten, truncated away or punched meanwhile and only occupies space.
+  const auto current = [&](const EncodedBlock& item) -> InodeState* {
+    InodeState* st = states[item.ino].get();
+    if (st == nullptr) return nullptr;
+    const auto it = st->pending.find(item.block);
+    return it != st->pending.end() && it->second.seq == item.seq ? st : nullptr;
+  };
+  {
+    const std::lock_guard index_lock(mutex_);
+    try {
+      index::Txn txn(index_.db());
+      std::map<std::uint64_t, bool> exists;
+      for (const auto& item : batch) {
+        InodeState* st = current(item);
+        if (item.failed || !synced) {
+          if (st != nullptr) st->error = std::make_error_code(std::errc::io_error);
+          if (st != nullptr) st->pending.erase(item.block);
+          continue;
+        }
+        if (item.ref) index_.account_written(item.ref->data_file, item.ref->stored_length);
+        if (st != nullptr && !exists.contains(item.ino))
+          exists[item.ino] = index_.inode(item.ino).has_value();
+        if (st == nullptr || !exists[item.ino]) {
+          if (item.ref) index_.account_freed(item.ref->data_file, item.ref->stored_length);
+          continue;
+        }
+        const auto previous = item.ref
+                                  ? index_.put_block(item.ino, item.block, *item.ref)
+                                  : index_.remove_block(item.ino, item.block);  // all zeros: a hole
+        if (previous) index_.account_freed(previous->data_file, previous->stored_length);
+        st->pending.erase(item.block);
+        // The decoded bytes are at hand: later reads of this block need no decode.
+        if (item.ref) cache_.put(CacheKey{item.ref->data_file, item.ref->offset}, item.raw);
+      }
+      txn.commit();
+    } catch (const std::exception& e) {
+      // Rolled back: none of the batch is recorded. Report it through the files it concerned.
+      log().error("cannot commit {} blocks: {}", batch.size(), e.what());
+      for (auto& [ino, st] : states) {
+        if (st) st->error = std::make_error_code(std::errc::io_error);
+      }
+      for (const auto& item : batch) {
+        if (InodeState* st = current(item)) st->pending.erase(item.block);
+      }
+    }
+  }
+  // Return the memory before the file locks, so a flush that saw its blocks committed also sees
+  // their memory released.
+  unreserve(batch.size() * block_size_);
+  locks.clear();
+  for (const auto& [ino, st] : states) forget_if_idle(ino);
+}
+
+Result<void> FileData::flush_and_wait(std::uint64_t ino, const StatePtr& st) {
+  std::uint64_t target = 0;
+  {
+    const std::lock_guard lock(st->mutex);
+    submit_all_locked(ino, *st);
+    for (const auto& [block, p] : st->pending) target = std::max(target, p.seq);
+  }
+  for (;;) {
+    std::uint64_t seen = 0;
+    {
+      const std::lock_guard lock(progress_mutex_);
+      seen = epoch_;
+    }
+    {
+      const std::lock_guard lock(st->mutex);
+      const bool done = std::none_of(st->pending.begin(), st->pending.end(),
+                                     [&](const auto& p) { return p.second.seq <= target; });
+      if (done) {
+        const auto error = std::exchange(st->error, {});
+        if (error) return Unexpected{error};
+        return {};
+      }
+    }
+    wait_progress(seen);
+  }
+}
+
+Result<void> FileData::open(std::uint64_t ino) {
+  auto st = state(ino);
+  if (!st) return Unexpected{st.error()};
+  const std::lock_guard lock(inodes_mutex_);
+  ++opens_[ino];
+  return {};
+}
+
+Result<void> FileData::release(std::uint64_t ino) {
+  {
+    const std::lock_guard lock(inodes_mutex_);
+    const auto it = opens_.find(ino);
+    if (it == opens_.end()) return {};
+    if (--it->second > 0) return {};
+    opens_.erase(it);
+  }
+  const auto st = find_state(ino);
+  if (!st) return {};
+  // Commit before the caller may remove the inode: its number can be reused right after.
+  auto result = flush_and_wait(ino, st);
+  forget_if_idle(ino);
+  return result;
+}
+
+Result<void> FileData::flush(std::uint64_t ino) {
+  const auto st = find_state(ino);
+  if (!st) return {};
+  const std::lock_guard lock(st->mutex);
+  submit_all_locked(ino, *st);
+  if (const auto error = std::exchange(st->error, {})) return Unexpected{error};
+  return {};
+}
+
+Result<void> FileData::fsync(std::uint64_t ino) {
+  const auto st = find_state(ino);
+  if (!st) return {};  // nothing buffered: everything is committed already
+  return flush_and_wait(ino, st);
+}
+
+void FileData::sync() {
+  std::vector<std::pair<std::uint64_t, StatePtr>> states;
+  {
+    const std::lock_guard lock(inodes_mutex_);
+    states.assign(inodes_.begin(), inodes_.end());
+  }
+  for (const auto& [ino, st] : states) {
+    if (auto ok = flush_and_wait(ino, st); !ok)
+      log().error("inode {}: write-back failed: {}", ino, ok.error().message());
+  }
+  io_.store().sync();
+}
+
+std::size_t FileData::dirty_bytes() {
+  const std::lock_guard lock(progress_mutex_);
+  return dirty_bytes_;
+}
+
+void FileData::reserve(std::size_t bytes) {
+  std::unique_lock lock(progress_mutex_);
+  // A reservation larger than the whole cap proceeds alone, once nothing else is buffered.
+  const auto fits = [&] {
+    return dirty_bytes_ == 0 || dirty_bytes_ + bytes <= options_.dirty_bytes;
+  };
+  while (!fits()) {
+    // Memory pressure: hand every dirty block to the pool so commits free memory, then wait.
+    const std::uint64_t seen = epoch_;
+    lock.unlock();
+    submit_everything();
+    lock.lock();
+    progress_cv_.wait(lock, [&] { return epoch_ != seen || fits(); });
+  }
+  dirty_bytes_ += bytes;
+}
+
+void FileData::unreserve(std::size_t bytes) {
+  {
+    const std::lock_guard lock(progress_mutex_);
+    dirty_bytes_ -= bytes;
+    ++epoch_;
+  }
+  progress_cv_.notify_all();
+}
+
+void FileData::wait_progress(std::uint64_t seen) {
+  std::unique_lock lock(progress_mutex_);
+  progress_cv_.wait(lock, [&] { return epoch_ != seen; });
+}
+
+void FileData::flusher() {
+  const auto period = std::clamp<std::chrono::milliseconds>(
+      options_.flush_age / 4, std::chrono::milliseconds(10), std::chrono::milliseconds(1000));
+  std::unique_lock lock(progress_mutex_);
+  while (!flusher_cv_.wait_for(lock, period, [this] { return stopping_; })) {
+    const bool pressure = dirty_bytes_ > options_.dirty_bytes / 2;
+    lock.unlock();
+    std::vector<std::pair<std::uint64_t, StatePtr>> states;
+    {
+      const std::lock_guard inodes_lock(inodes_mutex_);
+      states.assign(inodes_.begin(), inodes_.end());
+    }
+    const auto now = std::chrono::steady_clock::now();
+    for (auto& [ino, st] : states) {
+      const std::lock_guard state_lock(st->mutex);
+      for (auto it = st->dirty.begin(); it != st->dirty.end();) {
+        const auto entry = it++;  // submit_locked erases the entry
+        if (pressure || now - entry->second.since >= options_.flush_age)
+          submit_locked(ino, *st, entry->first);
+      }
+    }
+    lock.lock();
+  }
+}
+
+void FileData::readahead(std::uint64_t ino,
+                         const std::vector<std::pair<std::uint64_t, index::BlockRef>>& blocks) {
+  const std::size_t limit = 2 * std::max<std::size_t>(1, pool_.size());
+  for (const auto& [block, ref] : blocks) {
+    if (cache_.contains(CacheKey{ref.data_file, ref.offset})) continue;
+    if (readahead_inflight_.load() >= limit) return;
+    ++readahead_inflight_;
+    pool_.submit([this, ino, block = block, ref = ref] {
+      try {
+        (void)load_stored(ino, block, ref);
+      } catch (const std::exception& e) {
+        log().error("inode {} block {}: readahead failed: {}", ino, block, e.what());
+      }
+      --readahead_inflight_;
+    });
+  }
+}
+
+}  // namespace squeezefs::fs

@@ -1,0 +1,196 @@
+// FileData: size changes, hole punching and hole/data queries. Buffered blocks are adjusted here
+// together with the index so nothing past an end or inside a hole can come back later.
+#include <algorithm>
+
+#include "squeezefs/fs/file_data.h"
+#include "squeezefs/fs/namespace.h"
+
+namespace squeezefs::fs {
+
+Result<void> FileData::truncate(std::uint64_t ino, std::uint64_t size) {
+  if (size > kMaxFileSize) return fail(std::errc::file_too_large);
+  auto st = state(ino);
+  if (!st) return Unexpected{st.error()};
+  StatePtr sp = *st;
+  reserve(block_size_);
+  std::size_t used = 0;
+  std::size_t dropped = 0;
+  Result<void> result;
+  {
+    auto lock = lock_live(ino, sp);
+    if (!lock) {
+      unreserve(block_size_);
+      return Unexpected{lock.error()};
+    }
+    InodeState& s = *sp;
+    if (size < s.size) {
+      const std::uint64_t keep = (size + block_size_ - 1) / block_size_;
+      // Buffered blocks past the end go; blocks in flight are disowned, and the committer frees
+      // their space when they arrive.
+      for (auto it = s.dirty.lower_bound(keep); it != s.dirty.end();) {
+        it = s.dirty.erase(it);
+        dropped += block_size_;
+      }
+      s.pending.erase(s.pending.lower_bound(keep), s.pending.end());
+      const auto tail = static_cast<std::size_t>(size % block_size_);
+      if (tail != 0) {
+        // Cut the new last block so bytes past the end cannot reappear when the file grows.
+        auto dirty = dirty_locked(ino, s, keep - 1, false, used);
+        if (!dirty) {
+          unreserve(block_size_ - used + dropped);
+          return Unexpected{dirty.error()};
+        }
+        std::fill((*dirty)->data.begin() + static_cast<std::ptrdiff_t>(tail), (*dirty)->data.end(),
+                  std::byte{0});
+      }
+      const std::lock_guard index_lock(mutex_);
+      index::Txn txn(index_.db());
+      for (const auto& ref : index_.remove_blocks_from(ino, keep))
+        index_.account_freed(ref.data_file, ref.stored_length);
+      if (auto rec = index_.inode(ino)) {
+        rec->size = size;
+        rec->mtime_ns = rec->ctime_ns = now_ns();
+        index_.update_inode(*rec);
+      }
+      txn.commit();
+      s.size = size;
+    } else {
+      s.size = size;
+      stamp_inode(ino, size, true);
+    }
+  }
+  unreserve(block_size_ - used + dropped);
+  {
+    const std::lock_guard lock(inodes_mutex_);
+    if (opens_.contains(ino)) return result;
+  }
+  // Not open (truncate(2) by name): commit now, since no release will.
+  result = flush_and_wait(ino, sp);
+  forget_if_idle(ino);
+  return result;
+}
+
+Result<void> FileData::punch_hole(std::uint64_t ino, std::uint64_t offset, std::uint64_t length) {
+  auto st = state(ino);
+  if (!st) return Unexpected{st.error()};
+  StatePtr sp = *st;
+  reserve(2 * std::size_t{block_size_});
+  std::size_t used = 0;
+  std::size_t dropped = 0;
+  {
+    auto lock = lock_live(ino, sp);
+    if (!lock) {
+      unreserve(2 * std::size_t{block_size_});
+      return Unexpected{lock.error()};
+    }
+    InodeState& s = *sp;
+    const std::uint64_t end = std::min(s.size, offset + std::min(length, kMaxFileSize));
+    std::vector<std::uint64_t> whole_blocks;
+    for (std::uint64_t pos = offset; pos < end;) {
+      const std::uint64_t block = pos / block_size_;
+      const auto in_block = static_cast<std::size_t>(pos - block * block_size_);
+      const auto n =
+          static_cast<std::size_t>(std::min<std::uint64_t>(end - pos, block_size_ - in_block));
+      pos += n;
+      if (n == block_size_) {
+        if (s.dirty.erase(block) != 0) dropped += block_size_;
+        s.pending.erase(block);
+        whole_blocks.push_back(block);
+        continue;
+      }
+      bool stored = false;
+      if (!s.dirty.contains(block) && !s.pending.contains(block)) {
+        const std::lock_guard index_lock(mutex_);
+        stored = index_.block(ino, block).has_value();
+      }
+      if (!stored && !s.dirty.contains(block) && !s.pending.contains(block)) continue;  // a hole
+      auto dirty = dirty_locked(ino, s, block, false, used);
+      if (!dirty) {
+        unreserve(2 * std::size_t{block_size_} - used + dropped);
+        return Unexpected{dirty.error()};
+      }
+      std::fill_n((*dirty)->data.begin() + static_cast<std::ptrdiff_t>(in_block), n, std::byte{0});
+    }
+    const std::lock_guard index_lock(mutex_);
+    index::Txn txn(index_.db());
+    for (const auto block : whole_blocks) {
+      if (auto ref = index_.remove_block(ino, block))
+        index_.account_freed(ref->data_file, ref->stored_length);
+    }
+    if (auto rec = index_.inode(ino)) {
+      rec->mtime_ns = rec->ctime_ns = now_ns();
+      index_.update_inode(*rec);
+    }
+    txn.commit();
+  }
+  unreserve(2 * std::size_t{block_size_} - used + dropped);
+  {
+    const std::lock_guard lock(inodes_mutex_);
+    if (opens_.contains(ino)) return {};
+  }
+  auto result = flush_and_wait(ino, sp);
+  forget_if_idle(ino);
+  return result;
+}
+
+Result<void> FileData::allocate(std::uint64_t ino, std::uint64_t offset, std::uint64_t length) {
+  if (offset > kMaxFileSize || length > kMaxFileSize - offset)
+    return fail(std::errc::file_too_large);
+  auto st = state(ino);
+  if (!st) return Unexpected{st.error()};
+  {
+    StatePtr sp = *st;
+    auto lock = lock_live(ino, sp);
+    if (!lock) return Unexpected{lock.error()};
+    if (offset + length > sp->size) {
+      sp->size = offset + length;
+      stamp_inode(ino, sp->size, false);
+    }
+  }
+  forget_if_idle(ino);
+  return {};
+}
+
+Result<std::uint64_t> FileData::seek_data(std::uint64_t ino, std::uint64_t offset) {
+  auto st = state(ino);
+  if (!st) return Unexpected{st.error()};
+  // Holes are decided by the block map, so commit buffered blocks first (all-zero ones become
+  // holes).
+  if (auto ok = flush_and_wait(ino, *st); !ok) return Unexpected{ok.error()};
+  forget_if_idle(ino);
+  const std::lock_guard lock(mutex_);
+  const auto rec = index_.inode(ino);
+  if (!rec) return fail(std::errc::no_such_file_or_directory);
+  if (offset >= rec->size) return fail(std::errc::no_such_device_or_address);
+  const auto next = index_.blocks(ino, offset / block_size_, UINT64_MAX);
+  if (next.empty()) return fail(std::errc::no_such_device_or_address);
+  const std::uint64_t found = std::max(offset, next.front().first * block_size_);
+  if (found >= rec->size) return fail(std::errc::no_such_device_or_address);
+  return found;
+}
+
+Result<std::uint64_t> FileData::seek_hole(std::uint64_t ino, std::uint64_t offset) {
+  auto st = state(ino);
+  if (!st) return Unexpected{st.error()};
+  if (auto ok = flush_and_wait(ino, *st); !ok) return Unexpected{ok.error()};
+  forget_if_idle(ino);
+  const std::lock_guard lock(mutex_);
+  const auto rec = index_.inode(ino);
+  if (!rec) return fail(std::errc::no_such_file_or_directory);
+  if (offset >= rec->size) return fail(std::errc::no_such_device_or_address);
+  // Walk the run of stored blocks starting at offset's block; the first gap is the hole.
+  std::uint64_t expected = offset / block_size_;
+  for (const auto& [block, ref] : index_.blocks(ino, expected, UINT64_MAX)) {
+    if (block != expected) break;
+    ++expected;
+  }
+  return std::min(rec->size, std::max(offset, expected * block_size_));
+}
+
+Result<std::uint64_t> FileData::stored_bytes(std::uint64_t ino) {
+  const std::lock_guard lock(mutex_);
+  if (!index_.inode(ino)) return fail(std::errc::no_such_file_or_directory);
+  return index_.stored_bytes(ino);
+}
+
+}  // namespace squeezefs::fs

@@ -1,0 +1,66 @@
+#include "squeezefs/fs/worker_pool.h"
+
+#include <algorithm>
+#include <exception>
+
+#include "squeezefs/fs/log.h"
+
+namespace squeezefs::fs {
+
+WorkerPool::WorkerPool(unsigned threads) {
+  if (threads == 0) threads = std::max(1U, std::thread::hardware_concurrency());
+  threads_.reserve(threads);
+  for (unsigned i = 0; i < threads; ++i) threads_.emplace_back([this] { run(); });
+}
+
+WorkerPool::~WorkerPool() {
+  {
+    const std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  work_cv_.notify_all();
+  for (auto& t : threads_) t.join();
+}
+
+void WorkerPool::submit(std::function<void()> task) {
+  {
+    const std::lock_guard lock(mutex_);
+    queue_.push_back(std::move(task));
+  }
+  work_cv_.notify_one();
+}
+
+void WorkerPool::wait_idle() {
+  std::unique_lock lock(mutex_);
+  idle_cv_.wait(lock, [this] { return queue_.empty() && running_ == 0; });
+}
+
+std::size_t WorkerPool::backlog() {
+  const std::lock_guard lock(mutex_);
+  return queue_.size() + running_;
+}
+
+void WorkerPool::run() {
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    work_cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+    // Drain the queue before stopping so no accepted task is lost.
+    if (queue_.empty()) return;
+    auto task = std::move(queue_.front());
+    queue_.pop_front();
+    ++running_;
+    lock.unlock();
+    try {
+      task();
+    } catch (const std::exception& e) {
+      log().error("worker task failed: {}", e.what());
+    } catch (...) {
+      log().error("worker task failed");
+    }
+    lock.lock();
+    --running_;
+    if (queue_.empty() && running_ == 0) idle_cv_.notify_all();
+  }
+}
+
+}  // namespace squeezefs::fs

@@ -1,0 +1,322 @@
+// FileData's buffered data path: flush triggers, the dirty cap, the cache, readahead and a
+// multi-threaded model check.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "squeezefs/codecs/registry.h"
+#include "squeezefs/fs/file_data.h"
+#include "squeezefs/fs/memory_block_store.h"
+#include "squeezefs/fs/namespace.h"
+
+namespace squeezefs::fs {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr std::uint32_t kBlock = 4096;
+
+std::vector<std::byte> text(std::size_t n, unsigned seed) {
+  std::vector<std::byte> v(n);
+  for (std::size_t i = 0; i < n; ++i) v[i] = static_cast<std::byte>('a' + (seed + i / 5) % 26);
+  return v;
+}
+
+// Polls `done` for up to two seconds.
+bool eventually(const std::function<bool()>& done) {
+  for (int i = 0; i < 400; ++i) {
+    if (done()) return true;
+    std::this_thread::sleep_for(5ms);
+  }
+  return done();
+}
+
+class BufferTest : public ::testing::Test {
+ protected:
+  BufferTest() {
+    Namespace::format(index_, Caller{});
+    for (int i = 0; i < 64; ++i) index_.add_data_file();
+  }
+
+  std::uint64_t make_file(const std::string& name) {
+    return ns_.mknod(Namespace::kRootIno, name, S_IFREG | 0644, 0, Caller{})->ino;
+  }
+
+  std::unique_ptr<FileData> make_data(DataPathOptions options) {
+    return std::make_unique<FileData>(index_, ns_.index_mutex(), io_,
+                                      *codecs::find_codec(codecs::CodecId::kZstd), 1, kBlock,
+                                      options);
+  }
+
+  std::uint64_t stored(std::uint64_t ino) {
+    const std::lock_guard lock(ns_.index_mutex());
+    return index_.stored_bytes(ino);
+  }
+
+  // Live bytes of all data files must equal the bytes the block maps reference.
+  void expect_accounting_matches(const std::vector<std::uint64_t>& inos) {
+    const std::lock_guard lock(ns_.index_mutex());
+    std::uint64_t live = 0;
+    for (const auto& f : index_.data_files()) live += f.live_bytes;
+    std::uint64_t referenced = 0;
+    for (const auto ino : inos) referenced += index_.stored_bytes(ino);
+    EXPECT_EQ(live, referenced);
+  }
+
+  index::Index index_ = index::Index::create(":memory:", index::StoreConfig{});
+  Namespace ns_{index_};
+  MemoryBlockStore store_{1 << 20};
+  BlockIo io_{store_};
+};
+
+TEST_F(BufferTest, given_complete_block_when_written_then_compressed_without_flush) {
+  DataPathOptions options;
+  options.flush_age = std::chrono::hours(1);
+  auto data = make_data(options);
+  const auto ino = make_file("f");
+  ASSERT_TRUE(data->write(ino, 0, text(kBlock + 100, 1)));
+  EXPECT_TRUE(eventually([&] { return stored(ino) > 0; })) << "the complete block is stored";
+  std::this_thread::sleep_for(50ms);
+  {
+    const std::lock_guard lock(ns_.index_mutex());
+    EXPECT_FALSE(index_.block(ino, 1)) << "the partial block waits for a trigger";
+  }
+  ASSERT_TRUE(data->flush(ino));
+  EXPECT_TRUE(eventually([&] {
+    const std::lock_guard lock(ns_.index_mutex());
+    return index_.block(ino, 1).has_value();
+  }));
+  EXPECT_EQ(*data->read(ino, 0, kBlock + 100), text(kBlock + 100, 1));
+}
+
+TEST_F(BufferTest, given_old_dirty_block_when_time_limit_passes_then_committed) {
+  DataPathOptions options;
+  options.flush_age = 40ms;
+  auto data = make_data(options);
+  const auto ino = make_file("f");
+  ASSERT_TRUE(data->write(ino, 10, text(100, 2)));
+  EXPECT_EQ(ns_.getattr(ino)->size, 110U) << "the size is right at once";
+  EXPECT_TRUE(eventually([&] { return stored(ino) > 0; }));
+  // The memory is returned just after the commit.
+  EXPECT_TRUE(eventually([&] { return data->dirty_bytes() == 0; }));
+}
+
+TEST_F(BufferTest, given_open_file_when_released_then_everything_is_committed) {
+  DataPathOptions options;
+  options.flush_age = std::chrono::hours(1);
+  auto data = make_data(options);
+  const auto ino = make_file("f");
+  ASSERT_TRUE(data->open(ino));
+  ASSERT_TRUE(data->write(ino, 0, text(3 * kBlock + 7, 3)));
+  ASSERT_TRUE(data->release(ino));
+  {
+    const std::lock_guard lock(ns_.index_mutex());
+    EXPECT_EQ(index_.blocks(ino, 0, UINT64_MAX).size(), 4U);
+  }
+  EXPECT_EQ(data->dirty_bytes(), 0U);
+  expect_accounting_matches({ino});
+}
+
+TEST_F(BufferTest, given_huge_read_size_when_reading_then_clamped_to_the_end) {
+  auto data = make_data({});
+  const auto ino = make_file("f");
+  ASSERT_TRUE(data->write(ino, 0, text(kBlock + 9, 8)));
+  const auto all = text(kBlock + 9, 8);
+  EXPECT_EQ(*data->read(ino, 5, SIZE_MAX), std::vector<std::byte>(all.begin() + 5, all.end()));
+}
+
+TEST_F(BufferTest, given_committed_block_when_read_then_served_from_cache) {
+  auto data = make_data({});
+  const auto ino = make_file("f");
+  ASSERT_TRUE(data->write(ino, 0, text(4 * kBlock, 4)));
+  ASSERT_TRUE(data->fsync(ino));
+  const auto loads = data->cache().loads();
+  EXPECT_EQ(*data->read(ino, 0, 4 * kBlock), text(4 * kBlock, 4));
+  EXPECT_EQ(data->cache().loads(), loads) << "blocks just written are cached decoded";
+}
+
+TEST_F(BufferTest, given_sequential_reader_when_reading_then_next_blocks_are_decoded_ahead) {
+  const auto ino = make_file("f");
+  {
+    auto writer = make_data({});
+    ASSERT_TRUE(writer->write(ino, 0, text(32 * kBlock, 5)));
+    ASSERT_TRUE(writer->fsync(ino));
+  }
+  DataPathOptions options;
+  options.readahead_bytes = 8 * kBlock;
+  auto data = make_data(options);  // a cold cache
+  ASSERT_EQ(*data->read(ino, 0, kBlock), text(kBlock, 5));
+  ASSERT_TRUE(data->read(ino, kBlock, kBlock));
+  index::BlockRef ahead;
+  {
+    const std::lock_guard lock(ns_.index_mutex());
+    ahead = *index_.block(ino, 4);
+  }
+  EXPECT_TRUE(eventually([&] {
+    return data->cache().contains(CacheKey{ahead.data_file, ahead.offset});
+  }));
+  EXPECT_EQ(*data->read(ino, 0, 32 * kBlock), text(32 * kBlock, 5));
+}
+
+TEST_F(BufferTest, given_buffered_blocks_when_truncated_and_punched_then_they_are_dropped) {
+  DataPathOptions options;
+  options.flush_age = std::chrono::hours(1);
+  auto data = make_data(options);
+  const auto ino = make_file("f");
+  ASSERT_TRUE(data->open(ino));
+  std::vector<std::byte> model = text(6 * kBlock, 6);
+  ASSERT_TRUE(data->write(ino, 0, model));
+  ASSERT_TRUE(data->fsync(ino));
+  // Partial rewrites stay dirty; then cut and punch through them.
+  ASSERT_TRUE(data->write(ino, 100, text(3 * kBlock, 7)));
+  const auto patch = text(3 * kBlock, 7);
+  std::copy(patch.begin(), patch.end(), model.begin() + 100);
+  ASSERT_TRUE(data->truncate(ino, 4 * kBlock + 10));
+  model.resize(4 * kBlock + 10);
+  ASSERT_TRUE(data->punch_hole(ino, kBlock / 2, 2 * kBlock));
+  std::fill_n(model.begin() + kBlock / 2, 2 * kBlock, std::byte{0});
+  ASSERT_TRUE(data->truncate(ino, 8 * kBlock));
+  model.resize(8 * kBlock);
+  EXPECT_EQ(*data->read(ino, 0, model.size()), model);
+  ASSERT_TRUE(data->release(ino));
+  EXPECT_EQ(*data->read(ino, 0, model.size()), model);
+  EXPECT_EQ(data->dirty_bytes(), 0U);
+  expect_accounting_matches({ino});
+}
+
+TEST_F(BufferTest, given_small_dirty_cap_when_many_writers_then_memory_stays_under_it) {
+  DataPathOptions options;
+  options.dirty_bytes = 6 * kBlock;
+  options.threads = 1;
+  options.flush_age = std::chrono::hours(1);  // only the cap can force blocks out
+  auto data = make_data(options);
+  std::vector<std::uint64_t> inos;
+  for (int i = 0; i < 4; ++i) inos.push_back(make_file("w" + std::to_string(i)));
+  std::atomic<bool> done{false};
+  std::size_t peak = 0;
+  std::thread monitor([&] {
+    while (!done) {
+      peak = std::max(peak, data->dirty_bytes());
+      std::this_thread::yield();
+    }
+  });
+  std::vector<std::thread> writers;
+  for (unsigned t = 0; t < 4; ++t) {
+    writers.emplace_back([&, t] {
+      // Small writes scattered over 40 blocks: each dirties a block that no write completes.
+      for (unsigned i = 0; i < 200; ++i) {
+        const std::uint64_t off = ((i * 7 + t) % 40) * kBlock + 100;
+        ASSERT_TRUE(data->write(inos[t], off, text(50, t + i)));
+      }
+    });
+  }
+  for (auto& w : writers) w.join();
+  done = true;
+  monitor.join();
+  EXPECT_LE(peak, options.dirty_bytes);
+  for (const auto ino : inos) ASSERT_TRUE(data->fsync(ino));
+  EXPECT_EQ(data->dirty_bytes(), 0U);
+  expect_accounting_matches(inos);
+}
+
+// Each thread works on its own file (checked against its own model) while all share the cache,
+// the dirty cap, the pool and the committer; small caps force eviction and backpressure.
+TEST_F(BufferTest, given_threads_doing_random_ops_when_checked_against_models_then_equal) {
+  DataPathOptions options;
+  options.cache_bytes = 8 * kBlock;
+  options.dirty_bytes = 8 * kBlock;
+  options.threads = 2;
+  options.flush_age = 20ms;
+  auto data = make_data(options);
+  constexpr int kThreads = 4;
+  std::vector<std::uint64_t> inos;
+  for (int i = 0; i < kThreads; ++i) inos.push_back(make_file("s" + std::to_string(i)));
+  std::vector<std::vector<std::byte>> models(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      std::mt19937 rng(static_cast<unsigned>(1000 + t));
+      auto& model = models[static_cast<std::size_t>(t)];
+      const auto ino = inos[static_cast<std::size_t>(t)];
+      ASSERT_TRUE(data->open(ino));
+      for (int op = 0; op < 400; ++op) {
+        const auto kind = rng() % 10;
+        if (kind < 5) {
+          const std::uint64_t off = rng() % (10 * kBlock);
+          const auto chunk = text(rng() % (3 * kBlock) + 1, static_cast<unsigned>(rng() % 26));
+          ASSERT_TRUE(data->write(ino, off, chunk));
+          if (model.size() < off + chunk.size()) model.resize(off + chunk.size());
+          std::copy(chunk.begin(), chunk.end(), model.begin() + static_cast<std::ptrdiff_t>(off));
+        } else if (kind == 5) {
+          const std::uint64_t size = rng() % (11 * kBlock);
+          ASSERT_TRUE(data->truncate(ino, size));
+          model.resize(size);
+        } else if (kind == 6) {
+          const std::uint64_t off = rng() % (10 * kBlock);
+          const std::uint64_t len = rng() % (3 * kBlock) + 1;
+          ASSERT_TRUE(data->punch_hole(ino, off, len));
+          for (std::uint64_t i = off; i < std::min<std::uint64_t>(off + len, model.size()); ++i)
+            model[i] = std::byte{0};
+        } else if (kind == 7) {
+          ASSERT_TRUE(op % 2 == 0 ? data->fsync(ino) : data->flush(ino));
+        } else {
+          const std::uint64_t off = rng() % (11 * kBlock);
+          const std::size_t n = rng() % (4 * kBlock);
+          auto got = data->read(ino, off, n);
+          ASSERT_TRUE(got);
+          const std::size_t expect_n =
+              off >= model.size() ? 0 : std::min<std::size_t>(n, model.size() - off);
+          ASSERT_EQ(got->size(), expect_n) << "thread " << t << " op " << op;
+          ASSERT_TRUE(std::equal(got->begin(), got->end(),
+                                 model.begin() + static_cast<std::ptrdiff_t>(off)))
+              << "thread " << t << " op " << op;
+        }
+        ASSERT_EQ(ns_.getattr(ino)->size, model.size()) << "thread " << t << " op " << op;
+      }
+      ASSERT_TRUE(data->release(ino));
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(data->dirty_bytes(), 0U);
+  for (int t = 0; t < kThreads; ++t) {
+    const auto& model = models[static_cast<std::size_t>(t)];
+    EXPECT_EQ(*data->read(inos[static_cast<std::size_t>(t)], 0, model.size() + 1), model);
+  }
+  expect_accounting_matches(inos);
+  // A fresh FileData (a new mount) reads the same from the store alone.
+  data.reset();
+  auto again = make_data({});
+  for (int t = 0; t < kThreads; ++t) {
+    const auto& model = models[static_cast<std::size_t>(t)];
+    EXPECT_EQ(*again->read(inos[static_cast<std::size_t>(t)], 0, model.size() + 1), model);
+  }
+}
+
+TEST_F(BufferTest, given_two_threads_on_one_file_when_writing_disjoint_blocks_then_both_kept) {
+  DataPathOptions options;
+  options.dirty_bytes = 4 * kBlock;
+  auto data = make_data(options);
+  const auto ino = make_file("shared");
+  std::vector<std::thread> threads;
+  for (unsigned t = 0; t < 2; ++t) {
+    threads.emplace_back([&, t] {
+      for (unsigned b = t; b < 64; b += 2)
+        ASSERT_TRUE(data->write(ino, b * kBlock + 1, text(kBlock - 2, b)));
+    });
+  }
+  for (auto& th : threads) th.join();
+  ASSERT_TRUE(data->fsync(ino));
+  for (unsigned b = 0; b < 64; ++b)
+    ASSERT_EQ(*data->read(ino, b * kBlock + 1, kBlock - 2), text(kBlock - 2, b)) << b;
+}
+
+}  // namespace
+}  // namespace squeezefs::fs
