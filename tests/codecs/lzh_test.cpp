@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -87,6 +88,7 @@ Bytes reference_stream(const Bytes& in, std::size_t& max_distance) {
           if (len > best_len) {
             best_len = len;
             best_dist = pos - *c;
+            if (len == limit) break;  // nothing farther can be longer
           }
         }
       }
@@ -273,6 +275,20 @@ TEST(Lzh, given_inputs_when_compressed_at_level_1_then_equal_to_the_reference_pa
     const CodecResult r = decompress(expected, back);
     ASSERT_TRUE(r.ok()) << i;
     EXPECT_EQ(back, inputs[i]) << i;
+  }
+}
+
+TEST(Lzh, given_corpus_files_when_compressed_at_level_1_then_equal_to_the_reference_parse) {
+  const auto dir = testing::corpus_dir();
+  if (!dir || !std::filesystem::is_directory(*dir / "silesia")) {
+    GTEST_SKIP() << "no silesia corpus";
+  }
+  constexpr std::size_t kPrefix = std::size_t{2} << 20;
+  for (const auto& entry : std::filesystem::directory_iterator(*dir / "silesia")) {
+    Bytes in = testing::read_file(entry.path());
+    in.resize(std::min(in.size(), kPrefix));
+    std::size_t max_distance = 0;
+    EXPECT_EQ(compress(in), reference_stream(in, max_distance)) << entry.path();
   }
 }
 

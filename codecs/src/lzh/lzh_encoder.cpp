@@ -9,6 +9,7 @@
 
 #include "lzh_block.h"
 #include "lzh_format.h"
+#include "lzh_match.h"
 
 namespace squeezefs::codecs::lzh {
 namespace {
@@ -16,15 +17,32 @@ namespace {
 constexpr unsigned kHashBits = 16;
 constexpr std::uint32_t kNoPos = 0xFFFFFFFFU;
 
-struct Match {
-  unsigned length = 0;
-  unsigned distance = 0;
-};
-
-std::uint32_t load(const std::uint8_t* p, std::size_t n) {
-  std::uint32_t v = 0;
-  std::memcpy(&v, p, n);
+// The 8 (4) bytes at `p` as a little-endian value, so that masking keeps the first bytes.
+std::uint64_t load64(const std::uint8_t* p) {
+  std::uint64_t v = 0;
+  std::memcpy(&v, p, 8);
+  if constexpr (std::endian::native == std::endian::big) v = __builtin_bswap64(v);
   return v;
+}
+std::uint32_t load32(const std::uint8_t* p) {
+  std::uint32_t v = 0;
+  std::memcpy(&v, p, 4);
+  if constexpr (std::endian::native == std::endian::big) v = __builtin_bswap32(v);
+  return v;
+}
+// The 3 bytes at `p`, read one by one: `p` may end the input.
+std::uint32_t load24(const std::uint8_t* p) {
+  return p[0] | std::uint32_t{p[1]} << 8 | std::uint32_t{p[2]} << 16;
+}
+
+std::uint32_t hash3(std::uint32_t v) {
+  return (v * 2654435761U) >> (32 - kHashBits);
+}
+std::uint32_t hash4(std::uint32_t v) {
+  return (v * 2246822519U) >> (32 - kHashBits);
+}
+std::uint32_t hash8(std::uint64_t v) {
+  return static_cast<std::uint32_t>((v * 0x9E3779B97F4A7C15ULL) >> (64 - kHashBits));
 }
 
 // Length of the common prefix of `a` and `b`, known to be at least `len`, capped at `limit`.
@@ -45,12 +63,6 @@ unsigned extend(const std::uint8_t* a, const std::uint8_t* b, unsigned len, unsi
   return len;
 }
 
-std::uint64_t load8(const std::uint8_t* p) {
-  std::uint64_t v = 0;
-  std::memcpy(&v, p, 8);
-  return v;
-}
-
 // Hash chains over 8-, 4- and 3-byte prefixes, each walked nearest first, so that taking only
 // strictly longer matches yields the nearest of the longest ones. Every match of 8 or more
 // bytes is on the 8-byte chain; only when there is none is the (longer) 4-byte chain walked,
@@ -68,40 +80,42 @@ class MatchFinder {
         prev8_(std::make_unique_for_overwrite<std::uint32_t[]>(kWindow)) {}
 
   void insert(std::size_t pos) {
-    if (pos + 3 > data_.size()) return;
+    const std::size_t avail = data_.size() - pos;
+    if (avail < kMinMatch) return;
+    const std::uint8_t* p = data_.data() + pos;
     const auto upos = static_cast<std::uint32_t>(pos);
     const std::size_t slot = pos & (kWindow - 1);
-    const std::uint32_t h3 = hash(pos, 3);
-    prev3_[slot] = head3_[h3];
-    head3_[h3] = upos;
-    if (pos + 4 > data_.size()) return;
-    const std::uint32_t h4 = hash(pos, 4);
-    prev4_[slot] = head4_[h4];
-    head4_[h4] = upos;
-    if (pos + 8 > data_.size()) return;
-    const std::uint32_t h8 = hash8(pos);
-    prev8_[slot] = head8_[h8];
-    head8_[h8] = upos;
+    if (avail >= 8) {
+      const std::uint64_t v = load64(p);
+      link(head3_[hash3(static_cast<std::uint32_t>(v & 0xFFFFFFU))], prev3_[slot], upos);
+      link(head4_[hash4(static_cast<std::uint32_t>(v))], prev4_[slot], upos);
+      link(head8_[hash8(v)], prev8_[slot], upos);
+      return;
+    }
+    link(head3_[hash3(load24(p))], prev3_[slot], upos);
+    if (avail >= 4) link(head4_[hash4(load32(p))], prev4_[slot], upos);
   }
 
   [[nodiscard]] Match find(std::size_t pos, std::size_t max_chain) const {
     const std::size_t avail = data_.size() - pos;
     if (avail < kMinMatch) return {};
     auto limit = static_cast<unsigned>(std::min<std::size_t>(avail, kMaxMatch));
+    const std::uint8_t* cur = data_.data() + pos;
     if (avail >= 8) {
-      const Match m = walk<8>(head8_[hash8(pos)], prev8_.get(), pos, limit, max_chain);
+      const Match m = walk<8>(head8_[hash8(load64(cur))], prev8_.get(), pos, limit, max_chain);
       if (m.length != 0) return m;
       limit = 7;  // no match of 8 or more bytes exists
     }
     if (avail >= 4) {
-      const Match m = walk<4>(head4_[hash(pos, 4)], prev4_.get(), pos, limit, max_chain);
+      const Match m = walk<4>(head4_[hash4(load32(cur))], prev4_.get(), pos, limit, max_chain);
       if (m.length != 0) return m;
     }
     Match best;
-    const std::uint32_t first3 = load(data_.data() + pos, 3);
-    std::uint32_t cand = head3_[hash(pos, 3)];
+    const std::uint32_t first3 = load24(cur);
+    std::uint32_t cand = head3_[hash3(first3)];
     while (cand != kNoPos && cand < pos && pos - cand <= kWindow && max_chain-- > 0) {
-      if (load(data_.data() + cand, 3) == first3) {
+      // 4 bytes are readable at `cand`: it is before `pos`, which has 3.
+      if ((load32(data_.data() + cand) & 0xFFFFFFU) == first3) {
         best.length = 3;
         best.distance = static_cast<unsigned>(pos - cand);
         break;
@@ -120,19 +134,19 @@ class MatchFinder {
                            unsigned limit, std::size_t budget) const {
     Match best;
     const std::uint8_t* cur = data_.data() + pos;
-    const std::uint64_t first = W == 8 ? load8(cur) : load(cur, 4);
+    const std::uint64_t first = W == 8 ? load64(cur) : load32(cur);
     unsigned best_len = W - 1;
-    std::uint32_t tail = load(cur + best_len - 3, 4);  // the 4 bytes ending at best_len
+    std::uint32_t tail = load32(cur + best_len - 3);  // the 4 bytes ending at best_len
     while (cand != kNoPos && cand < pos && pos - cand <= kWindow && budget-- > 0) {
       const std::uint8_t* p = data_.data() + cand;
-      if (load(p + best_len - 3, 4) == tail && (W == 8 ? load8(p) : load(p, 4)) == first) {
+      if (load32(p + best_len - 3) == tail && (W == 8 ? load64(p) : load32(p)) == first) {
         const unsigned len = extend(p, cur, W, limit);
         if (len > best_len) {
           best_len = len;
           best.length = len;
           best.distance = static_cast<unsigned>(pos - cand);
           if (len == limit) break;
-          tail = load(cur + len - 3, 4);
+          tail = load32(cur + len - 3);
         }
       }
       const std::uint32_t next = prev[cand & (kWindow - 1)];
@@ -142,13 +156,9 @@ class MatchFinder {
     return best;
   }
 
-  [[nodiscard]] std::uint32_t hash(std::size_t pos, std::size_t n) const {
-    const std::uint32_t v = load(data_.data() + pos, n);
-    return ((v + static_cast<std::uint32_t>(n)) * 2654435761U) >> (32 - kHashBits);
-  }
-  [[nodiscard]] std::uint32_t hash8(std::size_t pos) const {
-    return static_cast<std::uint32_t>((load8(data_.data() + pos) * 0x9E3779B97F4A7C15ULL) >>
-                                      (64 - kHashBits));
+  static void link(std::uint32_t& head, std::uint32_t& prev, std::uint32_t pos) {
+    prev = head;
+    head = pos;
   }
 
   std::span<const std::uint8_t> data_;
