@@ -16,6 +16,7 @@ namespace {
 
 constexpr unsigned kHashBits = 16;
 constexpr std::uint32_t kNoPos = 0xFFFFFFFFU;
+constexpr std::uint64_t kRepeat = 0x0101010101010101ULL;  // a byte times kRepeat fills a word
 
 // The 8 (4) bytes at `p` as a little-endian value, so that masking keeps the first bytes.
 std::uint64_t load64(const std::uint8_t* p) {
@@ -137,23 +138,57 @@ class MatchFinder {
     const std::uint64_t first = W == 8 ? load64(cur) : load32(cur);
     unsigned best_len = W - 1;
     std::uint32_t tail = load32(cur + best_len - 3);  // the 4 bytes ending at best_len
+    // Takes `c` if it is longer than the best so far; true once the match reaches the limit.
+    const auto consider = [&](std::size_t c) {
+      const std::uint8_t* p = data_.data() + c;
+      if (load32(p + best_len - 3) != tail || (W == 8 ? load64(p) : load32(p)) != first) {
+        return false;
+      }
+      const unsigned len = extend(p, cur, W, limit);
+      if (len <= best_len) return false;
+      best_len = len;
+      best.length = len;
+      best.distance = static_cast<unsigned>(pos - c);
+      if (len == limit) return true;
+      tail = load32(cur + len - 3);
+      return false;
+    };
+    // Bytes equal to cur[0] that `cur` starts with, when at least 8.
+    const bool run = W == 8 && first == (first & 0xFFU) * kRepeat;
+    const unsigned run_len = run ? extend(cur, cur + 1, 7, limit - 1) + 1 : 0;
     while (cand != kNoPos && cand < pos && pos - cand <= kWindow && budget-- > 0) {
-      const std::uint8_t* p = data_.data() + cand;
-      if (load32(p + best_len - 3) == tail && (W == 8 ? load64(p) : load32(p)) == first) {
-        const unsigned len = extend(p, cur, W, limit);
-        if (len > best_len) {
-          best_len = len;
-          best.length = len;
-          best.distance = static_cast<unsigned>(pos - cand);
-          if (len == limit) break;
-          tail = load32(cur + len - 3);
-        }
+      if (consider(cand)) break;
+      if (run && load64(data_.data() + cand) == first) {
+        // `cand` is the nearest position of a run of the same byte on this chain, and the run's
+        // positions follow it on the chain one by one. A position x of the run matches
+        // min(end - x, run_len) bytes, more only when end - x == run_len: only that one (or
+        // the run's start, when the run is shorter) can beat the nearer ones.
+        const std::size_t end = run_end(cand + 8, cur[0]);
+        const std::size_t start = run_start(cand, cur[0], pos > kWindow ? pos - kWindow : 0);
+        const std::size_t pick = end - start < run_len ? start : end - run_len;
+        if (pick < cand && consider(pick)) break;
+        cand = static_cast<std::uint32_t>(start);
       }
       const std::uint32_t next = prev[cand & (kWindow - 1)];
       if (next == kNoPos || next >= cand) break;
       cand = next;
     }
     return best;
+  }
+
+  // The first position at or after `at` that does not hold `byte`.
+  [[nodiscard]] std::size_t run_end(std::size_t at, std::uint8_t byte) const {
+    const std::uint64_t word = byte * kRepeat;
+    while (at + 8 <= data_.size() && load64(data_.data() + at) == word) at += 8;
+    while (at < data_.size() && data_[at] == byte) ++at;
+    return at;
+  }
+  // The first position of the run of `byte` that holds `at`, but not before `low`.
+  [[nodiscard]] std::size_t run_start(std::size_t at, std::uint8_t byte, std::size_t low) const {
+    const std::uint64_t word = byte * kRepeat;
+    while (at >= low + 8 && load64(data_.data() + at - 8) == word) at -= 8;
+    while (at > low && data_[at - 1] == byte) --at;
+    return at;
   }
 
   static void link(std::uint32_t& head, std::uint32_t& prev, std::uint32_t pos) {
