@@ -264,17 +264,22 @@ TEST(Lzh, given_inputs_when_compressed_at_level_1_then_equal_to_the_reference_pa
   std::copy_n(edge.begin() + 64, 40, edge.begin() + 65600);
   std::copy_n(edge.begin() + 163, 40, edge.begin() + 65700);
   inputs.push_back(edge);
-  // Runs of one or two byte values, 1..600 long, with short separators: the finder skips
-  // through runs, and ties between them decide the distances.
+  // Stretches of period 1 to 4 (of two alternative contents each), 1..600 bytes long, with
+  // short separators: the finder skips through such stretches, and the ties between them
+  // decide the distances.
   Bytes runs;
   std::uint32_t seed = 5;
   const auto next = [&seed](std::uint32_t bound) {
     seed = seed * 1103515245U + 12345U;
     return (seed >> 8) % bound;
   };
-  while (runs.size() < 150000) {
-    runs.insert(runs.end(), 1 + next(next(8) == 0 ? 600 : 40),
-                static_cast<std::byte>(next(2) == 0 ? 0 : 7));
+  const std::array<std::string, 8> patterns = {"a", "b", "ab", "ba", "0  ", "00 ", "xyzw", "xyxz"};
+  while (runs.size() < 200000) {
+    const std::string& pattern = patterns[next(8)];
+    const std::uint32_t length = 1 + next(next(8) == 0 ? 600 : 40);
+    for (std::uint32_t k = 0; k < length; ++k) {
+      runs.push_back(static_cast<std::byte>(pattern[k % pattern.size()]));
+    }
     for (std::uint32_t k = next(4); k > 0; --k) runs.push_back(static_cast<std::byte>(next(3)));
   }
   inputs.push_back(runs);

@@ -16,7 +16,6 @@ namespace {
 
 constexpr unsigned kHashBits = 16;
 constexpr std::uint32_t kNoPos = 0xFFFFFFFFU;
-constexpr std::uint64_t kRepeat = 0x0101010101010101ULL;  // a byte times kRepeat fills a word
 
 // The 8 (4) bytes at `p` as a little-endian value, so that masking keeps the first bytes.
 std::uint64_t load64(const std::uint8_t* p) {
@@ -153,21 +152,21 @@ class MatchFinder {
       tail = load32(cur + len - 3);
       return false;
     };
-    // Bytes equal to cur[0] that `cur` starts with, when at least 8.
-    const bool run = W == 8 && first == (first & 0xFFU) * kRepeat;
-    const unsigned run_len = run ? extend(cur, cur + 1, 7, limit - 1) + 1 : 0;
+    // The smallest period (1..4) of cur's first 8 bytes, if any, and the length of the
+    // stretch with that period that `cur` starts with.
+    unsigned period = 0;
+    for (unsigned q = 1; W == 8 && q <= 4 && period == 0; ++q) {
+      if (((first ^ (first >> (8 * q))) & (~std::uint64_t{0} >> (8 * q))) == 0) period = q;
+    }
+    const unsigned stretch =
+        period == 0 ? 0 : period + extend(cur, cur + period, 8 - period, limit - period);
+    const std::size_t low = pos > kWindow ? pos - kWindow : 0;
     while (cand != kNoPos && cand < pos && pos - cand <= kWindow && budget-- > 0) {
       if (consider(cand)) break;
-      if (run && load64(data_.data() + cand) == first) {
-        // `cand` is the nearest position of a run of the same byte on this chain, and the run's
-        // positions follow it on the chain one by one. A position x of the run matches
-        // min(end - x, run_len) bytes, more only when end - x == run_len: only that one (or
-        // the run's start, when the run is shorter) can beat the nearer ones.
-        const std::size_t end = run_end(cand + 8, cur[0]);
-        const std::size_t start = run_start(cand, cur[0], pos > kWindow ? pos - kWindow : 0);
-        const std::size_t pick = end - start < run_len ? start : end - run_len;
-        if (pick < cand && consider(pick)) break;
-        cand = static_cast<std::uint32_t>(start);
+      if (period != 0 && load64(data_.data() + cand) == first) {
+        const std::size_t far = skip_stretch(cand, period, stretch, low, consider);
+        if (far == kNoPos) break;
+        cand = static_cast<std::uint32_t>(far);
       }
       const std::uint32_t next = prev[cand & (kWindow - 1)];
       if (next == kNoPos || next >= cand) break;
@@ -176,19 +175,35 @@ class MatchFinder {
     return best;
   }
 
-  // The first position at or after `at` that does not hold `byte`.
-  [[nodiscard]] std::size_t run_end(std::size_t at, std::uint8_t byte) const {
-    const std::uint64_t word = byte * kRepeat;
-    while (at + 8 <= data_.size() && load64(data_.data() + at) == word) at += 8;
-    while (at < data_.size() && data_[at] == byte) ++at;
-    return at;
-  }
-  // The first position of the run of `byte` that holds `at`, but not before `low`.
-  [[nodiscard]] std::size_t run_start(std::size_t at, std::uint8_t byte, std::size_t low) const {
-    const std::uint64_t word = byte * kRepeat;
-    while (at >= low + 8 && load64(data_.data() + at - 8) == word) at -= 8;
-    while (at > low && data_[at - 1] == byte) --at;
-    return at;
+  // `cand` is the nearest candidate in a stretch of period `period` (the smallest period of
+  // its first 8 bytes, at most 4, so by Fine and Wilf no other phase of the stretch repeats
+  // them), the current string starting with `stretch` such bytes. The positions x of the
+  // stretch in the same phase follow `cand` on the chain; x matches min(end - x, stretch)
+  // bytes, where `end` ends the stretch, and more only when end - x == stretch. So among them
+  // only the nearest with end - x >= stretch (or, if none, the farthest) can beat `cand`:
+  // considers it and returns the farthest of the phase, where the walk goes on; kNoPos when
+  // the match reached the limit.
+  template <typename Consider>
+  [[nodiscard]] std::size_t skip_stretch(std::size_t cand, unsigned period, unsigned stretch,
+                                         std::size_t low, Consider& consider) const {
+    const std::uint8_t* d = data_.data();
+    // Past `stretch` bytes the exact end does not matter: `cand` itself is then the pick.
+    const auto reach =
+        static_cast<unsigned>(std::min<std::size_t>(stretch, data_.size() - cand - period));
+    const std::size_t end = cand + period + extend(d + cand, d + cand + period, 8 - period, reach);
+    std::size_t start = cand;
+    while (start >= low + 8 && load64(d + start - 8) == load64(d + start - 8 + period)) start -= 8;
+    while (start > low && d[start - 1] == d[start - 1 + period]) --start;
+    const std::size_t farthest = cand - (cand - start) / period * period;
+    std::size_t pick = farthest;
+    if (end >= start + stretch) {
+      const std::size_t target = end - stretch;
+      if (target >= cand) return farthest;  // `cand` was the pick
+      const std::size_t nearest = cand - (cand - target + period - 1) / period * period;
+      if (nearest >= start) pick = nearest;
+    }
+    if (pick < cand && consider(pick)) return kNoPos;
+    return farthest;
   }
 
   static void link(std::uint32_t& head, std::uint32_t& prev, std::uint32_t pos) {
