@@ -235,8 +235,16 @@ void parse_greedy(std::span<const std::uint8_t> data, MatchFinder& mf, BlockBuil
   }
 }
 
+// A rough value of a match in bits: what its bytes would cost as literals minus what its
+// distance's extra bits cost; the thresholds below stand for the deferred literals.
+int worth(const Match& m) {
+  return static_cast<int>(m.length) * 5 - static_cast<int>(std::bit_width(m.distance - 1U));
+}
+constexpr int kDeferOne = 2;
+constexpr int kDeferTwo = 7;
+
 // Lazy parse: a match is deferred while the next position (or, at `lookahead` 2, the one after)
-// offers a longer one.
+// offers a more valuable one.
 void parse_lazy(std::span<const std::uint8_t> data, MatchFinder& mf, BlockBuilder& bb,
                 std::size_t max_chain, int lookahead) {
   std::size_t pos = 0;
@@ -250,11 +258,11 @@ void parse_lazy(std::span<const std::uint8_t> data, MatchFinder& mf, BlockBuilde
     }
     mf.insert(pos);
     Match next = mf.find(pos + 1, max_chain);
-    bool defer = next.length > cur.length;
+    bool defer = next.length >= kMinMatch && worth(next) > worth(cur) + kDeferOne;
     if (!defer && lookahead > 1 && cur.length < 32 && pos + 2 < data.size()) {
       mf.insert(pos + 1);
       const Match after = mf.find(pos + 2, max_chain);
-      if (after.length > cur.length + 1) {
+      if (after.length >= kMinMatch && worth(after) > worth(cur) + kDeferTwo) {
         bb.literal(data[pos]);
         bb.literal(data[pos + 1]);
         pos += 2;
