@@ -38,8 +38,9 @@ std::uint32_t load24(const std::uint8_t* p) {
 std::uint32_t hash3(std::uint32_t v) {
   return (v * 2654435761U) >> (32 - kHashBits);
 }
-std::uint32_t hash4(std::uint32_t v) {
-  return (v * 2246822519U) >> (32 - kHashBits);
+std::uint32_t hash5(std::uint64_t v) {
+  return static_cast<std::uint32_t>(((v & 0xFFFFFFFFFFULL) * 0xC2B2AE3D27D4EB4FULL) >>
+                                    (64 - kHashBits));
 }
 std::uint32_t hash8(std::uint64_t v) {
   return static_cast<std::uint32_t>((v * 0x9E3779B97F4A7C15ULL) >> (64 - kHashBits));
@@ -63,19 +64,20 @@ unsigned extend(const std::uint8_t* a, const std::uint8_t* b, unsigned len, unsi
   return len;
 }
 
-// Hash chains over 8-, 4- and 3-byte prefixes, each walked nearest first, so that taking only
+// Hash chains over 8-, 5- and 3-byte prefixes, each walked nearest first, so that taking only
 // strictly longer matches yields the nearest of the longest ones. Every match of 8 or more
-// bytes is on the 8-byte chain; only when there is none is the (longer) 4-byte chain walked,
-// for lengths 4..7, and only when that finds nothing the 3-byte chain, for the nearest 3-byte
-// match. The walks are exhaustive within the window unless `max_chain` bounds them.
+// bytes is on the 8-byte chain; only when there is none is the (longer) 5-byte chain walked,
+// for lengths 5..7, and only when that finds nothing the 3-byte chain, for lengths 3..4 (it
+// stops at the first 4-byte match). The walks are exhaustive within the window unless
+// `max_chain` bounds them.
 class MatchFinder {
  public:
   explicit MatchFinder(std::span<const std::uint8_t> data)
       : data_(data),
         head3_(std::size_t{1} << kHashBits, kNoPos),
         prev3_(std::make_unique_for_overwrite<std::uint32_t[]>(kWindow)),
-        head4_(std::size_t{1} << kHashBits, kNoPos),
-        prev4_(std::make_unique_for_overwrite<std::uint32_t[]>(kWindow)),
+        head5_(std::size_t{1} << kHashBits, kNoPos),
+        prev5_(std::make_unique_for_overwrite<std::uint32_t[]>(kWindow)),
         head8_(std::size_t{1} << kHashBits, kNoPos),
         prev8_(std::make_unique_for_overwrite<std::uint32_t[]>(kWindow)) {}
 
@@ -88,12 +90,11 @@ class MatchFinder {
     if (avail >= 8) {
       const std::uint64_t v = load64(p);
       link(head3_[hash3(static_cast<std::uint32_t>(v & 0xFFFFFFU))], prev3_[slot], upos);
-      link(head4_[hash4(static_cast<std::uint32_t>(v))], prev4_[slot], upos);
+      link(head5_[hash5(v)], prev5_[slot], upos);
       link(head8_[hash8(v)], prev8_[slot], upos);
       return;
     }
     link(head3_[hash3(load24(p))], prev3_[slot], upos);
-    if (avail >= 4) link(head4_[hash4(load32(p))], prev4_[slot], upos);
   }
 
   [[nodiscard]] Match find(std::size_t pos, std::size_t max_chain) const {
@@ -102,23 +103,28 @@ class MatchFinder {
     auto limit = static_cast<unsigned>(std::min<std::size_t>(avail, kMaxMatch));
     const std::uint8_t* cur = data_.data() + pos;
     if (avail >= 8) {
-      const Match m = walk<8>(head8_[hash8(load64(cur))], prev8_.get(), pos, limit, max_chain);
+      const std::uint64_t v = load64(cur);
+      Match m = walk<8>(head8_[hash8(v)], prev8_.get(), pos, limit, max_chain);
       if (m.length != 0) return m;
-      limit = 7;  // no match of 8 or more bytes exists
-    }
-    if (avail >= 4) {
-      const Match m = walk<4>(head4_[hash4(load32(cur))], prev4_.get(), pos, limit, max_chain);
+      m = walk<5>(head5_[hash5(v)], prev5_.get(), pos, 7, max_chain);
       if (m.length != 0) return m;
+      limit = 4;  // no match of 5 or more bytes exists
     }
+    // Lengths 3..4 (or up to 7 near the end, where positions join only the 3-byte chain).
     Match best;
     const std::uint32_t first3 = load24(cur);
     std::uint32_t cand = head3_[hash3(first3)];
     while (cand != kNoPos && cand < pos && pos - cand <= kWindow && max_chain-- > 0) {
+      const std::uint8_t* p = data_.data() + cand;
       // 4 bytes are readable at `cand`: it is before `pos`, which has 3.
-      if ((load32(data_.data() + cand) & 0xFFFFFFU) == first3) {
-        best.length = 3;
-        best.distance = static_cast<unsigned>(pos - cand);
-        break;
+      if ((load32(p) & 0xFFFFFFU) == first3) {
+        unsigned len = 3;
+        while (len < limit && p[len] == cur[len]) ++len;
+        if (len > best.length) {
+          best.length = len;
+          best.distance = static_cast<unsigned>(pos - cand);
+          if (len == limit) break;
+        }
       }
       const std::uint32_t next = prev3_[cand & (kWindow - 1)];
       if (next == kNoPos || next >= cand) break;
@@ -134,13 +140,13 @@ class MatchFinder {
                            unsigned limit, std::size_t budget) const {
     Match best;
     const std::uint8_t* cur = data_.data() + pos;
-    const std::uint64_t first = W == 8 ? load64(cur) : load32(cur);
+    const std::uint64_t first = prefix<W>(cur);
     unsigned best_len = W - 1;
     std::uint32_t tail = load32(cur + best_len - 3);  // the 4 bytes ending at best_len
     // Takes `c` if it is longer than the best so far; true once the match reaches the limit.
     const auto consider = [&](std::size_t c) {
       const std::uint8_t* p = data_.data() + c;
-      if (load32(p + best_len - 3) != tail || (W == 8 ? load64(p) : load32(p)) != first) {
+      if (load32(p + best_len - 3) != tail || prefix<W>(p) != first) {
         return false;
       }
       const unsigned len = extend(p, cur, W, limit);
@@ -206,6 +212,12 @@ class MatchFinder {
     return farthest;
   }
 
+  // The first W bytes at `p`, which has 8 readable bytes.
+  template <unsigned W>
+  [[nodiscard]] static std::uint64_t prefix(const std::uint8_t* p) {
+    return load64(p) & (~std::uint64_t{0} >> (64 - 8 * W));
+  }
+
   static void link(std::uint32_t& head, std::uint32_t& prev, std::uint32_t pos) {
     prev = head;
     head = pos;
@@ -214,8 +226,8 @@ class MatchFinder {
   std::span<const std::uint8_t> data_;
   std::vector<std::uint32_t> head3_;
   std::unique_ptr<std::uint32_t[]> prev3_;  // written at insertion, read only after
-  std::vector<std::uint32_t> head4_;
-  std::unique_ptr<std::uint32_t[]> prev4_;  // written at insertion, read only after
+  std::vector<std::uint32_t> head5_;
+  std::unique_ptr<std::uint32_t[]> prev5_;  // written at insertion, read only after
   std::vector<std::uint32_t> head8_;
   std::unique_ptr<std::uint32_t[]> prev8_;  // written at insertion, read only after
 };
