@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -87,6 +88,7 @@ Bytes reference_stream(const Bytes& in, std::size_t& max_distance) {
           if (len > best_len) {
             best_len = len;
             best_dist = pos - *c;
+            if (len == limit) break;  // nothing farther can be longer
           }
         }
       }
@@ -262,17 +264,50 @@ TEST(Lzh, given_inputs_when_compressed_at_level_1_then_equal_to_the_reference_pa
   std::copy_n(edge.begin() + 64, 40, edge.begin() + 65600);
   std::copy_n(edge.begin() + 163, 40, edge.begin() + 65700);
   inputs.push_back(edge);
+  // Stretches of period 1 to 4 (of two alternative contents each), 1..600 bytes long, with
+  // short separators: the finder skips through such stretches, and the ties between them
+  // decide the distances.
+  Bytes runs;
+  std::uint32_t seed = 5;
+  const auto next = [&seed](std::uint32_t bound) {
+    seed = seed * 1103515245U + 12345U;
+    return (seed >> 8) % bound;
+  };
+  const std::array<std::string, 8> patterns = {"a", "b", "ab", "ba", "0  ", "00 ", "xyzw", "xyxz"};
+  while (runs.size() < 200000) {
+    const std::string& pattern = patterns[next(8)];
+    const std::uint32_t length = 1 + next(next(8) == 0 ? 600 : 40);
+    for (std::uint32_t k = 0; k < length; ++k) {
+      runs.push_back(static_cast<std::byte>(pattern[k % pattern.size()]));
+    }
+    for (std::uint32_t k = next(4); k > 0; --k) runs.push_back(static_cast<std::byte>(next(3)));
+  }
+  inputs.push_back(runs);
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     std::size_t max_distance = 0;
     const Bytes expected = reference_stream(inputs[i], max_distance);
     EXPECT_EQ(compress(inputs[i]), expected) << i;
-    if (i + 1 == inputs.size()) {
+    if (i == 3) {
       EXPECT_EQ(max_distance, lzh::kWindow);
     }
     Bytes back(inputs[i].size());
     const CodecResult r = decompress(expected, back);
     ASSERT_TRUE(r.ok()) << i;
     EXPECT_EQ(back, inputs[i]) << i;
+  }
+}
+
+TEST(Lzh, given_corpus_files_when_compressed_at_level_1_then_equal_to_the_reference_parse) {
+  const auto dir = testing::corpus_dir();
+  if (!dir || !std::filesystem::is_directory(*dir / "silesia")) {
+    GTEST_SKIP() << "no silesia corpus";
+  }
+  constexpr std::size_t kPrefix = std::size_t{2} << 20;
+  for (const auto& entry : std::filesystem::directory_iterator(*dir / "silesia")) {
+    Bytes in = testing::read_file(entry.path());
+    in.resize(std::min(in.size(), kPrefix));
+    std::size_t max_distance = 0;
+    EXPECT_EQ(compress(in), reference_stream(in, max_distance)) << entry.path();
   }
 }
 
