@@ -17,14 +17,17 @@ namespace {
 constexpr std::size_t kSegmentBits = std::size_t{1} << 20;
 constexpr unsigned kHashBits = 18;
 constexpr unsigned kWays = 8;
+constexpr std::size_t kPrefetchAhead = 16;
 // Windows with fewer transitions start runs, which fills code; skipping them keeps the hash
 // chains for windows that can start a profitable copy.
 constexpr unsigned kKeyBits = 48;
-constexpr int kMinTransitions = 3;
+constexpr int kMinTransitions = 1;
 constexpr std::size_t kMinCopy = 40;
 // After a copy this long, positions inside it are not searched: long repeats would make the
 // search quadratic, and a copy that long is rarely beaten from inside.
-constexpr std::size_t kNiceCopy = 4096;
+constexpr std::size_t kNiceCopy = 32768;
+// Copies at least this long put their distance among the recent ones.
+constexpr std::size_t kRecentCopy = 128;
 constexpr std::uint32_t kNone = ~std::uint32_t{0};
 constexpr std::uint32_t kInf = ~std::uint32_t{0};
 constexpr unsigned kRepeatSlot = 0;
@@ -87,17 +90,28 @@ class MatchFinder {
   // Calls f(candidate) for earlier positions whose window hashes like p's, then records p.
   template <class F>
   void visit(const BitView& view, std::size_t p, F&& f) {
-    if (p + 64 > view.size()) return;
-    const std::uint64_t key = view.load(p) >> (64 - kKeyBits);
-    const std::uint64_t edges = (key ^ (key >> 1)) & ((std::uint64_t{1} << (kKeyBits - 1)) - 1);
-    if (std::popcount(edges) < kMinTransitions) return;
-    std::uint32_t* bucket = &table_[((key * 0x9E3779B97F4A7C15ULL) >> (64 - kHashBits)) * kWays];
+    std::uint32_t* bucket = bucket_of(view, p);
+    if (bucket == nullptr) return;
     for (unsigned w = 0; w < kWays && bucket[w] != kNone; ++w) f(bucket[w]);
     for (unsigned w = kWays - 1; w > 0; --w) bucket[w] = bucket[w - 1];
     bucket[0] = static_cast<std::uint32_t>(p);
   }
+  // The table is far bigger than the caches: fetch the bucket of a later position early.
+  void prefetch(const BitView& view, std::size_t p) {
+    if (const std::uint32_t* bucket = bucket_of(view, p); bucket != nullptr) {
+      __builtin_prefetch(bucket);
+    }
+  }
 
  private:
+  std::uint32_t* bucket_of(const BitView& view, std::size_t p) {
+    if (p + 64 > view.size()) return nullptr;
+    const std::uint64_t key = view.load(p) >> (64 - kKeyBits);
+    const std::uint64_t edges = (key ^ (key >> 1)) & ((std::uint64_t{1} << (kKeyBits - 1)) - 1);
+    if (std::popcount(edges) < kMinTransitions) return nullptr;
+    return &table_[((key * 0x9E3779B97F4A7C15ULL) >> (64 - kHashBits)) * kWays];
+  }
+
   std::vector<std::uint32_t> table_;
 };
 
@@ -218,11 +232,14 @@ class OptimalPass {
       relax_op(i + fill, base + 3 + len_cost(fill),
                {static_cast<std::uint32_t>(fill), view_.bit(p), Edge::kFill});
       if (p < search_from) continue;
-      finder_.visit(view_, p, [&](std::uint32_t from) {
-        const std::size_t d = p - from;
-        const std::size_t len = view_.common(from, p, limit - p);
+      const auto consider = [&](std::size_t d) {
+        const std::size_t len = view_.common(p - d, p, limit - p);
         if (len < kMinCopy) return;
         if (len >= kNiceCopy) search_from = std::max(search_from, p + len);
+        if (len >= kRecentCopy && d != recent_[0]) {
+          std::copy_backward(recent_.begin(), recent_.end() - 1, recent_.end());
+          recent_[0] = d;
+        }
         const std::uint32_t save = 5 + len_cost(d);
         relax_op(i + len, base + save + 8 + len_cost(len),
                  {static_cast<std::uint32_t>(len), static_cast<std::uint32_t>(d), Edge::kCopy});
@@ -232,7 +249,15 @@ class OptimalPass {
               i + k * d, base + save + static_cast<std::uint32_t>(5 * k),
               {static_cast<std::uint32_t>(k * d), static_cast<std::uint32_t>(d), Edge::kRepeat});
         }
-      });
+      };
+      // Distances that recently gave long copies (the scan line above, a repeated glyph) are
+      // tried even where the window is not hashed.
+      for (std::size_t r = 0; r < recent_.size(); ++r) {
+        const std::size_t d = recent_[r];
+        if (d != 0 && d <= p) consider(d);
+      }
+      finder_.prefetch(view_, p + kPrefetchAhead);
+      finder_.visit(view_, p, [&](std::uint32_t from) { consider(p - from); });
       if ((p & 7) == 0) relax_patterns(i, p, limit, base);
     }
     collect(s0, m);
@@ -338,6 +363,7 @@ class OptimalPass {
   Emitter emit_;
   MatchFinder finder_;
   std::vector<SavedPattern> patterns_;
+  std::array<std::size_t, 4> recent_{};
   std::vector<std::uint32_t> cost_op_;
   std::vector<std::uint32_t> cost_lit_;
   std::vector<std::uint32_t> lit_start_;
