@@ -335,6 +335,16 @@ class PassEncoder {
   std::size_t op_start_ = 0;
 };
 
+void add_counts(EncodeStats& into, const EncodeStats& pass) noexcept {
+  into.fills += pass.fills;
+  into.literals += pass.literals;
+  into.saves += pass.saves;
+  into.uses += pass.uses;
+  into.xors += pass.xors;
+  into.copies += pass.copies;
+  into.patterns += pass.patterns;
+}
+
 }  // namespace
 
 CodecResult encode(std::span<const std::byte> in, std::span<std::byte> out, int level,
@@ -349,16 +359,29 @@ CodecResult encode(std::span<const std::byte> in, std::span<std::byte> out, int 
   unsigned passes = 0;
   while (passes < max_passes && !in.empty()) {
     next.clear();
+    EncodeStats pass_stats;
     PassBits bits;
     if (level >= 3 && cur.size() < kMaxOptimalBits) {
-      encode_pass_optimal(cur, next, st, bits);
+      encode_pass_optimal(cur, next, pass_stats, bits);
+      // The greedy parse still wins on some inputs (its copies may start inside runs the
+      // shortest path fills); keep whichever pass is shorter.
+      Bits greedy;
+      EncodeStats greedy_stats;
+      PassEncoder pass(cur, greedy, level, greedy_stats);
+      pass.run();
+      if (greedy.size() < next.size()) {
+        std::swap(next, greedy);
+        pass_stats = greedy_stats;
+        bits = pass.bits();
+      }
     } else {
-      PassEncoder pass(cur, next, level, st);
+      PassEncoder pass(cur, next, level, pass_stats);
       pass.run();
       bits = pass.bits();
     }
     // The outermost pass is padded to bytes; an inner one must shrink the bit string.
     if (next.size() >= cur.size()) break;
+    add_counts(st, pass_stats);
     st.pass_bits.push_back(bits);
     std::swap(cur, next);
     ++passes;

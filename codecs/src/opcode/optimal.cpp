@@ -25,7 +25,7 @@ constexpr int kMinTransitions = 1;
 constexpr std::size_t kMinCopy = 40;
 // After a copy this long, positions inside it are not searched: long repeats would make the
 // search quadratic, and a copy that long is rarely beaten from inside.
-constexpr std::size_t kNiceCopy = 32768;
+constexpr std::size_t kNiceCopy = 4096;
 // Copies at least this long put their distance among the recent ones.
 constexpr std::size_t kRecentCopy = 128;
 constexpr std::uint32_t kNone = ~std::uint32_t{0};
