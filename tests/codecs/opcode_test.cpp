@@ -271,15 +271,6 @@ Bytes pack_bits(const std::string& bits) {
   return out;
 }
 
-std::string random_bits(std::size_t n, std::uint32_t seed) {
-  std::string bits;
-  for (std::size_t i = 0; i < n; ++i) {
-    seed = seed * 1664525U + 1013904223U;
-    bits += (seed >> 31) != 0 ? '1' : '0';
-  }
-  return bits;
-}
-
 std::size_t compressed_size(const Bytes& in, int level, opcode::EncodeStats* stats) {
   Bytes comp(in.size() + 1);
   const CodecResult c = opcode::encode(in, comp, level, stats);
@@ -287,17 +278,30 @@ std::size_t compressed_size(const Bytes& in, int level, opcode::EncodeStats* sta
   return c.bytes;
 }
 
+// Bits in runs of 1 to 24 equal bits, like a scanned bitmap's.
+std::string run_bits(std::size_t n, std::uint32_t seed) {
+  std::string bits;
+  char bit = '0';
+  while (bits.size() < n) {
+    seed = seed * 1664525U + 1013904223U;
+    bits.append(std::min<std::size_t>(1 + (seed >> 24) % 24, n - bits.size()), bit);
+    bit = bit == '0' ? '1' : '0';
+  }
+  return bits;
+}
+
 TEST(Opcode, given_repeat_at_a_bit_offset_then_level_3_copies_it) {
-  // 700 random bits recur 3 bits off any byte boundary: only a bit-granular search sees it.
-  const std::string head = random_bits(2003, 21);
-  const Bytes in = pack_bits(head + head.substr(300, 700) + random_bits(997, 22));
+  // 700 bits recur 1703 bits later, 3 bits off any byte boundary: only a bit-granular search
+  // sees it.
+  const std::string head = run_bits(2003, 21);
+  const Bytes in = pack_bits(head + head.substr(300, 700) + run_bits(997, 22));
   opcode::EncodeStats fast;
   expect_round_trip(in, 1, &fast);
   EXPECT_EQ(fast.copies, 0U);
   opcode::EncodeStats thorough;
   expect_round_trip(in, 3, &thorough);
   EXPECT_GE(thorough.copies, 1U);
-  EXPECT_LT(compressed_size(in, 3, nullptr), compressed_size(in, 1, nullptr) - 60);
+  EXPECT_LT(compressed_size(in, 3, nullptr) + 60, compressed_size(in, 1, nullptr));
 }
 
 TEST(Opcode, given_scan_lines_with_thin_strokes_then_level_3_copies_lines_and_accounts_bits) {

@@ -18,10 +18,11 @@ constexpr std::size_t kSegmentBits = std::size_t{1} << 20;
 constexpr unsigned kHashBits = 18;
 constexpr unsigned kWays = 8;
 constexpr std::size_t kPrefetchAhead = 16;
-// Windows with fewer transitions start runs, which fills code; skipping them keeps the hash
-// chains for windows that can start a profitable copy.
+// Hashed window length. Uniform windows are not hashed: fills code runs, and the distances of
+// recent long copies are retried everywhere anyway (a scan line above a blank stretch).
 constexpr unsigned kKeyBits = 48;
 constexpr int kMinTransitions = 1;
+constexpr int kDenseTransitions = 16;
 constexpr std::size_t kMinCopy = 40;
 // After a copy this long, positions inside it are not searched: long repeats would make the
 // search quadratic, and a copy that long is rarely beaten from inside.
@@ -108,7 +109,11 @@ class MatchFinder {
     if (p + 64 > view.size()) return nullptr;
     const std::uint64_t key = view.load(p) >> (64 - kKeyBits);
     const std::uint64_t edges = (key ^ (key >> 1)) & ((std::uint64_t{1} << (kKeyBits - 1)) - 1);
-    if (std::popcount(edges) < kMinTransitions) return nullptr;
+    const int transitions = std::popcount(edges);
+    if (transitions < kMinTransitions) return nullptr;
+    // Dense windows (text, code, tables) repeat at byte distances; searching them at every bit
+    // would cost eight times as much for little gain.
+    if (transitions >= kDenseTransitions && (p & 7) != 0) return nullptr;
     return &table_[((key * 0x9E3779B97F4A7C15ULL) >> (64 - kHashBits)) * kWays];
   }
 
