@@ -383,8 +383,12 @@ CodecResult encode(std::span<const std::byte> in, std::span<std::byte> out, int 
     if (next.size() >= cur.size()) break;
     add_counts(st, pass_stats);
     st.pass_bits.push_back(bits);
+    // The fast level stops after a pass that gains under 1/16: a further pass would gain less
+    // still (mostly nothing) and cost as much time.
+    const bool small_gain = cur.size() - next.size() < cur.size() / 16;
     std::swap(cur, next);
     ++passes;
+    if (level <= 1 && small_gain) break;
   }
   st.passes = passes;
   const std::size_t coded = 1 + (cur.size() + 7) / 8;
