@@ -1,11 +1,13 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <iostream>
 #include <string>
 #include <vector>
 
 #include "../../codecs/src/opcode/encoder.h"
 #include "squeezefs/codecs/registry.h"
+#include "test_inputs.h"
 
 namespace squeezefs::codecs {
 namespace {
@@ -258,6 +260,120 @@ TEST(Opcode, given_pattern_ending_in_zeros_before_a_zero_run_then_round_trips) {
     in.insert(in.end(), 6 + i % 7, std::byte{0});
   }
   for (int level = 1; level <= 3; ++level) expect_round_trip(in, level);
+}
+
+// Packs a '0'/'1' string into bytes, zero padded.
+Bytes pack_bits(const std::string& bits) {
+  Bytes out((bits.size() + 7) / 8);
+  for (std::size_t i = 0; i < bits.size(); ++i) {
+    if (bits[i] == '1') out[i / 8] |= static_cast<std::byte>(0x80U >> (i % 8));
+  }
+  return out;
+}
+
+std::size_t compressed_size(const Bytes& in, int level, opcode::EncodeStats* stats) {
+  Bytes comp(in.size() + 1);
+  const CodecResult c = opcode::encode(in, comp, level, stats);
+  EXPECT_TRUE(c.ok());
+  return c.bytes;
+}
+
+// Bits in runs of 1 to 24 equal bits, like a scanned bitmap's.
+std::string run_bits(std::size_t n, std::uint32_t seed) {
+  std::string bits;
+  char bit = '0';
+  while (bits.size() < n) {
+    seed = seed * 1664525U + 1013904223U;
+    bits.append(std::min<std::size_t>(1 + (seed >> 24) % 24, n - bits.size()), bit);
+    bit = bit == '0' ? '1' : '0';
+  }
+  return bits;
+}
+
+TEST(Opcode, given_repeat_at_a_bit_offset_then_level_3_copies_it) {
+  // 700 bits recur 1703 bits later, 3 bits off any byte boundary: only a bit-granular search
+  // sees it.
+  const std::string head = run_bits(2003, 21);
+  const Bytes in = pack_bits(head + head.substr(300, 700) + run_bits(997, 22));
+  opcode::EncodeStats fast;
+  expect_round_trip(in, 1, &fast);
+  EXPECT_EQ(fast.copies, 0U);
+  opcode::EncodeStats thorough;
+  expect_round_trip(in, 3, &thorough);
+  EXPECT_GE(thorough.copies, 1U);
+  EXPECT_LT(compressed_size(in, 3, nullptr) + 60, compressed_size(in, 1, nullptr));
+}
+
+TEST(Opcode, given_scan_lines_with_thin_strokes_then_level_3_copies_lines_and_accounts_bits) {
+  // A 1728-pixel fax page: a frame of 2-pixel vertical strokes, a ruled line every 16 rows
+  // and a few specks; the lines between rules repeat the line above.
+  std::string page;
+  std::uint32_t seed = 5;
+  for (int row = 0; row < 300; ++row) {
+    std::string line(1728, '0');
+    for (const std::size_t col : {100U, 101U, 640U, 641U, 1500U, 1501U}) line[col] = '1';
+    if (row % 16 == 0) std::fill(line.begin() + 100, line.begin() + 1502, '1');
+    seed = seed * 1664525U + 1013904223U;
+    if (row % 7 == 3) line[200 + (seed >> 22)] = '1';
+    page += line;
+  }
+  const Bytes in = pack_bits(page);
+  opcode::EncodeStats fast;
+  expect_round_trip(in, 1, &fast);
+  opcode::EncodeStats stats;
+  expect_round_trip(in, 3, &stats);
+  EXPECT_GT(stats.copies + stats.uses, 10U);
+  EXPECT_GT(stats.fills, 10U);
+  EXPECT_LT(compressed_size(in, 3, nullptr), compressed_size(in, 1, nullptr));
+  // Every bit of each accepted pass is charged to exactly one op kind.
+  ASSERT_EQ(stats.pass_bits.size(), stats.passes);
+  for (const opcode::PassBits& pass : stats.pass_bits) {
+    std::size_t sum = 0;
+    for (const std::size_t bits : pass.bits) sum += bits;
+    EXPECT_EQ(sum, pass.output_bits);
+    EXPECT_LT(pass.output_bits, pass.input_bits);
+    EXPECT_LE(pass.len_bits + pass.literal_payload, pass.output_bits);
+  }
+  EXPECT_EQ(stats.pass_bits.front().input_bits, 8 * in.size());
+  EXPECT_NE(opcode::format_stats(stats).find("copy"), std::string::npos);
+}
+
+// The corpus targets in 128 KiB blocks, as the store and `codec bench` cut files; prints where
+// the bits of each block go.
+std::size_t compressed_in_blocks(const Bytes& file, int level, bool dump) {
+  constexpr std::size_t kBlock = 128 * 1024;
+  std::size_t total = 0;
+  for (std::size_t at = 0; at < file.size(); at += kBlock) {
+    const Bytes block(file.begin() + static_cast<long>(at),
+                      file.begin() + static_cast<long>(std::min(file.size(), at + kBlock)));
+    opcode::EncodeStats stats;
+    Bytes comp(block.size() + 1);
+    const CodecResult c = opcode::encode(block, comp, level, &stats);
+    EXPECT_TRUE(c.ok());
+    comp.resize(c.bytes);
+    Bytes back;
+    EXPECT_TRUE(decode(comp, block.size(), &back).ok());
+    EXPECT_EQ(back, block);
+    if (dump) std::cout << "block at " << at << ", level " << level << ":\n" << format_stats(stats);
+    total += c.bytes;
+  }
+  return total;
+}
+
+TEST(Opcode, given_corpus_targets_then_ratios_are_met) {
+  const auto dir = testing::corpus_dir();
+  if (!dir) GTEST_SKIP() << "no corpus";
+  const Bytes ptt5 = testing::read_file(*dir / "canterbury" / "ptt5");
+  const Bytes aaa = testing::read_file(*dir / "artificial" / "aaa.txt");
+  for (int level = 1; level <= 3; ++level) {
+    const std::size_t size = compressed_in_blocks(ptt5, level, level == 3);
+    std::cout << "ptt5 level " << level << ": " << size << " bytes\n";
+    // The fax bitmap needs the bit-granular copies and the shortest-path parse of level 3.
+    if (level == 3) {
+      EXPECT_LT(size, ptt5.size() / 6);
+    }
+    EXPECT_LT(compressed_in_blocks(aaa, level, false), 128U);
+  }
 }
 
 }  // namespace

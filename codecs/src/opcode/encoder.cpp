@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "bits.h"
+#include "optimal.h"
 #include "patterns.h"
 
 namespace squeezefs::codecs::opcode {
@@ -23,6 +24,8 @@ constexpr std::uint32_t kNone = ~std::uint32_t{0};
 constexpr std::size_t kMinRun = 16;
 constexpr std::size_t kSplitCost = 13;
 constexpr std::size_t kMinCopy = 4;
+// The optimal parse records bit positions in 32 bits.
+constexpr std::size_t kMaxOptimalBits = std::size_t{1} << 31;
 
 class PassEncoder {
  public:
@@ -85,7 +88,7 @@ class PassEncoder {
       }
       if (pattern_profit > 0 && pattern_profit >= match_profit && pattern_profit >= fill_profit) {
         flush_literal(8 * q);
-        out_.put(3, 3);
+        put_op(OpKind::kUse, 3);
         out_.put(pattern_slot(*pattern), 2);
         ++stats_.uses;
         p = 8 * (q + pattern->length);
@@ -105,8 +108,13 @@ class PassEncoder {
       }
     }
     flush_literal(n);
-    out_.put(7, 3);
+    put_op(OpKind::kTerminate, 7);
+    close_op();
+    bits_.input_bits = n;
+    bits_.output_bits = out_.size();
   }
+
+  [[nodiscard]] const PassBits& bits() const noexcept { return bits_; }
 
   [[nodiscard]] unsigned pattern_slot(const Pattern& pattern) const noexcept {
     return kFirstPatternSlot + static_cast<unsigned>(&pattern - patterns_.data());
@@ -122,7 +130,7 @@ class PassEncoder {
       if (!pattern.saved && q >= pattern.length && q <= nbytes &&
           load_key(bytes.data() + q - pattern.length, pattern.length) == pattern.key) {
         flush_literal(8 * q);
-        out_.put(2, 3);
+        put_op(OpKind::kSave, 2);
         out_.put(pattern_slot(pattern), 2);
         put_len(8 * pattern.length);
         ++stats_.saves;
@@ -212,18 +220,18 @@ class PassEncoder {
   }
 
   void emit_match(const Match& m) {
-    out_.put(2, 3);
+    put_op(OpKind::kSave, 2);
     out_.put(kRepeatSlot, 2);
     put_len(8 * m.distance);
     ++stats_.saves;
     if (m.length % m.distance == 0 && m.length / m.distance <= 3) {
       for (std::size_t i = 0; i < m.length / m.distance; ++i) {
-        out_.put(3, 3);
+        put_op(OpKind::kUse, 3);
         out_.put(kRepeatSlot, 2);
         ++stats_.uses;
       }
     } else {
-      out_.put(5, 3);
+      put_op(OpKind::kCopy, 5);
       out_.put(kRepeatSlot, 2);
       out_.put(0, 3);
       put_len(8 * m.length);
@@ -254,10 +262,10 @@ class PassEncoder {
       }
       if (m * 8 < 64) continue;
       flush_literal(p);
-      out_.put(2, 3);
+      put_op(OpKind::kSave, 2);
       out_.put(kInverseSlot, 2);
       put_len(d * 8);
-      out_.put(5, 3);
+      put_op(OpKind::kInverse, 5);
       out_.put(kInverseSlot, 2);
       out_.put(1, 3);
       put_len(m * 8);
@@ -270,8 +278,23 @@ class PassEncoder {
     return 0;
   }
 
+  // Starts an op of the given kind; its bits (up to the next op) are charged to that kind.
+  void put_op(OpKind kind, unsigned code) {
+    close_op();
+    kind_ = kind;
+    op_start_ = out_.size();
+    ++bits_.ops[static_cast<std::size_t>(kind)];
+    out_.put(code, 3);
+  }
+
+  void close_op() noexcept {
+    bits_.bits[static_cast<std::size_t>(kind_)] += out_.size() - op_start_;
+    op_start_ = out_.size();
+  }
+
   void put_len(std::uint64_t value) {
     const unsigned bits = len_field_bits(value);
+    bits_.len_bits += bits;
     out_.put((bits - 10) / 8, 2);
     out_.put(value, bits - 2);
   }
@@ -279,7 +302,7 @@ class PassEncoder {
   void emit_fill(unsigned bit, std::size_t n) {
     while (n > 0) {
       const std::size_t chunk = std::min<std::size_t>(n, kMaxLen);
-      out_.put(bit, 3);
+      put_op(OpKind::kFill, bit);
       put_len(chunk);
       ++stats_.fills;
       n -= chunk;
@@ -289,9 +312,10 @@ class PassEncoder {
   void flush_literal(std::size_t end) {
     while (literal_start_ < end) {
       const std::size_t chunk = std::min<std::size_t>(end - literal_start_, kMaxLen);
-      out_.put(4, 3);
+      put_op(OpKind::kLiteral, 4);
       put_len(chunk);
       out_.append(in_, literal_start_, chunk);
+      bits_.literal_payload += chunk;
       ++stats_.literals;
       literal_start_ += chunk;
     }
@@ -306,7 +330,20 @@ class PassEncoder {
   std::vector<std::uint32_t> last_seen_;
   std::array<std::size_t, 4> recent_{};
   std::vector<Pattern> patterns_;
+  PassBits bits_;
+  OpKind kind_ = OpKind::kTerminate;
+  std::size_t op_start_ = 0;
 };
+
+void add_counts(EncodeStats& into, const EncodeStats& pass) noexcept {
+  into.fills += pass.fills;
+  into.literals += pass.literals;
+  into.saves += pass.saves;
+  into.uses += pass.uses;
+  into.xors += pass.xors;
+  into.copies += pass.copies;
+  into.patterns += pass.patterns;
+}
 
 }  // namespace
 
@@ -322,11 +359,36 @@ CodecResult encode(std::span<const std::byte> in, std::span<std::byte> out, int 
   unsigned passes = 0;
   while (passes < max_passes && !in.empty()) {
     next.clear();
-    PassEncoder(cur, next, level, st).run();
+    EncodeStats pass_stats;
+    PassBits bits;
+    if (level >= 3 && cur.size() < kMaxOptimalBits) {
+      encode_pass_optimal(cur, next, pass_stats, bits);
+      // The greedy parse still wins on some inputs (its copies may start inside runs the
+      // shortest path fills); keep whichever pass is shorter.
+      Bits greedy;
+      EncodeStats greedy_stats;
+      PassEncoder pass(cur, greedy, level, greedy_stats);
+      pass.run();
+      if (greedy.size() < next.size()) {
+        std::swap(next, greedy);
+        pass_stats = greedy_stats;
+        bits = pass.bits();
+      }
+    } else {
+      PassEncoder pass(cur, next, level, pass_stats);
+      pass.run();
+      bits = pass.bits();
+    }
     // The outermost pass is padded to bytes; an inner one must shrink the bit string.
     if (next.size() >= cur.size()) break;
+    add_counts(st, pass_stats);
+    st.pass_bits.push_back(bits);
+    // The fast level stops after a pass that gains under 1/16: a further pass would gain less
+    // still (mostly nothing) and cost as much time.
+    const bool small_gain = cur.size() - next.size() < cur.size() / 16;
     std::swap(cur, next);
     ++passes;
+    if (level <= 1 && small_gain) break;
   }
   st.passes = passes;
   const std::size_t coded = 1 + (cur.size() + 7) / 8;
@@ -335,6 +397,7 @@ CodecResult encode(std::span<const std::byte> in, std::span<std::byte> out, int 
     out[0] = std::byte{0};
     if (!in.empty()) std::memcpy(out.data() + 1, in.data(), in.size());
     st.passes = 0;
+    st.pass_bits.clear();
     return CodecResult::success(in.size() + 1);
   }
   if (coded > out.size()) return CodecResult::failure(CodecStatus::kOutputTooSmall);
