@@ -91,6 +91,9 @@ void FileData::commit_batch(std::vector<EncodedBlock>& batch) {
         if (st != nullptr && !exists.contains(item.ino))
           exists[item.ino] = index_.inode(item.ino).has_value();
         if (st == nullptr || !exists[item.ino]) {
+          // Superseded, or its inode was removed meanwhile: the block only occupies space. A
+          // removed inode's block must still leave `pending`, or its waiters never return.
+          if (st != nullptr) st->pending.erase(item.block);
           if (item.ref) index_.account_freed(item.ref->data_file, item.ref->stored_length);
           continue;
         }
