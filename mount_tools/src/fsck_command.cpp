@@ -39,9 +39,9 @@ int print_report(const std::string& store, const fs::check::CheckReport& report,
     std::printf("%s: clean\n", store.c_str());
     return kFsckClean;
   }
-  std::printf("%s: %zu problem%s, %zu repaired, %zu left\n", store.c_str(),
-              report.problems().size(), report.problems().size() == 1 ? "" : "s",
-              report.repaired_count(), report.left_count());
+  const std::size_t errors = report.repaired_count() + report.left_count();
+  std::printf("%s: %zu problem%s, %zu repaired, %zu left\n", store.c_str(), errors,
+              errors == 1 ? "" : "s", report.repaired_count(), report.left_count());
   return report.left_count() > 0 ? kFsckErrorsLeft : kFsckCorrected;
 }
 

@@ -64,6 +64,8 @@ std::uint64_t TestStore::write(Filesystem& fs, const std::string& path, const st
   const auto bytes = std::as_bytes(std::span(data.data(), data.size()));
   const auto written = fs.data().write(file->ino, 0, bytes);
   EXPECT_TRUE(written && *written == data.size()) << path;
+  // Committed now, as a writer closing each file would: blocks land in the order written.
+  EXPECT_TRUE(fs.fsync(file->ino)) << path;
   return file->ino;
 }
 

@@ -161,9 +161,13 @@ class TreeChecker {
       for (const auto& block : index_.remove_inode(rec.ino))
         index_.account_freed(block.data_file, block.stored_length);
     }
-    report_.add(inode_name(rec.ino),
-                std::string("orphaned inode (no links left)") + (repair_ ? "; reclaimed" : ""),
-                repair_);
+    if (repair_) {
+      report_.add(inode_name(rec.ino), "orphaned inode (no links left); reclaimed", true);
+    } else {
+      report_.add_expected(inode_name(rec.ino),
+                           "orphaned inode (unlinked while open when the store was last "
+                           "unmounted; the next mount reclaims it)");
+    }
   }
 
   void move_to_lost_found(std::uint64_t ino) {

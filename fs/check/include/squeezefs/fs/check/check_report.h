@@ -11,6 +11,9 @@ struct Problem {
   std::string path;     // the affected file ("/a/b", "<inode 12>", "data/000003.dat"), or ""
   std::string message;  // what is wrong and, when repaired, what was done
   bool repaired = false;
+  // A state an interrupted mount legitimately leaves behind and the next mount clears (an inode
+  // unlinked while open): reported, but not an error.
+  bool expected = false;
 };
 
 // The outcome of a store check: every problem found, in the order found. Not thread-safe.
@@ -20,14 +23,27 @@ class CheckReport {
     problems_.push_back(Problem{std::move(path), std::move(message), repaired});
   }
 
+  // Records a state the next mount clears by itself (see Problem::expected).
+  void add_expected(std::string path, std::string message) {
+    problems_.push_back(Problem{std::move(path), std::move(message), false, true});
+  }
+
   [[nodiscard]] const std::vector<Problem>& problems() const { return problems_; }
-  [[nodiscard]] bool clean() const { return problems_.empty(); }
+  // No errors, found or repaired (expected leftovers of an interrupted mount may remain).
+  [[nodiscard]] bool clean() const { return repaired_count() == 0 && left_count() == 0; }
+  [[nodiscard]] std::size_t expected_count() const {
+    std::size_t n = 0;
+    for (const auto& p : problems_) n += (p.expected && !p.repaired) ? 1 : 0;
+    return n;
+  }
   [[nodiscard]] std::size_t repaired_count() const {
     std::size_t n = 0;
     for (const auto& p : problems_) n += p.repaired ? 1 : 0;
     return n;
   }
-  [[nodiscard]] std::size_t left_count() const { return problems_.size() - repaired_count(); }
+  [[nodiscard]] std::size_t left_count() const {
+    return problems_.size() - repaired_count() - expected_count();
+  }
 
   // Files whose data is damaged and could not be saved (never deleted, only named).
   std::vector<std::string> unsaved_files;
