@@ -10,7 +10,8 @@ namespace squeezefs::testing {
 // files, no repair). Each failure is reported as a gtest failure.
 //
 // check_files_match: the store opens; every name in `model` reads back without error as one of
-// its allowed states (exactly its state when it has one); no other name exists in the root.
+// its allowed states (exactly its state when it has one), or, unsynced, as a block-by-block mix
+// of them with not yet committed blocks reading as zeros; no other name exists in the root.
 void check_files_match(const std::filesystem::path& root, const CrashModel& model);
 
 // check_index_and_blocks: the index passes PRAGMA integrity_check, and every block map entry

@@ -51,7 +51,8 @@ std::string squeezefs_binary();
 int in_child(const std::function<int()>& f, int uid = -1, int gid = -1);
 // errno when `rc` reports a failure (negative), else 0.
 int err_of(long rc);
-// A digest of every file under `dir` (names, sizes and contents), to show a directory unchanged.
+// A digest of every file under `dir` (names, sizes and contents; not SQLite's -shm files), to
+// show a directory unchanged.
 std::string tree_digest(const std::string& dir);
 
 // Whole-file helpers that fail the current test on errors.
