@@ -50,8 +50,7 @@ Filesystem::Filesystem(const std::filesystem::path& root, std::optional<codecs::
             const std::lock_guard lock(names_.index_mutex());
             return index_.add_data_file();
           },
-          storage.data_file_limit,
-          storage.data_io != nullptr ? *storage.data_io : posix_file_io()),
+          storage.data_file_limit, storage.data_io != nullptr ? *storage.data_io : posix_file_io()),
       io_(store_) {
   if (!codec) {
     const auto* stored = codecs::find_codec(static_cast<codecs::CodecId>(config_.default_codec));

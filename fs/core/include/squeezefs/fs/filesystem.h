@@ -1,12 +1,12 @@
 #pragma once
 
+#include <condition_variable>
 #include <filesystem>
 #include <memory>
-#include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <stop_token>
 #include <thread>
-#include <optional>
 #include <vector>
 
 #include "squeezefs/codecs/registry.h"

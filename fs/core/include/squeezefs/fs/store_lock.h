@@ -7,9 +7,10 @@
 
 namespace squeezefs::fs {
 
-// The exclusive flock on STORE/index.db (independent of SQLite's own fcntl locks) that a mounted store holds for as long as it is served.
-// Offline tools (fsck, compact) take the same lock so they never run against a mounted store,
-// and a mount cannot start while they run. Released when the object is destroyed.
+// The exclusive flock on STORE/index.db (independent of SQLite's own fcntl locks) that a mounted
+// store holds for as long as it is served. Offline tools (fsck, compact) take the same lock so they
+// never run against a mounted store, and a mount cannot start while they run. Released when the
+// object is destroyed.
 class StoreLock {
  public:
   // Takes the lock without waiting. std::nullopt when another process holds it (the store is
