@@ -4,31 +4,12 @@
 
 #include <span>
 
+#include "row_helpers.h"
 #include "schema.h"
 #include "squeezefs/index/error.h"
 
 namespace squeezefs::index {
 namespace {
-
-// A statement left mid-result keeps its read transaction open; in WAL mode that pins an old
-// snapshot and makes this connection's next write fail with SQLITE_BUSY_SNAPSHOT. Always reset.
-struct ResetGuard {
-  explicit ResetGuard(Stmt& stmt) : stmt_(stmt) {}
-  ResetGuard(const ResetGuard&) = delete;
-  ResetGuard& operator=(const ResetGuard&) = delete;
-  ~ResetGuard() { stmt_.reset(); }
-  Stmt& stmt_;
-};
-
-std::int64_t s64(std::uint64_t v) {
-  return static_cast<std::int64_t>(v);
-}
-std::uint64_t u64(std::int64_t v) {
-  return static_cast<std::uint64_t>(v);
-}
-std::uint32_t u32(std::int64_t v) {
-  return static_cast<std::uint32_t>(v);
-}
 
 // Names and targets are raw bytes: store them as BLOBs so no encoding is applied.
 std::span<const std::byte> bytes(std::string_view s) {

@@ -1,27 +1,12 @@
 // Whole-store scans and repairs used by `squeezefs fsck` and `squeezefs compact`.
 #include <string>
 
+#include "row_helpers.h"
 #include "squeezefs/index/error.h"
 #include "squeezefs/index/index.h"
 
 namespace squeezefs::index {
 namespace {
-
-// Leaves no statement mid-result (see index.cpp: it would pin an old WAL snapshot).
-struct ResetGuard {
-  explicit ResetGuard(Stmt& stmt) : stmt_(stmt) {}
-  ResetGuard(const ResetGuard&) = delete;
-  ResetGuard& operator=(const ResetGuard&) = delete;
-  ~ResetGuard() { stmt_.reset(); }
-  Stmt& stmt_;
-};
-
-std::uint64_t u64(std::int64_t v) {
-  return static_cast<std::uint64_t>(v);
-}
-std::uint32_t u32(std::int64_t v) {
-  return static_cast<std::uint32_t>(v);
-}
 
 constexpr const char* kStoredBlockColumns =
     "ino, block_index, codec, raw_length, stored_length, checksum, data_file, file_offset";

@@ -151,13 +151,18 @@ Result<void> FileData::allocate(std::uint64_t ino, std::uint64_t offset, std::ui
   return {};
 }
 
-Result<std::uint64_t> FileData::seek_data(std::uint64_t ino, std::uint64_t offset) {
+Result<void> FileData::commit_buffered(std::uint64_t ino) {
   auto st = state(ino);
   if (!st) return Unexpected{st.error()};
-  // Holes are decided by the block map, so commit buffered blocks first (all-zero ones become
-  // holes).
   if (auto ok = flush_and_wait(ino, *st); !ok) return Unexpected{ok.error()};
   forget_if_idle(ino);
+  return {};
+}
+
+Result<std::uint64_t> FileData::seek_data(std::uint64_t ino, std::uint64_t offset) {
+  // Holes are decided by the block map, so commit buffered blocks first (all-zero ones become
+  // holes).
+  if (auto ok = commit_buffered(ino); !ok) return Unexpected{ok.error()};
   const std::lock_guard lock(mutex_);
   const auto rec = index_.inode(ino);
   if (!rec) return fail(std::errc::no_such_file_or_directory);
@@ -170,10 +175,7 @@ Result<std::uint64_t> FileData::seek_data(std::uint64_t ino, std::uint64_t offse
 }
 
 Result<std::uint64_t> FileData::seek_hole(std::uint64_t ino, std::uint64_t offset) {
-  auto st = state(ino);
-  if (!st) return Unexpected{st.error()};
-  if (auto ok = flush_and_wait(ino, *st); !ok) return Unexpected{ok.error()};
-  forget_if_idle(ino);
+  if (auto ok = commit_buffered(ino); !ok) return Unexpected{ok.error()};
   const std::lock_guard lock(mutex_);
   const auto rec = index_.inode(ino);
   if (!rec) return fail(std::errc::no_such_file_or_directory);

@@ -147,6 +147,8 @@ class FileData {
   void submit_all_locked(std::uint64_t ino, InodeState& st);
   // Submits the file's dirty blocks and waits until everything submitted so far is committed.
   Result<void> flush_and_wait(std::uint64_t ino, const StatePtr& st);
+  // Commits the file's buffered blocks and waits for them (for callers that read block maps).
+  Result<void> commit_buffered(std::uint64_t ino);
   // Drops the state when no handle and no buffered block needs it.
   void forget_if_idle(std::uint64_t ino);
   // Stores a new size (when given) and stamps the times in the index record.
