@@ -23,25 +23,6 @@ int user_version(Db& db) {
   return static_cast<int>(st.column_int64(0));
 }
 
-constexpr const char* kInodeColumns =
-    "ino, mode, uid, gid, nlink, size, atime_ns, mtime_ns, ctime_ns, rdev, generation";
-
-InodeRecord read_inode(const Stmt& st) {
-  InodeRecord r;
-  r.ino = u64(st.column_int64(0));
-  r.mode = u32(st.column_int64(1));
-  r.uid = u32(st.column_int64(2));
-  r.gid = u32(st.column_int64(3));
-  r.nlink = u32(st.column_int64(4));
-  r.size = u64(st.column_int64(5));
-  r.atime_ns = st.column_int64(6);
-  r.mtime_ns = st.column_int64(7);
-  r.ctime_ns = st.column_int64(8);
-  r.rdev = u64(st.column_int64(9));
-  r.generation = u64(st.column_int64(10));
-  return r;
-}
-
 void bind_inode_fields(Stmt& st, const InodeRecord& r) {
   st.bind(1, static_cast<std::int64_t>(r.mode))
       .bind(2, static_cast<std::int64_t>(r.uid))

@@ -51,26 +51,10 @@ std::vector<ForeignKeyViolation> Index::foreign_key_violations() {
 }
 
 std::vector<InodeRecord> Index::all_inodes() {
-  Stmt& st = db_.cached(
-      "SELECT ino, mode, uid, gid, nlink, size, atime_ns, mtime_ns, ctime_ns, rdev, generation "
-      "FROM inodes ORDER BY ino");
+  Stmt& st = db_.cached(std::string("SELECT ") + kInodeColumns + " FROM inodes ORDER BY ino");
   const ResetGuard reset_guard(st);
   std::vector<InodeRecord> out;
-  while (st.step()) {
-    InodeRecord r;
-    r.ino = u64(st.column_int64(0));
-    r.mode = u32(st.column_int64(1));
-    r.uid = u32(st.column_int64(2));
-    r.gid = u32(st.column_int64(3));
-    r.nlink = u32(st.column_int64(4));
-    r.size = u64(st.column_int64(5));
-    r.atime_ns = st.column_int64(6);
-    r.mtime_ns = st.column_int64(7);
-    r.ctime_ns = st.column_int64(8);
-    r.rdev = u64(st.column_int64(9));
-    r.generation = u64(st.column_int64(10));
-    out.push_back(r);
-  }
+  while (st.step()) out.push_back(read_inode(st));
   return out;
 }
 
