@@ -189,14 +189,22 @@ TEST(PowerLossTest,
   const auto full = run_trial(scripted, 1, PowerPlan{});
   ASSERT_FALSE(full.lost_power);
   ASSERT_GT(full.syncs, 10U);
+  // Background threads (the committer's grouping, the space reclaimer) make the number of syncs
+  // vary a little from run to run, so a late crash point may not be reached in every run.
+  std::size_t reached = 0;
   for (std::size_t k = 0; k < full.syncs; ++k) {
     const auto loss = loss_kind(k / 2, k);
     SCOPED_TRACE("power fails before sync " + std::to_string(k) + " of " +
                  std::to_string(full.syncs) + ", " + describe(loss));
     const auto counts = run_trial(scripted, 1, PowerPlan{k, std::nullopt, loss});
-    EXPECT_TRUE(counts.lost_power);
+    if (counts.lost_power) {
+      ++reached;
+    } else {
+      EXPECT_LE(counts.syncs, k) << "sync " << k << " happened but the power stayed on";
+    }
     if (::testing::Test::HasFailure()) break;  // one reported crash point is enough to debug
   }
+  EXPECT_GE(reached * 4, full.syncs * 3) << "too few crash points reached";
 }
 
 TEST(PowerLossTest,
