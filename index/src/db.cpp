@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <cerrno>
 #include <utility>
 
 #include "squeezefs/index/error.h"
@@ -13,11 +14,22 @@ namespace {
 // only reaches us for a real deadlock, which is a bug and surfaces as IndexError.
 constexpr int kBusyTimeoutMs = 30000;
 
-[[noreturn]] void fail(sqlite3* db, std::string_view what) {
+// The POSIX error behind a failed call: a full disk (SQLITE_FULL, or an I/O error whose system
+// call failed with ENOSPC or EDQUOT, as when the -shm file cannot grow) or a plain I/O error.
+std::errc errc_of(sqlite3* db, int rc) {
+  if ((rc & 0xff) == SQLITE_FULL) return std::errc::no_space_on_device;
+  if ((rc & 0xff) == SQLITE_IOERR && db != nullptr) {
+    const int sys = sqlite3_system_errno(db);
+    if (sys == ENOSPC || sys == EDQUOT) return std::errc::no_space_on_device;
+  }
+  return std::errc::io_error;
+}
+
+[[noreturn]] void fail(sqlite3* db, std::string_view what, int rc = SQLITE_ERROR) {
   std::string msg(what);
   msg += ": ";
   msg += db != nullptr ? sqlite3_errmsg(db) : "out of memory";
-  throw IndexError(msg);
+  throw IndexError(msg, errc_of(db, rc));
 }
 
 }  // namespace
@@ -85,8 +97,9 @@ bool Stmt::step() {
   if (rc == SQLITE_DONE) return false;
   // Reset first so the statement is reusable, then report the step's error.
   std::string msg = std::string("step: ") + sqlite3_errmsg(db_);
+  const std::errc code = errc_of(db_, rc);
   sqlite3_reset(stmt_);
-  throw IndexError(msg);
+  throw IndexError(msg, code);
 }
 
 void Stmt::run() {
@@ -118,7 +131,7 @@ Db::Db(const std::string& path, const char* vfs) {
   const int rc = sqlite3_open_v2(
       path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, vfs);
   db_.reset(raw);
-  if (rc != SQLITE_OK) fail(raw, "open " + path);
+  if (rc != SQLITE_OK) fail(raw, "open " + path, rc);
   sqlite3_extended_result_codes(raw, 1);
   sqlite3_busy_timeout(raw, kBusyTimeoutMs);
   exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
@@ -127,10 +140,11 @@ Db::Db(const std::string& path, const char* vfs) {
 void Db::exec(std::string_view sql) {
   const std::string text(sql);
   char* err = nullptr;
-  if (sqlite3_exec(db_.get(), text.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+  if (const int rc = sqlite3_exec(db_.get(), text.c_str(), nullptr, nullptr, &err);
+      rc != SQLITE_OK) {
     std::string msg = err != nullptr ? err : "unknown error";
     sqlite3_free(err);
-    throw IndexError("exec: " + msg);
+    throw IndexError("exec: " + msg, errc_of(db_.get(), rc));
   }
 }
 
@@ -151,8 +165,8 @@ void Db::sync() {
     fail(db_.get(), "locate the WAL");
   }
   if (wal == nullptr || wal->pMethods == nullptr) return;
-  if (wal->pMethods->xSync(wal, SQLITE_SYNC_NORMAL) != SQLITE_OK) {
-    throw IndexError("sync the WAL failed");
+  if (const int rc = wal->pMethods->xSync(wal, SQLITE_SYNC_NORMAL); rc != SQLITE_OK) {
+    throw IndexError("sync the WAL failed", errc_of(db_.get(), rc));
   }
 }
 

@@ -21,6 +21,7 @@ FileData::FileData(index::Index& index, std::mutex& index_mutex, BlockIo& io,
       block_size_(block_size),
       options_(options),
       cache_(options.cache_bytes),
+      space_(options.space_dir, options.space_reserve),
       committer_([this](std::vector<EncodedBlock>& batch) { commit_batch(batch); }),
       pool_(options.threads),
       flusher_([this] { flusher(); }) {}
@@ -222,6 +223,7 @@ Result<std::size_t> FileData::write(std::uint64_t ino, std::uint64_t offset,
   const std::uint64_t end = offset + data.size();
   const std::uint64_t blocks = (end - 1) / block_size_ - offset / block_size_ + 1;
   const std::size_t reserved = static_cast<std::size_t>(blocks) * block_size_;
+  if (auto ok = admit(reserved); !ok) return Unexpected{ok.error()};
   reserve(reserved);
   std::size_t used = 0;
   Result<std::size_t> result = data.size();

@@ -19,12 +19,13 @@ void FileData::submit_locked(std::uint64_t ino, InodeState& st, std::uint64_t bl
   const std::uint64_t seq = next_seq_++;
   st.pending[block] = PendingBlock{seq, data};
   pool_.submit([this, ino, block, seq, data, length] {
-    EncodedBlock encoded{ino, block, seq, std::nullopt, data, false};
+    EncodedBlock encoded{ino, block, seq, std::nullopt, data, false, {}};
     try {
       encoded.ref = io_.write(std::span<const std::byte>(*data).first(length), codec_, level_);
     } catch (const std::exception& e) {
       log().error("inode {} block {}: cannot store: {}", ino, block, e.what());
       encoded.failed = true;
+      encoded.error = storage_error(e);
     }
     committer_.enqueue(std::move(encoded));
   });
@@ -48,11 +49,13 @@ void FileData::submit_everything() {
 
 void FileData::commit_batch(std::vector<EncodedBlock>& batch) {
   bool synced = true;
+  std::error_code sync_error;
   try {
     io_.store().sync();  // data before the metadata that references it
   } catch (const std::exception& e) {
     log().error("cannot sync data files: {}", e.what());
     synced = false;
+    sync_error = storage_error(e);
   }
   std::map<std::uint64_t, StatePtr> states;
   {
@@ -83,7 +86,7 @@ void FileData::commit_batch(std::vector<EncodedBlock>& batch) {
       for (const auto& item : batch) {
         InodeState* st = current(item);
         if (item.failed || !synced) {
-          if (st != nullptr) st->error = std::make_error_code(std::errc::io_error);
+          if (st != nullptr) st->error = item.failed ? item.error : sync_error;
           if (st != nullptr) st->pending.erase(item.block);
           continue;
         }
@@ -110,7 +113,7 @@ void FileData::commit_batch(std::vector<EncodedBlock>& batch) {
       // Rolled back: none of the batch is recorded. Report it through the files it concerned.
       log().error("cannot commit {} blocks: {}", batch.size(), e.what());
       for (auto& [ino, st] : states) {
-        if (st) st->error = std::make_error_code(std::errc::io_error);
+        if (st) st->error = storage_error(e);
       }
       for (const auto& item : batch) {
         if (InodeState* st = current(item)) st->pending.erase(item.block);
@@ -197,8 +200,13 @@ void FileData::sync() {
     states.assign(inodes_.begin(), inodes_.end());
   }
   for (const auto& [ino, st] : states) {
-    if (auto ok = flush_and_wait(ino, st); !ok)
+    if (auto ok = flush_and_wait(ino, st); !ok) {
       log().error("inode {}: write-back failed: {}", ino, ok.error().message());
+      // Still the file's to report: a background sync must not swallow the error its next
+      // fsync or close returns.
+      const std::lock_guard lock(st->mutex);
+      if (!st->error) st->error = ok.error();
+    }
   }
   io_.store().sync();
 }

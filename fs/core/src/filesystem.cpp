@@ -61,6 +61,8 @@ Filesystem::Filesystem(const std::filesystem::path& root, std::optional<codecs::
     }
     codec = codecs::CodecChoice{stored, config_.codec_level};
   }
+  // Writes are refused (ENOSPC) before the data files' file system fills up.
+  if (options.space_dir.empty()) options.space_dir = layout_.data();
   data_ = std::make_unique<FileData>(index_, names_.index_mutex(), io_, *codec->codec, codec->level,
                                      config_.block_size, options);
   names_.set_space_releaser([this](const std::vector<index::BlockRef>& blocks) {

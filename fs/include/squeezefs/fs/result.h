@@ -1,9 +1,13 @@
 #pragma once
 
+#include <cerrno>
+#include <exception>
 #include <system_error>
 #include <type_traits>
 #include <utility>
 #include <variant>
+
+#include "squeezefs/index/error.h"
 
 namespace squeezefs::fs {
 
@@ -14,6 +18,22 @@ struct Unexpected {
 
 inline Unexpected fail(std::errc e) {
   return Unexpected{std::make_error_code(e)};
+}
+
+// The POSIX error a storage failure stands for. A full file system under the store (a data
+// file's write failing with ENOSPC or EDQUOT, or SQLite unable to grow the index) is
+// no_space_on_device, which callers pass on so users see ENOSPC; anything else is io_error.
+inline std::error_code storage_error(const std::exception& e) noexcept {
+  const auto full = std::make_error_code(std::errc::no_space_on_device);
+  if (const auto* index_error = dynamic_cast<const index::IndexError*>(&e)) {
+    if (index_error->code() == full) return full;
+  } else if (const auto* system_error = dynamic_cast<const std::system_error*>(&e)) {
+    const int value = system_error->code().value();
+    const bool posix = system_error->code().category() == std::generic_category() ||
+                       system_error->code().category() == std::system_category();
+    if (posix && (value == ENOSPC || value == EDQUOT)) return full;
+  }
+  return std::make_error_code(std::errc::io_error);
 }
 
 // A value or a POSIX-meaningful error (std::errc). Mirrors the std::expected API subset we use.

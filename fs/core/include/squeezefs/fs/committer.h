@@ -7,6 +7,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -22,6 +23,7 @@ struct EncodedBlock {
   std::optional<index::BlockRef> ref;                 // nullopt: all zeros, a hole
   std::shared_ptr<const std::vector<std::byte>> raw;  // the decoded bytes (for the cache)
   bool failed = false;                                // encoding or appending threw
+  std::error_code error{};                            // why it failed (ENOSPC or EIO)
 };
 
 // Groups the index updates of encoded blocks: a thread takes everything queued since the last

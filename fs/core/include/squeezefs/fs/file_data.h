@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -19,6 +20,7 @@
 #include "squeezefs/fs/block_io.h"
 #include "squeezefs/fs/committer.h"
 #include "squeezefs/fs/result.h"
+#include "squeezefs/fs/space_guard.h"
 #include "squeezefs/fs/worker_pool.h"
 #include "squeezefs/index/index.h"
 
@@ -31,6 +33,10 @@ struct DataPathOptions {
   unsigned threads = 0;                                // worker threads; 0 = one per core
   std::chrono::milliseconds flush_age{5000};           // dirty blocks older than this are flushed
   std::size_t readahead_bytes = std::size_t{1} << 20;  // decoded ahead of a sequential reader
+  // Writes fail with ENOSPC unless the file system holding `space_dir` keeps `space_reserve`
+  // bytes free after the data already accepted (see SpaceGuard); an empty path: no check.
+  std::filesystem::path space_dir;
+  std::uint64_t space_reserve = std::uint64_t{4} << 20;
 };
 
 // File contents as fixed-size blocks, buffered.
@@ -53,8 +59,9 @@ struct DataPathOptions {
 // decode of that inode's block (read-modify-write).
 //
 // Errors: ENOENT for a missing inode, EISDIR for a directory, EINVAL for other non-regular files,
-// EFBIG past the maximum size, EIO for unreadable blocks or a failed write-back (reported once,
-// by the next flush or fsync of the file).
+// EFBIG past the maximum size, ENOSPC for a write the store's file system has no room for, EIO
+// for unreadable blocks. A failed write-back is reported once, by the next flush or fsync of the
+// file: ENOSPC when the disk was full, else EIO.
 class FileData {
  public:
   static constexpr std::uint64_t kMaxFileSize = std::uint64_t{1} << 62;
@@ -157,6 +164,10 @@ class FileData {
   void commit_batch(std::vector<EncodedBlock>& batch);
   void readahead(std::uint64_t ino, const std::vector<std::pair<std::uint64_t, index::BlockRef>>&);
 
+  // Admission control: ENOSPC unless `bytes` more fit on the store's file system, after writing
+  // back what is buffered when the first look says no.
+  Result<void> admit(std::size_t bytes);
+
   // Dirty-memory accounting: reserve() blocks while the cap is reached; release() returns it.
   void reserve(std::size_t bytes);
   void unreserve(std::size_t bytes);
@@ -171,6 +182,7 @@ class FileData {
   std::uint32_t block_size_;
   DataPathOptions options_;
   BlockCache cache_;
+  SpaceGuard space_;
 
   std::mutex inodes_mutex_;
   std::unordered_map<std::uint64_t, StatePtr> inodes_;      // guarded by inodes_mutex_
