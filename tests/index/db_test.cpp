@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <system_error>
 #include <utility>
 
 #include "squeezefs/index/error.h"
@@ -27,6 +29,36 @@ TEST(DbTest, given_cached_statement_when_reused_then_bindings_are_cleared) {
   ASSERT_TRUE(st.step());
   EXPECT_TRUE(st.column_is_null(0));
   EXPECT_FALSE(st.step());
+}
+
+TEST(DbTest, given_full_database_when_inserting_then_error_says_no_space_and_rows_stay) {
+  Db db(":memory:");
+  db.exec("CREATE TABLE t(a INTEGER, b BLOB)");
+  db.cached("INSERT INTO t(a, b) VALUES (1, zeroblob(100))").run();
+  // The database may not grow past its current pages: SQLite answers SQLITE_FULL.
+  db.exec("PRAGMA max_page_count = " + std::to_string([&] {
+            Stmt& st = db.cached("PRAGMA page_count");
+            st.step();
+            return st.column_int64(0);
+          }()));
+  std::error_code code;
+  try {
+    Txn txn(db);
+    for (int i = 0; i < 1000; ++i)
+      db.cached("INSERT INTO t(a, b) VALUES (2, zeroblob(4000))").run();
+    txn.commit();
+  } catch (const IndexError& e) {
+    code = e.code();
+  }
+  EXPECT_EQ(code, std::make_error_code(std::errc::no_space_on_device));
+  EXPECT_EQ(count_rows(db), 1);
+  // Other failures stay plain I/O errors.
+  try {
+    db.exec("NOT SQL");
+    ADD_FAILURE() << "bad SQL ran";
+  } catch (const IndexError& e) {
+    EXPECT_EQ(e.code(), std::make_error_code(std::errc::io_error));
+  }
 }
 
 TEST(DbTest, given_txn_without_commit_when_destroyed_then_rolls_back) {
