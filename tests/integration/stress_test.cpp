@@ -397,6 +397,9 @@ TEST(StressTest, given_processes_and_threads_when_loading_then_no_error_no_leak_
   // no more than the live files (blocks are stored compressed or raw, never larger).
   const auto live = live_bytes(store.store());
   const auto stored = data_size(store.store());
+  std::fprintf(stderr, "%zu files: %llu bytes in whole blocks, %llu stored, %llu in data files\n",
+               expected.size(), static_cast<unsigned long long>(raw_blocks),
+               static_cast<unsigned long long>(live), static_cast<unsigned long long>(stored));
   EXPECT_LE(live, raw_blocks) << "block maps reference more than the live files hold";
   EXPECT_LE(stored, live + live / 10 + kMiB) << "data files " << stored << ", live " << live;
 
