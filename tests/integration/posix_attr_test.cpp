@@ -242,6 +242,14 @@ void read_through(const std::string& path) {
   ::close(fd);
 }
 
+// Mounts a fresh store with `options` and writes a file "f" into it, at `path`.
+void mount_with_file(MountedStore& store, const std::string& options, std::string& path) {
+  ASSERT_EQ(store.mkfs(), 0);
+  ASSERT_EQ(store.mount(options), 0);
+  path = store.path("f");
+  write_file(path, "contents");
+}
+
 // Under relatime a read moves atime when it is not newer than mtime or ctime (or a day old),
 // and only then.
 TEST_F(PosixAttrTest, given_relatime_when_reading_file_then_atime_moves_once_past_mtime) {
@@ -270,10 +278,8 @@ TEST_F(PosixAttrTest, given_relatime_when_reading_file_then_atime_moves_once_pas
 
 TEST(PosixAtimeTest, given_strictatime_when_reading_file_then_every_read_moves_atime) {
   MountedStore store;
-  ASSERT_EQ(store.mkfs(), 0);
-  ASSERT_EQ(store.mount("-o strictatime"), 0);
-  const auto path = store.path("f");
-  write_file(path, "contents");
+  std::string path;
+  ASSERT_NO_FATAL_FAILURE(mount_with_file(store, "-o strictatime", path));
   struct stat before {};
   read_through(path);
   ASSERT_EQ(::stat(path.c_str(), &before), 0);
@@ -287,10 +293,8 @@ TEST(PosixAtimeTest, given_strictatime_when_reading_file_then_every_read_moves_a
 
 TEST(PosixAtimeTest, given_noatime_when_reading_file_then_atime_stays) {
   MountedStore store;
-  ASSERT_EQ(store.mkfs(), 0);
-  ASSERT_EQ(store.mount("-o noatime"), 0);
-  const auto path = store.path("f");
-  write_file(path, "contents");
+  std::string path;
+  ASSERT_NO_FATAL_FAILURE(mount_with_file(store, "-o noatime", path));
   const timespec old[2] = {{1000, 0}, {2000, 0}};
   ASSERT_EQ(::utimensat(AT_FDCWD, path.c_str(), old, 0), 0);
   read_through(path);
