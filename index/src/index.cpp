@@ -36,6 +36,23 @@ void bind_inode_fields(Stmt& st, const InodeRecord& r) {
       .bind(10, s64(r.generation));
 }
 
+// Runs an INSERT or UPDATE of inode `ino` whose ?1..?10 are the record's fields and ?11 its
+// number (NULL lets SQLite pick the next one).
+void run_inode_statement(Stmt& st, const InodeRecord& record, std::optional<std::uint64_t> ino) {
+  const ResetGuard reset_guard(st);
+  bind_inode_fields(st, record);
+  if (ino) {
+    st.bind(11, s64(*ino));
+  } else {
+    st.bind_null(11);
+  }
+  st.run();
+}
+
+constexpr const char* kInsertInode =
+    "INSERT INTO inodes(mode, uid, gid, nlink, size, atime_ns, mtime_ns, ctime_ns, rdev, "
+    "generation, ino) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
+
 constexpr const char* kBlockColumns =
     "codec, raw_length, stored_length, checksum, data_file, file_offset";
 
@@ -122,24 +139,12 @@ void Index::set_default_codec(std::uint16_t codec, int level) {
 }
 
 std::uint64_t Index::allocate_inode(const InodeRecord& record) {
-  Stmt& st = db_.cached(
-      "INSERT INTO inodes(mode, uid, gid, nlink, size, atime_ns, mtime_ns, ctime_ns, rdev, "
-      "generation) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
-  const ResetGuard reset_guard(st);
-  bind_inode_fields(st, record);
-  st.run();
+  run_inode_statement(db_.cached(kInsertInode), record, std::nullopt);
   return u64(db_.last_insert_rowid());
 }
 
 void Index::insert_inode(const InodeRecord& record) {
-  Stmt& st = db_.cached(
-      "INSERT INTO inodes(mode, uid, gid, nlink, size, atime_ns, mtime_ns, ctime_ns, rdev, "
-      "generation, ino) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
-  const ResetGuard reset_guard(st);
-  bind_inode_fields(st, record);
-  st.bind(11, s64(record.ino)).run();
+  run_inode_statement(db_.cached(kInsertInode), record, record.ino);
 }
 
 std::optional<InodeRecord> Index::inode(std::uint64_t ino) {
@@ -151,13 +156,11 @@ std::optional<InodeRecord> Index::inode(std::uint64_t ino) {
 }
 
 void Index::update_inode(const InodeRecord& record) {
-  Stmt& st = db_.cached(
-      "UPDATE inodes SET mode = ?1, uid = ?2, gid = ?3, nlink = ?4, size = ?5, atime_ns = ?6, "
-      "mtime_ns = ?7, "
-      "ctime_ns = ?8, rdev = ?9, generation = ?10 WHERE ino = ?11");
-  const ResetGuard reset_guard(st);
-  bind_inode_fields(st, record);
-  st.bind(11, s64(record.ino)).run();
+  run_inode_statement(
+      db_.cached("UPDATE inodes SET mode = ?1, uid = ?2, gid = ?3, nlink = ?4, size = ?5, "
+                 "atime_ns = ?6, mtime_ns = ?7, ctime_ns = ?8, rdev = ?9, generation = ?10 "
+                 "WHERE ino = ?11"),
+      record, record.ino);
   if (db_.changes() != 1) throw IndexError("update of missing inode " + std::to_string(record.ino));
 }
 

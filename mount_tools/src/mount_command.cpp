@@ -29,6 +29,7 @@ struct MountRequest {
   std::string mountpoint;
   std::optional<codecs::CodecChoice> codec;
   fs::AtimePolicy atime = fs::AtimePolicy::kRelatime;
+  bool read_only = false;
   fs::DataPathOptions data;
   fs::FuseSettings fuse;
 };
@@ -44,9 +45,9 @@ std::size_t memory_option(const std::string& option, std::string_view name) {
 // Options libfuse or the kernel understand that we pass through unchanged.
 bool is_passthrough(const std::string& o) {
   static const char* const kKnown[] = {
-      "rw",       "nodev",      "dev",      "nosuid",     "suid",        "exec",        "noexec",
-      "atime",    "noatime",    "relatime", "norelatime", "strictatime", "nodiratime",  "diratime",
-      "lazytime", "nolazytime", "sync",     "async",      "dirsync",     "auto_unmount"};
+      "rw",           "nodev",      "dev",      "nosuid",   "suid",      "exec",
+      "noexec",       "atime",      "noatime",  "sync",     "async",     "dirsync",
+      "auto_unmount", "nodiratime", "diratime", "lazytime", "nolazytime"};
   for (const char* k : kKnown) {
     if (o == k) return true;
   }
@@ -64,15 +65,35 @@ bool is_table_only(const std::string& o) {
   return o.rfind("x-", 0) == 0 || o.rfind("comment=", 0) == 0;
 }
 
+// The absolute path with symlinks resolved, as the kernel shows a mount point and as umount(8)
+// compares a source (a missing path is left for check_request() to report).
+std::filesystem::path canonical_path(const std::string& path) {
+  std::error_code ec;
+  auto resolved = std::filesystem::weakly_canonical(std::filesystem::absolute(path), ec);
+  if (ec) return std::filesystem::absolute(path).lexically_normal();
+  return resolved;
+}
+
+// libfuse splits -o at commas and takes a backslash as an escape.
+std::string escape_option_value(const std::string& value) {
+  std::string out;
+  for (const char c : value) {
+    if (c == ',' || c == '\\') out.push_back('\\');
+    out.push_back(c);
+  }
+  return out;
+}
+
 MountRequest parse_request(const std::string& store, const std::string& mountpoint,
                            const std::vector<std::string>& option_lists, bool debug_flag) {
   MountRequest req;
-  req.store = std::filesystem::absolute(store).lexically_normal();
-  req.mountpoint = std::filesystem::absolute(mountpoint).lexically_normal().string();
+  req.store = canonical_path(store);
+  req.mountpoint = canonical_path(mountpoint).string();
   req.fuse.mountpoint = req.mountpoint;
   req.fuse.debug = debug_flag;
-  req.fuse.kernel_options = {"fsname=" + req.store.string(), "subtype=squeezefs",
-                             "default_permissions"};
+  // The store is the source /proc/mounts shows, so `umount -c STORE` finds the mount by it.
+  req.fuse.kernel_options = {"fsname=" + escape_option_value(req.store.string()),
+                             "subtype=squeezefs", "default_permissions"};
   for (const auto& list : option_lists) {
     std::stringstream in(list);
     std::string o;
@@ -88,11 +109,13 @@ MountRequest parse_request(const std::string& store, const std::string& mountpoi
         req.data.dirty_bytes = memory_option(o, "dirty_size");
       } else if (o == "debug") {
         req.fuse.debug = true;
+      } else if (o == "relatime" || o == "strictatime" || o == "norelatime") {
+        // The kernel leaves atime of FUSE inodes to the file system (and libfuse does not take
+        // these options): they only set the policy.
+        req.atime = o == "relatime" ? fs::AtimePolicy::kRelatime : fs::AtimePolicy::kStrict;
       } else if (o == "allow_other" || o == "ro" || is_passthrough(o)) {
         req.fuse.kernel_options.push_back(o);
         if (o == "noatime") req.atime = fs::AtimePolicy::kNever;
-        if (o == "strictatime" || o == "norelatime") req.atime = fs::AtimePolicy::kStrict;
-        if (o == "relatime") req.atime = fs::AtimePolicy::kRelatime;
       } else {
         throw CommandError("unknown mount option '" + o + "'", kExitUsage);
       }
@@ -100,8 +123,9 @@ MountRequest parse_request(const std::string& store, const std::string& mountpoi
   }
   // A read-only mount writes nothing, access times included.
   for (const auto& o : req.fuse.kernel_options) {
-    if (o == "ro") req.atime = fs::AtimePolicy::kNever;
+    if (o == "ro") req.read_only = true;
   }
+  if (req.read_only) req.atime = fs::AtimePolicy::kNever;
   return req;
 }
 
@@ -138,12 +162,14 @@ void check_request(const MountRequest& req) {
     throw CommandError("mount point " + req.mountpoint + " does not exist", kExitFailure);
   if (!std::filesystem::is_directory(req.mountpoint))
     throw CommandError("mount point " + req.mountpoint + " is not a directory", kExitFailure);
-  // The index and data files are written even on a read-only mount (orphan cleanup, WAL).
+  // The index and data files are written even on a read-only mount (orphan cleanup, the WAL
+  // and its shared-memory index), so a store that cannot be written is refused either way.
   for (const auto& path : {req.store, layout.index(), layout.data()}) {
-    if (::access(path.c_str(), W_OK) != 0)
-      throw CommandError("store " + req.store.string() + " is not writable (" + path.string() +
-                             ": " + errno_text() + ")",
-                         kExitFailure);
+    if (::access(path.c_str(), W_OK) == 0) continue;
+    std::string message = "store " + req.store.string() + " is not writable (" + path.string() +
+                          ": " + errno_text() + ")";
+    if (req.read_only) message += "; squeezefs needs write access to a store even to mount it ro";
+    throw CommandError(message, kExitFailure);
   }
 }
 

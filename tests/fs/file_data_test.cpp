@@ -1,19 +1,13 @@
-#include "squeezefs/fs/file_data.h"
-
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
 #include <random>
 #include <vector>
 
-#include "squeezefs/codecs/registry.h"
-#include "squeezefs/fs/memory_block_store.h"
-#include "squeezefs/fs/namespace.h"
+#include "core_fixtures.h"
 
 namespace squeezefs::fs {
 namespace {
-
-constexpr std::uint32_t kBlock = 4096;
 
 std::vector<std::byte> text(std::size_t n, char seed) {
   std::vector<std::byte> v(n);
@@ -22,26 +16,12 @@ std::vector<std::byte> text(std::size_t n, char seed) {
   return v;
 }
 
-class FileDataTest : public ::testing::Test {
+class FileDataTest : public FileDataFixture {
  protected:
-  FileDataTest() {
-    Namespace::format(index_, Caller{});
-    for (int i = 0; i < 8; ++i) index_.add_data_file();  // ids the memory store hands out
-    ino_ = ns_.mknod(Namespace::kRootIno, "f", S_IFREG | 0644, 0, Caller{})->ino;
-  }
-
   std::vector<std::byte> read_all() {
     auto size = ns_.getattr(ino_)->size;
     return *data_.read(ino_, 0, static_cast<std::size_t>(size));
   }
-
-  index::Index index_ = index::Index::create(":memory:", index::StoreConfig{});
-  Namespace ns_{index_};
-  MemoryBlockStore store_{1 << 20};
-  BlockIo io_{store_};
-  FileData data_{index_, ns_.index_mutex(), io_, *codecs::find_codec(codecs::CodecId::kZstd), 3,
-                 kBlock};
-  std::uint64_t ino_ = 0;
 };
 
 TEST_F(FileDataTest, given_write_across_blocks_when_read_then_identical_and_compressed) {
@@ -159,6 +139,28 @@ TEST_F(FileDataTest, given_non_regular_inode_when_accessed_then_errors) {
   EXPECT_EQ(data_.read(dir, 0, 1).error(), std::errc::is_a_directory);
   EXPECT_EQ(data_.write(999, 0, text(1, 'a')).error(), std::errc::no_such_file_or_directory);
   EXPECT_EQ(data_.truncate(ino_, FileData::kMaxFileSize + 1).error(), std::errc::file_too_large);
+}
+
+// stored_bytes: buffered blocks at their raw size (in place of what is stored for them), then
+// the compressed size once committed.
+TEST_F(FileDataTest, given_buffered_blocks_when_measuring_then_raw_size_until_committed) {
+  const std::vector<std::byte> first(3000, std::byte{'a'});
+  ASSERT_TRUE(data_.write(ino_, 0, first));  // a partial block stays dirty
+  EXPECT_EQ(*data_.stored_bytes(ino_), 3000U);
+  ASSERT_TRUE(data_.fsync(ino_));
+  const auto committed = *data_.stored_bytes(ino_);
+  EXPECT_GT(committed, 0U);
+  EXPECT_LT(committed, 100U) << "a run of one byte compresses";
+  EXPECT_EQ(committed, index_.stored_bytes(ino_));
+  // Rewriting the stored block counts it once, at its raw size, not twice.
+  ASSERT_TRUE(data_.write(ino_, 10, text(20, 'b')));
+  EXPECT_EQ(*data_.stored_bytes(ino_), 3000U);
+  // A second, dirty block past the end of the first.
+  ASSERT_TRUE(data_.write(ino_, kBlock + 100, text(50, 'c')));
+  EXPECT_EQ(*data_.stored_bytes(ino_), kBlock + 150U);
+  ASSERT_TRUE(data_.fsync(ino_));
+  EXPECT_EQ(*data_.stored_bytes(ino_), index_.stored_bytes(ino_));
+  EXPECT_LT(*data_.stored_bytes(ino_), 300U);
 }
 
 }  // namespace

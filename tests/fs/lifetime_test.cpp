@@ -4,32 +4,12 @@
 
 #include <vector>
 
-#include "squeezefs/codecs/registry.h"
-#include "squeezefs/fs/file_data.h"
-#include "squeezefs/fs/memory_block_store.h"
-#include "squeezefs/fs/namespace.h"
+#include "core_fixtures.h"
 
 namespace squeezefs::fs {
 namespace {
 
-constexpr std::uint32_t kBlock = 4096;
-
-class LifetimeTest : public ::testing::Test {
- protected:
-  LifetimeTest() {
-    Namespace::format(index_, Caller{});
-    for (int i = 0; i < 8; ++i) index_.add_data_file();
-    ino_ = ns_.mknod(Namespace::kRootIno, "f", S_IFREG | 0644, 0, Caller{})->ino;
-  }
-
-  index::Index index_ = index::Index::create(":memory:", index::StoreConfig{});
-  Namespace ns_{index_};
-  MemoryBlockStore store_{1 << 20};
-  BlockIo io_{store_};
-  FileData data_{index_, ns_.index_mutex(), io_, *codecs::find_codec(codecs::CodecId::kZstd), 3,
-                 kBlock};
-  std::uint64_t ino_ = 0;
-};
+class LifetimeTest : public FileDataFixture {};
 
 TEST_F(LifetimeTest, given_retained_inode_when_unlinked_then_it_lives_until_released) {
   const std::vector<std::byte> payload(3 * kBlock, std::byte{'q'});

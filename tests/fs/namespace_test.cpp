@@ -1,5 +1,3 @@
-#include "squeezefs/fs/namespace.h"
-
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -7,22 +5,15 @@
 #include <set>
 #include <string>
 
+#include "core_fixtures.h"
+
 namespace squeezefs::fs {
 namespace {
-
-using index::Index;
-using index::StoreConfig;
 
 constexpr Caller kUser{1000, 100};
 constexpr std::uint64_t kRoot = Namespace::kRootIno;
 
-class NamespaceTest : public ::testing::Test {
- protected:
-  NamespaceTest() { Namespace::format(index_, Caller{0, 0}); }
-
-  Index index_ = Index::create(":memory:", StoreConfig{});
-  Namespace ns_{index_};
-};
+class NamespaceTest : public NamespaceFixture {};
 
 TEST_F(NamespaceTest, given_new_store_when_root_read_then_empty_directory) {
   auto root = ns_.getattr(kRoot);
@@ -142,6 +133,42 @@ TEST_F(NamespaceTest,
   EXPECT_EQ(seen.count("f10"), 0U);
   EXPECT_EQ(seen.count("late"), 1U);
   for (const auto& name : seen) EXPECT_EQ(seen.count(name), 1U) << name;
+}
+
+// The relatime rule of touch_atime: due when atime is not newer than mtime or ctime, or a day
+// old; strictatime always; noatime never.
+TEST_F(NamespaceTest, given_atime_policies_when_touching_then_relatime_rule_holds) {
+  const auto ino = ns_.mknod(kRoot, "f", S_IFREG | 0644, 0, kUser)->ino;
+  constexpr std::int64_t kDay = std::int64_t{86400} * 1'000'000'000;
+  const auto set_times = [&](std::int64_t atime, std::int64_t mtime, std::int64_t ctime) {
+    auto rec = *index_.inode(ino);
+    rec.atime_ns = atime;
+    rec.mtime_ns = mtime;
+    rec.ctime_ns = ctime;
+    index_.update_inode(rec);
+  };
+  const auto atime = [&] { return ns_.getattr(ino)->atime_ns; };
+  const auto now = now_ns();
+  set_times(now - 10, now - 20, now - 20);  // read since the last change, recently
+  ns_.touch_atime(ino);
+  EXPECT_EQ(atime(), now - 10);
+  set_times(now - 20, now - 10, now - 30);  // modified since
+  ns_.touch_atime(ino);
+  EXPECT_GE(atime(), now);
+  set_times(now - 20, now - 30, now - 10);  // changed since
+  ns_.touch_atime(ino);
+  EXPECT_GE(atime(), now);
+  set_times(now - 2 * kDay, now - 3 * kDay, now - 3 * kDay);  // read, but a day ago
+  ns_.touch_atime(ino);
+  EXPECT_GE(atime(), now);
+  ns_.set_atime_policy(AtimePolicy::kStrict);
+  set_times(now - 10, now - 20, now - 20);
+  ns_.touch_atime(ino);
+  EXPECT_GE(atime(), now);
+  ns_.set_atime_policy(AtimePolicy::kNever);
+  set_times(now - 20, now - 10, now - 10);
+  ns_.touch_atime(ino);
+  EXPECT_EQ(atime(), now - 20);
 }
 
 }  // namespace

@@ -1,21 +1,16 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
-#include "squeezefs/fs/namespace.h"
+#include "core_fixtures.h"
 
 namespace squeezefs::fs {
 namespace {
 
-using index::Index;
-using index::StoreConfig;
-
 constexpr Caller kUser{1000, 100};
 constexpr std::uint64_t kRoot = Namespace::kRootIno;
 
-class RenameTest : public ::testing::Test {
+class RenameTest : public NamespaceFixture {
  protected:
-  RenameTest() { Namespace::format(index_, Caller{0, 0}); }
-
   std::uint64_t file(std::uint64_t dir, const char* name) {
     return ns_.mknod(dir, name, S_IFREG | 0644, 0, kUser)->ino;
   }
@@ -23,9 +18,6 @@ class RenameTest : public ::testing::Test {
     return ns_.mkdir(parent, name, 0755, kUser)->ino;
   }
   std::uint32_t links(std::uint64_t ino) { return ns_.getattr(ino)->nlink; }
-
-  Index index_ = Index::create(":memory:", StoreConfig{});
-  Namespace ns_{index_};
 };
 
 TEST_F(RenameTest, given_file_when_renamed_across_directories_then_moves) {

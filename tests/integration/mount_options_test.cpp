@@ -95,6 +95,34 @@ TEST(MountOptionsTest, given_store_name_when_unmounting_then_data_is_flushed) {
   EXPECT_EQ(read_file(store.path("f")), text);
 }
 
+// The source /proc/mounts shows is the store's canonical path however the store was named
+// (relative, through a symlink, with a comma or a space), so umount(8) finds the mount by it.
+TEST(MountOptionsTest, given_store_named_through_symlink_when_unmounting_by_source_then_found) {
+  MountedStore store;
+  const std::string real = store.dir() + "/a,b store";
+  ASSERT_EQ(run_quiet(squeezefs_binary() + " mkfs '" + real + "'"), 0);
+  std::filesystem::create_directory_symlink("a,b store", store.dir() + "/link");
+  struct Unmount {
+    std::string mnt;
+    ~Unmount() {
+      if (!mount_line(mnt).empty()) run_quiet("fusermount3 -u " + mnt);
+    }
+  } guard{store.mnt()};
+  ASSERT_EQ(
+      run_quiet("cd " + store.dir() + " && " + squeezefs_binary() + " mount ./link/../link mnt"),
+      0);
+  const auto line = mount_line(store.mnt());
+  EXPECT_EQ(line.rfind(store.dir() + "/a,b\\040store " + store.mnt() + " fuse.squeezefs ", 0), 0U)
+      << line;
+  write_file(store.path("f"), "by source");
+  // umount(8) takes an existing directory for a mount point unless told not to canonicalize.
+  ASSERT_EQ(run_quiet("umount -c '" + real + "'"), 0);
+  EXPECT_EQ(mount_line(store.mnt()), "");
+  ASSERT_EQ(run_quiet("timeout 30 flock '" + real + "/index.db' true"), 0);
+  ASSERT_EQ(run_quiet(squeezefs_binary() + " mount '" + real + "' " + store.mnt()), 0);
+  EXPECT_EQ(read_file(store.path("f")), "by source");
+}
+
 // mount(8) finds helpers in /sbin. The test lends it one in a private mount namespace, so nothing
 // outside the test changes: /usr/sbin (where /sbin points) is covered by a directory holding
 // only mount.fuse.squeezefs, and an fstab line is read from a file of its own (mount -T).

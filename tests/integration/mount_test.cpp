@@ -16,7 +16,7 @@
 #include <thread>
 #include <vector>
 
-#include "mounted_store.h"
+#include "mounted_fixture.h"
 #include "squeezefs/codecs/registry.h"
 
 namespace squeezefs::testing {
@@ -30,14 +30,7 @@ std::string text_data(std::size_t size) {
   return out;
 }
 
-class MountTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    ASSERT_EQ(store_.mkfs(), 0);
-    ASSERT_EQ(store_.mount(), 0);
-  }
-  MountedStore store_;
-};
+class MountTest : public MountedStoreTest {};
 
 TEST_F(MountTest, given_mount_when_reading_proc_mounts_then_store_is_source) {
   const auto mounts = read_file("/proc/mounts");

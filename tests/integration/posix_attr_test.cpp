@@ -9,7 +9,7 @@
 #include <string>
 #include <thread>
 
-#include "mounted_store.h"
+#include "mounted_fixture.h"
 
 namespace squeezefs::testing {
 namespace {
@@ -21,21 +21,15 @@ std::int64_t ns_of(const timespec& ts) {
   return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
 }
 
-class PosixAttrTest : public ::testing::Test {
+class PosixAttrTest : public MountedStoreTest {
  protected:
   void SetUp() override {
     ASSERT_EQ(store_.mkfs(), 0);
     ASSERT_EQ(store_.mount("-o allow_other"), 0);
     ASSERT_EQ(::chmod(store_.mnt().c_str(), 0777), 0);
   }
-  struct stat stat_of(const std::string& name) {
-    struct stat st {};
-    EXPECT_EQ(::lstat(store_.path(name).c_str(), &st), 0) << name;
-    return st;
-  }
   // Lets the clock move past the last timestamp, so the next update is visible.
   static void tick() { std::this_thread::sleep_for(std::chrono::milliseconds(20)); }
-  MountedStore store_;
 };
 
 TEST_F(PosixAttrTest, given_private_file_of_another_user_when_opening_then_eacces) {
@@ -205,8 +199,6 @@ TEST_F(PosixAttrTest, given_operations_when_timestamps_are_read_then_posix_rules
 }
 
 // FUSE leaves atime to the file system. Listings update a directory's atime under relatime.
-// (Reads of regular files do not update atime yet: the data path does not call
-// Namespace::touch_atime.)
 TEST_F(PosixAttrTest, given_relatime_when_listing_then_atime_moves_once_past_mtime) {
   const auto dir = store_.path("d");
   ASSERT_EQ(::mkdir(dir.c_str(), 0755), 0);
@@ -237,6 +229,77 @@ TEST(PosixAtimeTest, given_noatime_when_listing_then_atime_stays) {
   }
   struct stat st {};
   ASSERT_EQ(::stat(dir.c_str(), &st), 0);
+  EXPECT_EQ(st.st_atim.tv_sec, 1000);
+}
+
+// Reads `path` from a fresh descriptor (an open drops the kernel's cached pages, so the read
+// reaches the file system).
+void read_through(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY);
+  ASSERT_GE(fd, 0) << path;
+  char buf[64];
+  EXPECT_GT(::read(fd, buf, sizeof buf), 0) << path;
+  ::close(fd);
+}
+
+// Mounts a fresh store with `options` and writes a file "f" into it, at `path`.
+void mount_with_file(MountedStore& store, const std::string& options, std::string& path) {
+  ASSERT_EQ(store.mkfs(), 0);
+  ASSERT_EQ(store.mount(options), 0);
+  path = store.path("f");
+  write_file(path, "contents");
+}
+
+// Under relatime a read moves atime when it is not newer than mtime or ctime (or a day old),
+// and only then.
+TEST_F(PosixAttrTest, given_relatime_when_reading_file_then_atime_moves_once_past_mtime) {
+  const auto path = store_.path("f");
+  write_file(path, "contents");
+  const timespec old[2] = {{1000, 0}, {2000, 0}};  // atime before mtime (ctime is now)
+  ASSERT_EQ(::utimensat(AT_FDCWD, path.c_str(), old, 0), 0);
+  read_through(path);
+  const auto first = stat_of("f");
+  EXPECT_GT(first.st_atim.tv_sec, 2000) << "relatime updates an atime older than mtime";
+  EXPECT_GE(ns_of(first.st_atim), ns_of(first.st_ctim));
+  EXPECT_EQ(first.st_mtim.tv_sec, 2000);
+  tick();
+  read_through(path);
+  EXPECT_EQ(ns_of(stat_of("f").st_atim), ns_of(first.st_atim)) << "but not again right away";
+  // A write makes the next read due again.
+  tick();
+  write_file(path, "changed!");
+  const auto written = stat_of("f");
+  EXPECT_LE(ns_of(written.st_atim), ns_of(written.st_mtim));
+  tick();
+  read_through(path);
+  const auto after = stat_of("f");
+  EXPECT_GT(ns_of(after.st_atim), ns_of(after.st_mtim)) << "a read after a write moves atime";
+}
+
+TEST(PosixAtimeTest, given_strictatime_when_reading_file_then_every_read_moves_atime) {
+  MountedStore store;
+  std::string path;
+  ASSERT_NO_FATAL_FAILURE(mount_with_file(store, "-o strictatime", path));
+  struct stat before {};
+  read_through(path);
+  ASSERT_EQ(::stat(path.c_str(), &before), 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  read_through(path);
+  struct stat after {};
+  ASSERT_EQ(::stat(path.c_str(), &after), 0);
+  EXPECT_GT(ns_of(after.st_atim), ns_of(before.st_atim));
+  EXPECT_GT(ns_of(after.st_atim), ns_of(after.st_mtim));
+}
+
+TEST(PosixAtimeTest, given_noatime_when_reading_file_then_atime_stays) {
+  MountedStore store;
+  std::string path;
+  ASSERT_NO_FATAL_FAILURE(mount_with_file(store, "-o noatime", path));
+  const timespec old[2] = {{1000, 0}, {2000, 0}};
+  ASSERT_EQ(::utimensat(AT_FDCWD, path.c_str(), old, 0), 0);
+  read_through(path);
+  struct stat st {};
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
   EXPECT_EQ(st.st_atim.tv_sec, 1000);
 }
 

@@ -18,19 +18,12 @@
 #include <thread>
 #include <vector>
 
-#include "mounted_store.h"
+#include "mounted_fixture.h"
 
 namespace squeezefs::testing {
 namespace {
 
-class PosixConcurrencyTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    ASSERT_EQ(store_.mkfs(), 0);
-    ASSERT_EQ(store_.mount(), 0);
-  }
-  MountedStore store_;
-};
+class PosixConcurrencyTest : public MountedStoreTest {};
 
 TEST_F(PosixConcurrencyTest, given_files_and_dirs_when_syncing_then_every_sync_succeeds) {
   ASSERT_EQ(::mkdir(store_.path("d").c_str(), 0755), 0);

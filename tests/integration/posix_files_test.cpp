@@ -12,27 +12,16 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <random>
 #include <string>
 #include <thread>
 
-#include "mounted_store.h"
+#include "mounted_fixture.h"
 
 namespace squeezefs::testing {
 namespace {
 
-class PosixFilesTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    ASSERT_EQ(store_.mkfs(), 0);
-    ASSERT_EQ(store_.mount(), 0);
-  }
-  struct stat stat_of(const std::string& name) {
-    struct stat st {};
-    EXPECT_EQ(::lstat(store_.path(name).c_str(), &st), 0) << name;
-    return st;
-  }
-  MountedStore store_;
-};
+class PosixFilesTest : public MountedStoreTest {};
 
 TEST_F(PosixFilesTest, given_mknod_when_creating_each_type_then_stat_reports_it) {
   ASSERT_EQ(::mkfifo(store_.path("fifo").c_str(), 0640), 0);
@@ -220,8 +209,8 @@ TEST_F(PosixFilesTest, given_compressible_file_when_measured_then_du_is_below_ap
   std::string text;
   for (int i = 0; text.size() < 1 << 20; ++i) text += "row " + std::to_string(i) + " repeats\n";
   write_file(store_.path("c"), text);
-  // st_blocks counts committed blocks; a close only starts compressing (as on ZFS, du catches
-  // up once the data is committed), so commit first.
+  // Until committed, st_blocks counts blocks at their raw size (a close only starts
+  // compressing), so commit first.
   {
     const int fd = ::open(store_.path("c").c_str(), O_RDONLY);
     ASSERT_GE(fd, 0);
@@ -235,6 +224,43 @@ TEST_F(PosixFilesTest, given_compressible_file_when_measured_then_du_is_below_ap
   const auto cmd = "test $(du -k " + store_.path("c") + " | cut -f1) -lt $(du -k --apparent-size " +
                    store_.path("c") + " | cut -f1)";
   EXPECT_EQ(run_quiet(cmd), 0);
+}
+
+// Buffered blocks count at their raw size until they commit, so du never shows a file just
+// written as empty; once committed, st_blocks is the stored (compressed) size.
+TEST_F(PosixFilesTest, given_fresh_incompressible_file_when_measured_then_du_is_never_zero) {
+  std::mt19937_64 rng(7);
+  std::string noise(std::size_t{1} << 20, '\0');
+  for (auto& c : noise) c = static_cast<char>(rng());
+  const auto path = store_.path("noise");
+  const int fd = ::open(path.c_str(), O_CREAT | O_WRONLY, 0644);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::write(fd, noise.data(), noise.size()), static_cast<ssize_t>(noise.size()));
+  // Until the close the kernel's writeback cache may hold the pages: the file system has not
+  // seen them yet. The close hands them over; they are compressed in the background.
+  ::close(fd);
+  const auto st = stat_of("noise");
+  EXPECT_GE(st.st_blocks * 512, st.st_size) << "closed, not necessarily committed";
+  const auto du_k = [&] {
+    const auto [rc, out] = run_capture("du -k " + path + " | cut -f1");
+    EXPECT_EQ(rc, 0) << out;
+    return std::stol(out);
+  };
+  EXPECT_GE(du_k(), 1024);
+  {
+    const int sync_fd = ::open(path.c_str(), O_RDONLY);
+    ASSERT_GE(sync_fd, 0);
+    ASSERT_EQ(::fsync(sync_fd), 0);
+    ::close(sync_fd);
+  }
+  const auto committed = stat_of("noise").st_blocks;
+  EXPECT_GE(committed * 512, st.st_size) << "noise does not shrink";
+  EXPECT_LT(committed * 512, st.st_size + st.st_size / 16) << "stored with little overhead";
+  EXPECT_GE(du_k(), 1024);
+  // A fresh daemon knows only the committed blocks: the figure after fsync was already exact.
+  store_.unmount();
+  ASSERT_EQ(store_.mount(), 0);
+  EXPECT_EQ(stat_of("noise").st_blocks, committed);
 }
 
 TEST_F(PosixFilesTest, given_fallocate_when_using_modes_then_supported_ones_work) {

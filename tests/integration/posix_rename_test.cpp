@@ -9,28 +9,18 @@
 #include <set>
 #include <string>
 
-#include "mounted_store.h"
+#include "mounted_fixture.h"
 
 namespace squeezefs::testing {
 namespace {
 
-class PosixRenameTest : public ::testing::Test {
+class PosixRenameTest : public MountedStoreTest {
  protected:
-  void SetUp() override {
-    ASSERT_EQ(store_.mkfs(), 0);
-    ASSERT_EQ(store_.mount(), 0);
-  }
   int rename2(const std::string& from, const std::string& to, unsigned flags) {
     return err_of(
         ::renameat2(AT_FDCWD, store_.path(from).c_str(), AT_FDCWD, store_.path(to).c_str(), flags));
   }
-  struct stat stat_of(const std::string& name) {
-    struct stat st {};
-    EXPECT_EQ(::lstat(store_.path(name).c_str(), &st), 0) << name;
-    return st;
-  }
   bool exists(const std::string& name) { return ::access(store_.path(name).c_str(), F_OK) == 0; }
-  MountedStore store_;
 };
 
 TEST_F(PosixRenameTest, given_existing_target_when_renaming_then_it_is_replaced) {

@@ -190,9 +190,36 @@ Result<std::uint64_t> FileData::seek_hole(std::uint64_t ino, std::uint64_t offse
 }
 
 Result<std::uint64_t> FileData::stored_bytes(std::uint64_t ino) {
+  // Buffered blocks (dirty or in flight) count at their raw size in place of what is stored for
+  // them, so a file just written does not look empty to du. The file's lock keeps the committer
+  // from moving a block from `pending` to the index meanwhile.
+  std::unique_lock<std::mutex> state_lock;
+  std::vector<std::uint64_t> buffered;
+  std::uint64_t size = 0;
+  if (StatePtr st = find_state(ino)) {
+    state_lock = std::unique_lock(st->mutex);
+    // A retired state holds no buffered block.
+    if (!st->retired) {
+      size = st->size;
+      for (const auto& entry : st->dirty) buffered.push_back(entry.first);
+      for (const auto& entry : st->pending) {
+        if (!st->dirty.contains(entry.first)) buffered.push_back(entry.first);
+      }
+      std::sort(buffered.begin(), buffered.end());
+    }
+  }
   const std::lock_guard lock(mutex_);
   if (!index_.inode(ino)) return fail(std::errc::no_such_file_or_directory);
-  return index_.stored_bytes(ino);
+  std::uint64_t total = index_.stored_bytes(ino);
+  if (buffered.empty()) return total;
+  for (const auto& [block, ref] : index_.blocks(ino, buffered.front(), buffered.back())) {
+    if (std::binary_search(buffered.begin(), buffered.end(), block)) total -= ref.stored_length;
+  }
+  for (const auto block : buffered) {
+    const std::uint64_t start = block * block_size_;
+    if (start < size) total += std::min<std::uint64_t>(block_size_, size - start);
+  }
+  return total;
 }
 
 }  // namespace squeezefs::fs

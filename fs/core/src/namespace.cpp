@@ -24,6 +24,16 @@ Result<void> check_name(std::string_view name) {
 
 constexpr std::uint32_t kMaxLinks = 0xffffffffU;
 
+// A record for a new inode owned by `caller`; create_locked() fills in the rest.
+index::InodeRecord new_inode(std::uint32_t mode, Caller caller, std::uint32_t nlink) {
+  index::InodeRecord rec;
+  rec.mode = mode;
+  rec.uid = caller.uid;
+  rec.gid = caller.gid;
+  rec.nlink = nlink;
+  return rec;
+}
+
 }  // namespace
 
 std::int64_t now_ns() {
@@ -191,18 +201,21 @@ Result<index::InodeRecord> Namespace::create_locked(std::uint64_t parent, std::s
   return record;
 }
 
-Result<index::InodeRecord> Namespace::mkdir(std::uint64_t parent, std::string_view name,
-                                            std::uint32_t mode, Caller caller) {
-  index::InodeRecord rec;
-  rec.mode = S_IFDIR | (mode & 07777);
-  rec.uid = caller.uid;
-  rec.gid = caller.gid;
-  rec.nlink = 2;
+Result<index::InodeRecord> Namespace::create(std::uint64_t parent, std::string_view name,
+                                             const index::InodeRecord& record, std::uint32_t umask,
+                                             std::string_view target) {
   const std::lock_guard lock(mutex_);
   index::Txn txn(index_.db());
-  auto made = create_locked(parent, name, rec, caller.umask);
-  if (made) txn.commit();
+  auto made = create_locked(parent, name, record, umask);
+  if (!made) return made;
+  if (S_ISLNK(made->mode)) index_.set_symlink(made->ino, target);
+  txn.commit();
   return made;
+}
+
+Result<index::InodeRecord> Namespace::mkdir(std::uint64_t parent, std::string_view name,
+                                            std::uint32_t mode, Caller caller) {
+  return create(parent, name, new_inode(S_IFDIR | (mode & 07777), caller, 2), caller.umask);
 }
 
 Result<index::InodeRecord> Namespace::mknod(std::uint64_t parent, std::string_view name,
@@ -212,37 +225,18 @@ Result<index::InodeRecord> Namespace::mknod(std::uint64_t parent, std::string_vi
       type != S_IFBLK) {
     return fail(std::errc::invalid_argument);
   }
-  index::InodeRecord rec;
-  rec.mode = type | (mode & 07777);
-  rec.uid = caller.uid;
-  rec.gid = caller.gid;
-  rec.nlink = 1;
+  auto rec = new_inode(type | (mode & 07777), caller, 1);
   rec.rdev = (type == S_IFCHR || type == S_IFBLK) ? rdev : 0;
-  const std::lock_guard lock(mutex_);
-  index::Txn txn(index_.db());
-  auto made = create_locked(parent, name, rec, caller.umask);
-  if (made) txn.commit();
-  return made;
+  return create(parent, name, rec, caller.umask);
 }
 
 Result<index::InodeRecord> Namespace::symlink(std::uint64_t parent, std::string_view name,
                                               std::string_view target, Caller caller) {
   if (target.empty()) return fail(std::errc::no_such_file_or_directory);
   if (target.size() >= 4096) return fail(std::errc::filename_too_long);
-  index::InodeRecord rec;
-  rec.mode = S_IFLNK | 0777;
-  rec.uid = caller.uid;
-  rec.gid = caller.gid;
-  rec.nlink = 1;
+  auto rec = new_inode(S_IFLNK | 0777, caller, 1);
   rec.size = target.size();
-  const std::lock_guard lock(mutex_);
-  index::Txn txn(index_.db());
-  auto made = create_locked(parent, name, rec, caller.umask);
-  if (made) {
-    index_.set_symlink(made->ino, target);
-    txn.commit();
-  }
-  return made;
+  return create(parent, name, rec, caller.umask, target);
 }
 
 Result<std::string> Namespace::readlink(std::uint64_t ino) {

@@ -277,8 +277,11 @@ void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
 void op_read(fuse_req_t req, fuse_ino_t ino, std::size_t size, off_t off, fuse_file_info* /*fi*/) {
   checked_call(req, "read", [&]() -> std::error_code {
     if (off < 0) return errno_code(EINVAL);
-    auto data = fs_of(req).data().read(ino, static_cast<std::uint64_t>(off), size);
+    auto& fs = fs_of(req);
+    auto data = fs.data().read(ino, static_cast<std::uint64_t>(off), size);
     if (!data) return data.error();
+    // FUSE leaves atime to the file system; the policy decides whether this read writes it.
+    fs.names().touch_atime(ino);
     fuse_reply_buf(req, reinterpret_cast<const char*>(data->data()), data->size());
     return {};
   });

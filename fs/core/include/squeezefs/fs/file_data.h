@@ -47,7 +47,7 @@ struct DataPathOptions {
 // half its cap. Encoded blocks are appended to the data files by the workers; the committer then
 // syncs the data files and records the blocks in the index, many per transaction (data before
 // the metadata that references it). Sizes and times go to the index at once, so getattr is
-// always right; stored_bytes() lags until blocks are committed.
+// always right; stored_bytes() estimates buffered blocks at their raw size until they commit.
 //
 // Reads see dirty and in-flight blocks, else decode stored blocks through an LRU cache (one
 // decode per block however many readers want it) and read ahead when access is sequential.
@@ -91,8 +91,9 @@ class FileData {
   // the file counts as a hole.
   Result<std::uint64_t> seek_data(std::uint64_t ino, std::uint64_t offset);
   Result<std::uint64_t> seek_hole(std::uint64_t ino, std::uint64_t offset);
-  // Compressed bytes stored for the file, for st_blocks (rounded up to 512-byte units by callers).
-  // Blocks not committed yet are not counted.
+  // Bytes stored for the file, for st_blocks (rounded up to 512-byte units by callers): the
+  // compressed size of committed blocks, and the raw size of blocks still buffered (an estimate
+  // until they commit, when all-zero blocks become holes and the rest shrink).
   Result<std::uint64_t> stored_bytes(std::uint64_t ino);
 
   // Open handles. The buffered state of a file is flushed and dropped at its last release, so a

@@ -129,6 +129,10 @@ class Namespace {
   // ACL (which it inherits) when there is one, else from its mode less `umask`.
   Result<index::InodeRecord> create_locked(std::uint64_t parent, std::string_view name,
                                            index::InodeRecord record, std::uint32_t umask);
+  // create_locked() in a transaction of its own; a new symlink also stores `target`.
+  Result<index::InodeRecord> create(std::uint64_t parent, std::string_view name,
+                                    const index::InodeRecord& record, std::uint32_t umask,
+                                    std::string_view target = {});
   Result<index::InodeRecord> directory_locked(std::uint64_t ino);
   // True when `dir` is `ancestor` or lies below it.
   bool is_within_locked(std::uint64_t dir, std::uint64_t ancestor);
