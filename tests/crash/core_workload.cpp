@@ -66,16 +66,12 @@ void CoreWorkload::truncate(const std::string& name, std::uint64_t size) {
 }
 
 void CoreWorkload::rename(const std::string& from, const std::string& to) {
-  const auto moved = model_.current(from);
   attempt(
       [&] {
         must(fs_.names().rename(kRoot, from, kRoot, to, fs::RenameMode::kReplace).has_value(),
              "rename " + from);
       },
-      [&] {
-        model_.change(to, moved);
-        model_.change(from, std::nullopt);
-      });
+      [&] { model_.move(from, to); });
 }
 
 void CoreWorkload::unlink(const std::string& name) {

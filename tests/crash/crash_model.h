@@ -21,6 +21,18 @@ class CrashModel {
     if (states.empty()) states.push_back(std::nullopt);  // absent before its first change
     states.push_back(std::move(state));
   }
+  // Records a rename of `from` over `to`. Until a sync, `to` may show any state `from` had since
+  // its last sync: renaming makes none of its unsynced writes durable.
+  void move(const std::string& from, const std::string& to) {
+    const auto history = states_[from];
+    auto& target = states_[to];
+    if (target.empty()) target.push_back(std::nullopt);
+    for (const auto& state : history) {
+      if (state) target.push_back(state);
+    }
+    if (history.empty() || !history.back()) target.push_back(std::nullopt);  // keeps current()
+    change(from, std::nullopt);
+  }
   // Every change so far is durable.
   void synced() {
     for (auto& [name, states] : states_) states.erase(states.begin(), states.end() - 1);

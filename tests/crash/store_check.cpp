@@ -21,6 +21,12 @@ std::string describe(const CrashModel::State& state) {
   return std::to_string(state->size()) + " bytes";
 }
 
+std::string describe_all(const std::vector<CrashModel::State>& states) {
+  std::string out;
+  for (const auto& state : states) out += (out.empty() ? "" : ", ") + describe(state);
+  return out;
+}
+
 // The file's contents, std::nullopt when absent; fails the test on read errors.
 CrashModel::State read_back(fs::Filesystem& filesystem, const std::string& name) {
   const auto rec = filesystem.names().lookup(fs::Namespace::kRootIno, name);
@@ -80,7 +86,7 @@ void check_files_match(const std::filesystem::path& root, const CrashModel& mode
       const bool whole_state = std::find(states.begin(), states.end(), actual) != states.end();
       EXPECT_TRUE(whole_state || (actual && mixes_states(*actual, states, filesystem.block_size())))
           << name << " holds " << describe(actual) << ", none of its " << states.size()
-          << " states since the last sync";
+          << " states since the last sync (" << describe_all(states) << ")";
     }
   }
 }
