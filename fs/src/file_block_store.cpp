@@ -28,6 +28,7 @@ void FileBlockStore::roll() {
   // after whatever a previous writer left so no referenced byte is overwritten.
   writer_size_ = file->size();
   writer_ = std::move(file);
+  writing_ = writer_id_;
   dir_unsynced_ = true;
 }
 
@@ -49,15 +50,11 @@ std::shared_ptr<IoFile> FileBlockStore::reader(std::uint32_t id) {
   return readers_.emplace(id, std::move(file)).first->second;
 }
 
-std::uint32_t FileBlockStore::writing_file() {
-  const std::lock_guard lock(mutex_);
-  return writer_ ? writer_id_ : 0;
-}
-
 void FileBlockStore::seal() {
   const std::lock_guard lock(mutex_);
   // Keep the id: sync() still has to reach the file if it holds unsynced blocks.
   writer_.reset();
+  writing_ = 0;
 }
 
 void FileBlockStore::forget(std::uint32_t id) {

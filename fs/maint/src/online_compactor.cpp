@@ -78,12 +78,11 @@ check::CompactStats OnlineCompactor::run(const check::CompactOptions& options, b
     if (!known.contains(id)) leftovers.push_back(id);
   }
 
-  // The file being appended to only ever changes to a new one, so a file that is not it now
-  // never becomes it. Asked before taking the index lock (the store's lock comes first).
-  const std::uint32_t writing = store.writing_file();
-  // A file is ready when all of it is committed and nobody appends to it.
+  // A file is ready when all of it is committed and nobody appends to it. Asked under the index
+  // lock: the file being appended to changes only to a new file, whose row is added under that
+  // lock, so a ready file cannot start growing before the lock is released.
   const auto ready = [&](std::uint32_t id) -> std::optional<index::DataFileRecord> {
-    if (id == writing) return std::nullopt;
+    if (id == store.writing_file()) return std::nullopt;
     auto row = index.data_file(id);  // requires the index lock
     const auto size = size_of(store.file_path(id));
     if (!row || !size || *size == 0 || *size != row->total_bytes) return std::nullopt;
