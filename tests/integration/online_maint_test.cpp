@@ -299,6 +299,46 @@ TEST(OnlineMaintTest, given_mostly_dead_space_when_mount_compacted_then_space_ba
   for (const auto& [name, data] : live) EXPECT_TRUE(read_file(store.path(name)) == data) << name;
 }
 
+TEST(OnlineMaintTest, given_writes_to_moved_blocks_during_compaction_then_latest_data_kept) {
+  MountedStore store;
+  ASSERT_EQ(store.mkfs("--block-size 64K --codec zstd:1"), 0);
+  ASSERT_EQ(store.mount("-o compact_after=0"), 0);
+  std::map<std::string, std::string> kept;
+  for (int i = 0; i < 8; ++i) {
+    const auto data = content(2 * kMiB, i);
+    write_synced(store.path("f" + std::to_string(i)), data);
+    if (i % 2 == 0) kept["f" + std::to_string(i)] = data;
+  }
+  for (int i = 3; i < 8; i += 2)
+    ASSERT_EQ(::unlink(store.path("f" + std::to_string(i)).c_str()), 0);
+  Readers readers(store, kept);
+  // f1's blocks are being moved while it is rewritten (also through truncation) again and again.
+  std::atomic<bool> stop{false};
+  std::atomic<int> last_round{-1};
+  std::thread writer([&] {
+    for (int round = 0; round == 0 || !stop; ++round) {
+      write_synced(store.path("f1"),
+                   content(kMiB + static_cast<std::size_t>(round) * 4096, 5000 + round));
+      last_round = round;
+    }
+  });
+  for (int pass = 0; pass < 3; ++pass) {
+    const auto [code, text] = run_capture(bin() + " compact " + store.mnt() + " --threshold 0.9");
+    EXPECT_EQ(code, 0) << text;
+  }
+  stop = true;
+  writer.join();
+  readers.finish();
+  EXPECT_EQ(readers.errors(), 0);
+  const auto round = static_cast<std::size_t>(last_round.load());
+  kept["f1"] = content(kMiB + round * 4096, 5000 + static_cast<int>(round));
+  for (const auto& [name, data] : kept) EXPECT_TRUE(read_file(store.path(name)) == data) << name;
+  store.unmount();
+  EXPECT_EQ(run_quiet(bin() + " fsck " + store.store()), 0);
+  ASSERT_EQ(store.mount(), 0);
+  for (const auto& [name, data] : kept) EXPECT_TRUE(read_file(store.path(name)) == data) << name;
+}
+
 TEST(OnlineMaintTest, given_dead_space_past_the_limit_then_compacted_in_the_background) {
   MountedStore store;
   ASSERT_EQ(store.mkfs("--block-size 64K --codec zstd:1"), 0);
