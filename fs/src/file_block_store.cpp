@@ -28,6 +28,7 @@ void FileBlockStore::roll() {
   // after whatever a previous writer left so no referenced byte is overwritten.
   writer_size_ = file->size();
   writer_ = std::move(file);
+  writing_ = writer_id_;
   dir_unsynced_ = true;
 }
 
@@ -41,30 +42,43 @@ StoredLocation FileBlockStore::store(std::span<const std::byte> bytes) {
   return loc;
 }
 
-IoFile* FileBlockStore::reader(std::uint32_t id) {
+std::shared_ptr<IoFile> FileBlockStore::reader(std::uint32_t id) {
   auto it = readers_.find(id);
-  if (it != readers_.end()) return it->second.get();
-  auto file = io_.open(file_path(id), OpenMode::kRead);
+  if (it != readers_.end()) return it->second;
+  std::shared_ptr<IoFile> file = io_.open(file_path(id), OpenMode::kRead);
   if (!file) return nullptr;
-  return readers_.emplace(id, std::move(file)).first->second.get();
+  return readers_.emplace(id, std::move(file)).first->second;
+}
+
+void FileBlockStore::seal() {
+  const std::lock_guard lock(mutex_);
+  // Keep the id: sync() still has to reach the file if it holds unsynced blocks.
+  writer_.reset();
+  writing_ = 0;
+}
+
+void FileBlockStore::forget(std::uint32_t id) {
+  const std::lock_guard lock(mutex_);
+  readers_.erase(id);
+  unsynced_.erase(id);
 }
 
 bool FileBlockStore::load(const StoredLocation& location, std::span<std::byte> out) {
   if (out.size() != location.length) return false;
-  IoFile* file = nullptr;
+  std::shared_ptr<IoFile> file;
   {
     const std::lock_guard lock(mutex_);
     file = reader(location.data_file);
   }
   if (file == nullptr) return false;
-  // pread on a cached reader needs no lock; readers live as long as the store.
+  // pread needs no lock; the reader stays open while this call holds it, even if forgotten.
   return file->pread(out, location.offset) == out.size();
 }
 
 void FileBlockStore::sync() {
   const std::lock_guard lock(mutex_);
   for (const auto id : unsynced_) {
-    if (id == writer_id_) {
+    if (id == writer_id_ && writer_) {
       writer_->datasync();
       continue;
     }

@@ -42,5 +42,6 @@ void register_mkfs(CLI::App& app);
 void register_mount(CLI::App& app);
 void register_fsck(CLI::App& app);
 void register_compact(CLI::App& app);
+void register_scrub(CLI::App& app);
 
 }  // namespace squeezefs::tools

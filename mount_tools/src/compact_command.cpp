@@ -1,4 +1,5 @@
-// `squeezefs compact STORE [--threshold F]`: rewrites sparse data files of an unmounted store.
+// `squeezefs compact STORE|MOUNTPOINT [--threshold F]`: rewrites sparse data files, offline or
+// (for a mount point, or a store that is mounted) by the daemon serving the store.
 #include <unistd.h>
 
 #include <cstdio>
@@ -7,7 +8,9 @@
 #include <string>
 
 #include "commands.h"
+#include "control_client.h"
 #include "squeezefs/fs/check/compactor.h"
+#include "squeezefs/fs/maint/maint_service.h"
 #include "squeezefs/fs/store_lock.h"
 
 namespace squeezefs::tools {
@@ -17,16 +20,63 @@ double mib(std::uint64_t bytes) {
   return static_cast<double>(bytes) / (1024.0 * 1024.0);
 }
 
+void print_stats(const std::string& name, const fs::check::CompactStats& stats) {
+  for (const auto& s : stats.skipped) std::printf("skipped %s\n", s.c_str());
+  std::printf(
+      "%s: %llu data files rewritten (%llu blocks moved), %llu removed; %.1f MiB -> %.1f MiB\n",
+      name.c_str(), static_cast<unsigned long long>(stats.files_rewritten),
+      static_cast<unsigned long long>(stats.blocks_moved),
+      static_cast<unsigned long long>(stats.files_removed), mib(stats.bytes_before),
+      mib(stats.bytes_after));
+  if (!stats.skipped.empty())
+    throw CommandError("some data files could not be compacted; run squeezefs fsck", kExitFailure);
+}
+
+// Has the daemon serving `store` compact it.
+void compact_mounted(const std::string& name, const std::filesystem::path& store,
+                     double threshold) {
+  const bool tty = ::isatty(STDERR_FILENO) == 1;
+  const auto progress = [&](const nlohmann::json& line) {
+    if (!tty) return;
+    std::fprintf(stderr, "\rcompacting: %llu/%llu data files\033[K", line.value("progress", 0ULL),
+                 line.value("total", 0ULL));
+    std::fflush(stderr);
+  };
+  nlohmann::json result;
+  try {
+    result = call_daemon(store, {{"op", "compact"}, {"threshold", threshold}}, progress);
+  } catch (...) {
+    if (tty) std::fprintf(stderr, "\r\033[K");
+    throw;
+  }
+  if (tty) std::fprintf(stderr, "\r\033[K");
+  fs::check::CompactStats stats;
+  stats.files_rewritten = result.value("files_rewritten", 0ULL);
+  stats.files_removed = result.value("files_removed", 0ULL);
+  stats.blocks_moved = result.value("blocks_moved", 0ULL);
+  stats.bytes_before = result.value("bytes_before", 0ULL);
+  stats.bytes_after = result.value("bytes_after", 0ULL);
+  stats.skipped = result.value("skipped", std::vector<std::string>());
+  print_stats(name, stats);
+}
+
 void run_compact(const std::string& store, double threshold) {
+  if (auto served = mounted_store(store)) {
+    compact_mounted(store, *served, threshold);
+    return;
+  }
   const fs::StoreLayout layout(store);
   if (!std::filesystem::is_directory(store) || !layout.is_store())
-    throw CommandError(store + " is not a squeezefs store", kExitFailure);
+    throw CommandError(store + " is neither a squeezefs store nor a mount point of one",
+                       kExitFailure);
   auto lock = fs::StoreLock::try_acquire(layout);
   if (!lock) {
-    throw CommandError(store +
-                           " is mounted (or in use by another squeezefs command): unmount it "
-                           "first; compacting a mounted store is not available yet",
-                       kExitFailure);
+    // Mounted: the daemon does it, if it listens.
+    if (std::filesystem::exists(fs::maint::MaintService::socket_path(layout))) {
+      compact_mounted(store, store, threshold);
+      return;
+    }
+    throw CommandError(store + " is in use by another squeezefs command", kExitFailure);
   }
   const bool tty = ::isatty(STDERR_FILENO) == 1;
   fs::check::CompactProgress progress;
@@ -45,15 +95,7 @@ void run_compact(const std::string& store, double threshold) {
     throw CommandError("cannot compact store " + store + ": " + e.what(), kExitFailure);
   }
   if (tty) std::fprintf(stderr, "\r\033[K");
-  for (const auto& s : stats.skipped) std::printf("skipped %s\n", s.c_str());
-  std::printf(
-      "%s: %llu data files rewritten (%llu blocks moved), %llu removed; %.1f MiB -> %.1f MiB\n",
-      store.c_str(), static_cast<unsigned long long>(stats.files_rewritten),
-      static_cast<unsigned long long>(stats.blocks_moved),
-      static_cast<unsigned long long>(stats.files_removed), mib(stats.bytes_before),
-      mib(stats.bytes_after));
-  if (!stats.skipped.empty())
-    throw CommandError("some data files could not be compacted; run squeezefs fsck", kExitFailure);
+  print_stats(store, stats);
 }
 
 }  // namespace
@@ -62,7 +104,8 @@ void register_compact(CLI::App& app) {
   auto* cmd = app.add_subcommand("compact", "Reclaim the space of overwritten and deleted data");
   auto store = std::make_shared<std::string>();
   auto threshold = std::make_shared<double>(0.5);
-  cmd->add_option("STORE", *store, "The store directory (not mounted)")->required();
+  cmd->add_option("STORE", *store, "The store directory, or the mount point of a mounted store")
+      ->required();
   cmd->add_option("--threshold", *threshold,
                   "Rewrite data files whose live fraction is below F (0 < F <= 1, default 0.5)")
       ->check(CLI::Range(0.0, 1.0));

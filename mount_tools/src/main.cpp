@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   squeezefs::tools::register_mount(app);
   squeezefs::tools::register_fsck(app);
   squeezefs::tools::register_compact(app);
+  squeezefs::tools::register_scrub(app);
 
   try {
     app.parse(argc, argv);

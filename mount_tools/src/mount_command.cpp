@@ -17,6 +17,7 @@
 #include "squeezefs/fs/filesystem.h"
 #include "squeezefs/fs/fuse_adapter.h"
 #include "squeezefs/fs/log.h"
+#include "squeezefs/fs/maint/maint_service.h"
 #include "squeezefs/fs/store_lock.h"
 #include "squeezefs/fs/unique_fd.h"
 #include "squeezefs/index/error.h"
@@ -32,6 +33,7 @@ struct MountRequest {
   bool read_only = false;
   fs::DataPathOptions data;
   fs::FuseSettings fuse;
+  fs::maint::MaintOptions maint;
 };
 
 // cache_size=SIZE / dirty_size=SIZE: a byte count with an optional K, M or G suffix.
@@ -107,6 +109,16 @@ MountRequest parse_request(const std::string& store, const std::string& mountpoi
         req.data.cache_bytes = memory_option(o, "cache_size");
       } else if (o.rfind("dirty_size=", 0) == 0) {
         req.data.dirty_bytes = memory_option(o, "dirty_size");
+      } else if (o.rfind("compact_after=", 0) == 0) {
+        // Dead bytes that start a background compaction; 0 turns it off.
+        const auto value = parse_size(std::string_view(o).substr(14));
+        if (!value) throw CommandError("bad compact_after '" + o + "'", kExitUsage);
+        req.maint.compact_after = *value;
+      } else if (o.rfind("compact_interval=", 0) == 0) {
+        const auto value = parse_size(std::string_view(o).substr(17));
+        if (!value || *value == 0 || *value > 86400)
+          throw CommandError("bad compact_interval '" + o + "' (seconds)", kExitUsage);
+        req.maint.compact_interval = std::chrono::seconds(*value);
       } else if (o == "debug") {
         req.fuse.debug = true;
       } else if (o == "relatime" || o == "strictatime" || o == "norelatime") {
@@ -125,7 +137,10 @@ MountRequest parse_request(const std::string& store, const std::string& mountpoi
   for (const auto& o : req.fuse.kernel_options) {
     if (o == "ro") req.read_only = true;
   }
-  if (req.read_only) req.atime = fs::AtimePolicy::kNever;
+  if (req.read_only) {
+    req.atime = fs::AtimePolicy::kNever;
+    req.maint.read_only = true;
+  }
   return req;
 }
 
@@ -202,6 +217,14 @@ void serve(const MountRequest& req, bool foreground, const std::function<void()>
   }
   filesystem->names().set_atime_policy(req.atime);
   if (!foreground) log_to_store(req);
+  // The control socket and background compaction; the mount works without them.
+  std::unique_ptr<fs::maint::MaintService> maint;
+  try {
+    maint = std::make_unique<fs::maint::MaintService>(*filesystem, req.maint);
+  } catch (const std::exception& e) {
+    fs::log().warn("no control socket (scrub, compact and background compaction are off): {}",
+                   e.what());
+  }
   if (!fs::run_fuse(*filesystem, req.fuse, ready))
     throw CommandError("cannot mount " + req.store.string() + " at " + req.mountpoint,
                        kExitFailure);
@@ -281,7 +304,8 @@ void register_mount(CLI::App& app) {
   cmd->add_option("MOUNTPOINT", *mountpoint, "Where to mount it")->required();
   cmd->add_option("-o", *options,
                   "Comma-separated options: codec=NAME[:LEVEL], cache_size=SIZE, dirty_size=SIZE, "
-                  "allow_other, "
+                  "compact_after=SIZE (dead space that starts a background compaction, 0: "
+                  "never; default 256M), compact_interval=SECONDS (default 30), allow_other, "
                   "ro, debug, and the usual mount flags (nodev, nosuid, noatime, ...)");
   cmd->add_flag("-f,--foreground", *foreground, "Stay in the foreground, log to stderr");
   cmd->add_flag("-d", *debug, "Log FUSE requests (implies nothing else)");

@@ -8,8 +8,8 @@
 #include <stdexcept>
 #include <unordered_map>
 
-#include "block_verifier.h"
-#include "data_file_names.h"
+#include "squeezefs/fs/check/block_verifier.h"
+#include "squeezefs/fs/check/data_file_names.h"
 #include "squeezefs/fs/file_block_store.h"
 
 namespace squeezefs::fs::check {

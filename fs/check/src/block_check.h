@@ -3,8 +3,8 @@
 #include <cstdint>
 #include <map>
 
-#include "path_names.h"
 #include "squeezefs/fs/check/check_report.h"
+#include "squeezefs/fs/check/path_names.h"
 #include "squeezefs/fs/check/store_check.h"
 #include "squeezefs/index/index.h"
 

@@ -1,4 +1,4 @@
-#include "block_verifier.h"
+#include "squeezefs/fs/check/block_verifier.h"
 
 #include <algorithm>
 

@@ -1,16 +1,11 @@
 #include "squeezefs/fs/check/compactor.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <set>
 #include <stdexcept>
-#include <system_error>
 
-#include "data_file_names.h"
+#include "squeezefs/fs/check/data_file_names.h"
+#include "squeezefs/fs/check/data_file_rewrite.h"
 #include "squeezefs/fs/file_block_store.h"
-#include "squeezefs/fs/unique_fd.h"
 #include "squeezefs/index/index.h"
 
 namespace squeezefs::fs::check {
@@ -20,18 +15,6 @@ std::uint64_t total_size(const std::map<std::uint32_t, std::uint64_t>& files) {
   std::uint64_t sum = 0;
   for (const auto& [id, size] : files) sum += size;
   return sum;
-}
-
-void sync_dir(const std::filesystem::path& dir) {
-  const UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!fd.valid() || ::fsync(fd.get()) != 0)
-    throw std::system_error(errno, std::generic_category(), "fsync " + dir.string());
-}
-
-void unlink_data_file(const std::filesystem::path& dir, std::uint32_t id) {
-  const auto path = data_file_path(dir, id);
-  if (::unlink(path.c_str()) != 0 && errno != ENOENT)
-    throw std::system_error(errno, std::generic_category(), "unlink " + path.string());
 }
 
 class Compactor {
@@ -79,14 +62,12 @@ class Compactor {
       }
       txn.commit();
     }
-    bool removed = false;
+    std::vector<std::uint32_t> leftovers;
     for (const auto& [id, size] : list_data_files(dir_)) {
-      if (known.contains(id) || referenced.contains(id)) continue;
-      unlink_data_file(dir_, id);
-      ++stats_.files_removed;
-      removed = true;
+      if (!known.contains(id) && !referenced.contains(id)) leftovers.push_back(id);
     }
-    if (removed) sync_dir(dir_);
+    delete_data_files(dir_, leftovers);
+    stats_.files_removed += leftovers.size();
     live_ = std::move(referenced);
   }
 
@@ -106,39 +87,17 @@ class Compactor {
     FileBlockStore in(dir_, []() -> std::uint32_t {
       throw std::logic_error("the compaction source is read-only");
     });
-    std::vector<index::StoredBlock> moved;
-    moved.reserve(blocks.size());
-    std::vector<std::byte> buf;
-    for (const auto& b : blocks) {
-      buf.resize(b.ref.stored_length);
-      if (!in.load(StoredLocation{id, b.ref.offset, b.ref.stored_length}, buf)) {
-        stats_.skipped.push_back(data_file_label(id) + ": stored bytes of inode " +
-                                 std::to_string(b.ino) + " block " + std::to_string(b.block) +
-                                 " cannot be read (run squeezefs fsck)");
-        // The copies made so far stay unreferenced: dead bytes a later compaction reclaims.
-        return;
-      }
-      const StoredLocation loc = out.store(buf);
-      index::StoredBlock copy = b;
-      copy.ref.data_file = loc.data_file;
-      copy.ref.offset = loc.offset;
-      moved.push_back(copy);
+    std::string why;
+    const auto copies = copy_blocks(in, out, id, blocks, why);
+    if (!copies) {
+      stats_.skipped.push_back(why);
+      return;
     }
     out.sync();
-    {
-      index::Txn txn(index_.db());
-      for (const auto& b : moved) {
-        index_.put_block(b.ino, b.block, b.ref);
-        index_.account_written(b.ref.data_file, b.ref.stored_length);
-      }
-      index_.remove_data_file(id);
-      txn.commit();
-    }
-    unlink_data_file(dir_, id);
-    sync_dir(dir_);
+    stats_.blocks_moved += switch_blocks(index_, id, blocks, *copies);
+    delete_data_files(dir_, {id});
     ++stats_.files_rewritten;
     ++stats_.files_removed;
-    stats_.blocks_moved += moved.size();
   }
 
   std::filesystem::path dir_;

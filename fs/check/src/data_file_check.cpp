@@ -6,7 +6,7 @@
 #include <optional>
 #include <set>
 
-#include "data_file_names.h"
+#include "squeezefs/fs/check/data_file_names.h"
 
 namespace squeezefs::fs::check {
 namespace {

@@ -1,4 +1,4 @@
-#include "data_file_names.h"
+#include "squeezefs/fs/check/data_file_names.h"
 
 #include <cstdio>
 

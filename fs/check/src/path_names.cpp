@@ -1,4 +1,4 @@
-#include "path_names.h"
+#include "squeezefs/fs/check/path_names.h"
 
 #include <sys/stat.h>
 

@@ -2,7 +2,7 @@
 
 #include "block_check.h"
 #include "data_file_check.h"
-#include "path_names.h"
+#include "squeezefs/fs/check/path_names.h"
 #include "squeezefs/index/error.h"
 #include "squeezefs/index/index.h"
 #include "tree_check.h"

@@ -9,7 +9,7 @@
 #include <set>
 #include <unordered_map>
 
-#include "path_names.h"
+#include "squeezefs/fs/check/path_names.h"
 #include "squeezefs/fs/namespace.h"
 
 namespace squeezefs::fs::check {

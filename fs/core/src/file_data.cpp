@@ -99,11 +99,23 @@ void FileData::stamp_inode(std::uint64_t ino, std::optional<std::uint64_t> size,
 Result<BlockCache::Block> FileData::load_stored(std::uint64_t ino, std::uint64_t block,
                                                 const index::BlockRef& ref) {
   if (ref.raw_length > block_size_) return fail(std::errc::io_error);
-  return cache_.get(CacheKey{ref.data_file, ref.offset}, [&]() -> Result<std::vector<std::byte>> {
-    std::vector<std::byte> buf(ref.raw_length);
-    if (auto ok = io_.read(ino, block, ref, buf); !ok) return Unexpected{ok.error()};
-    return buf;
-  });
+  auto loaded =
+      cache_.get(CacheKey{ref.data_file, ref.offset}, [&]() -> Result<std::vector<std::byte>> {
+        std::vector<std::byte> buf(ref.raw_length);
+        if (auto ok = io_.read(ino, block, ref, buf); !ok) return Unexpected{ok.error()};
+        return buf;
+      });
+  if (loaded) return loaded;
+  // Online compaction may have moved the block (and deleted its old data file) since the caller
+  // looked it up: read it from where the block map points now.
+  std::optional<index::BlockRef> now;
+  {
+    const std::lock_guard lock(mutex_);
+    now = index_.block(ino, block);
+  }
+  const bool moved = now && now->checksum == ref.checksum && now->raw_length == ref.raw_length &&
+                     (now->data_file != ref.data_file || now->offset != ref.offset);
+  return moved ? load_stored(ino, block, *now) : loaded;
 }
 
 Result<void> FileData::current_locked(std::uint64_t ino, InodeState& st, std::uint64_t block,

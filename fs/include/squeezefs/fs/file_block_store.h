@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -38,9 +39,21 @@ class FileBlockStore final : public BlockStore {
   // The path of data file `id`.
   [[nodiscard]] std::filesystem::path file_path(std::uint32_t id) const;
 
+  // For compaction of a store in use. The file being appended to (0 when none); needs no lock, so
+  // callers may ask while holding the index lock. It only ever changes to a new file, whose id
+  // is set here before anything is written to it.
+  [[nodiscard]] std::uint32_t writing_file() const { return writing_.load(); }
+  // Makes the next store() start a new file, so the current one stops growing and can be
+  // rewritten.
+  void seal();
+  // Closes the cached reader of a data file about to be deleted, so its space goes back once
+  // the last load() still reading it returns.
+  void forget(std::uint32_t id);
+
  private:
-  void roll();                       // requires mutex_
-  IoFile* reader(std::uint32_t id);  // requires mutex_; null when the file does not exist
+  void roll();  // requires mutex_
+  // Requires mutex_; null when the file does not exist.
+  std::shared_ptr<IoFile> reader(std::uint32_t id);
 
   std::filesystem::path dir_;
   FileIo& io_;
@@ -53,9 +66,10 @@ class FileBlockStore final : public BlockStore {
   std::unique_ptr<IoFile> writer_;                            // guarded by mutex_
   std::uint32_t writer_id_ = 0;                               // guarded by mutex_
   std::uint64_t writer_size_ = 0;                             // guarded by mutex_
-  std::map<std::uint32_t, std::unique_ptr<IoFile>> readers_;  // guarded by mutex_
+  std::map<std::uint32_t, std::shared_ptr<IoFile>> readers_;  // guarded by mutex_
   std::set<std::uint32_t> unsynced_;                          // guarded by mutex_
   bool dir_unsynced_ = false;                                 // guarded by mutex_
+  std::atomic<std::uint32_t> writing_{0};                     // writer_id_ while writer_ is set
 };
 
 }  // namespace squeezefs::fs

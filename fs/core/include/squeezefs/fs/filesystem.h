@@ -46,6 +46,10 @@ class Filesystem {
   FileData& data() { return *data_; }
   [[nodiscard]] const StoreLayout& layout() const { return layout_; }
   [[nodiscard]] std::uint32_t block_size() const { return config_.block_size; }
+  // For maintenance of the mounted store (scrub, online compaction): the index, used only under
+  // names().index_mutex(), and the data files.
+  index::Index& index() { return index_; }
+  FileBlockStore& data_files() { return store_; }
   // Makes everything written so far durable: flushes and commits every buffered block, syncs
   // the data files and then the index (its WAL frames are not synced at commit). Then gives back
   // the disk space of blocks whose removal is now durable.

@@ -1,0 +1,113 @@
+#include "control_client.h"
+
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <system_error>
+#include <vector>
+
+#include "commands.h"
+#include "squeezefs/fs/maint/maint_service.h"
+#include "squeezefs/fs/unique_fd.h"
+
+namespace squeezefs::tools {
+namespace {
+
+// mountinfo escapes space, tab, newline and backslash as \ooo.
+std::string unescape(const std::string& field) {
+  std::string out;
+  for (std::size_t i = 0; i < field.size(); ++i) {
+    if (field[i] == '\\' && i + 3 < field.size()) {
+      const std::string oct = field.substr(i + 1, 3);
+      if (oct.size() == 3 && oct.find_first_not_of("01234567") == std::string::npos) {
+        out += static_cast<char>(std::stoi(oct, nullptr, 8));
+        i += 3;
+        continue;
+      }
+    }
+    out += field[i];
+  }
+  return out;
+}
+
+std::string errno_text() {
+  return std::error_code(errno, std::generic_category()).message();
+}
+
+}  // namespace
+
+std::optional<std::filesystem::path> mounted_store(const std::string& mountpoint) {
+  std::error_code ec;
+  const auto target = std::filesystem::canonical(mountpoint, ec);
+  if (ec) return std::nullopt;
+  std::ifstream in("/proc/self/mountinfo");
+  std::string line;
+  std::optional<std::filesystem::path> found;
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    std::vector<std::string> parts;
+    for (std::string f; fields >> f;) parts.push_back(f);
+    // ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - FSTYPE SOURCE SUPEROPTIONS
+    std::size_t dash = 6;
+    while (dash < parts.size() && parts[dash] != "-") ++dash;
+    if (parts.size() < 5 || dash + 2 >= parts.size()) continue;
+    if (unescape(parts[4]) != target.string()) continue;
+    // The last mount on a path is the one in effect.
+    found = parts[dash + 1] == "fuse.squeezefs"
+                ? std::optional<std::filesystem::path>(unescape(parts[dash + 2]))
+                : std::nullopt;
+  }
+  return found;
+}
+
+std::filesystem::path store_of_mount(const std::string& mountpoint) {
+  auto store = mounted_store(mountpoint);
+  if (!store) throw CommandError(mountpoint + " is not a mounted squeezefs store", kExitFailure);
+  return *store;
+}
+
+nlohmann::json call_daemon(const std::filesystem::path& store, const nlohmann::json& request,
+                           const std::function<void(const nlohmann::json&)>& on_progress) {
+  const auto path = fs::maint::MaintService::socket_path(fs::StoreLayout(store)).string();
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (path.size() >= sizeof addr.sun_path)
+    throw CommandError("the control socket path " + path + " is too long", kExitFailure);
+  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  const fs::UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!fd.valid() ||
+      ::connect(fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) {
+    throw CommandError("cannot reach the daemon serving " + store.string() + " (" + path + ": " +
+                           errno_text() + ")",
+                       kExitFailure);
+  }
+  const std::string text = request.dump() + "\n";
+  if (::send(fd.get(), text.data(), text.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(text.size()))
+    throw CommandError("cannot send the request to the daemon: " + errno_text(), kExitFailure);
+  std::string pending;
+  char buf[4096];
+  for (;;) {
+    std::size_t end = 0;
+    while ((end = pending.find('\n')) != std::string::npos) {
+      auto message = nlohmann::json::parse(pending.substr(0, end), nullptr, false);
+      pending.erase(0, end + 1);
+      if (message.is_discarded() || !message.is_object())
+        throw CommandError("the daemon sent an unreadable answer", kExitFailure);
+      if (message.contains("error"))
+        throw CommandError(message["error"].get<std::string>(), kExitFailure);
+      if (message.contains("result")) return message["result"];
+      if (on_progress) on_progress(message);
+    }
+    const auto n = ::recv(fd.get(), buf, sizeof buf, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) throw CommandError("the daemon closed the connection early", kExitFailure);
+    pending.append(buf, static_cast<std::size_t>(n));
+  }
+}
+
+}  // namespace squeezefs::tools
