@@ -139,8 +139,16 @@ void Index::set_default_codec(std::uint16_t codec, int level) {
 }
 
 std::uint64_t Index::allocate_inode(const InodeRecord& record) {
-  run_inode_statement(db_.cached(kInsertInode), record, std::nullopt);
-  return u64(db_.last_insert_rowid());
+  // Never below a number this connection handed out before, even when the highest inode has
+  // been removed since: see next_ino_.
+  run_inode_statement(
+      db_.cached("INSERT INTO inodes(mode, uid, gid, nlink, size, atime_ns, mtime_ns, ctime_ns, "
+                 "rdev, generation, ino) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
+                 "MAX(?11, (SELECT COALESCE(MAX(ino), 0) + 1 FROM inodes)))"),
+      record, next_ino_);
+  const auto ino = u64(db_.last_insert_rowid());
+  next_ino_ = ino + 1;
+  return ino;
 }
 
 void Index::insert_inode(const InodeRecord& record) {

@@ -88,6 +88,18 @@ TEST_F(IndexTest, given_root_when_inserted_with_fixed_number_then_next_allocatio
   EXPECT_EQ(index_.allocate_inode(sample_inode(0100644)), 2U);
 }
 
+TEST_F(IndexTest, given_highest_inode_removed_when_allocating_then_its_number_is_not_reused) {
+  const auto a = index_.allocate_inode(sample_inode(0100644));
+  const auto b = index_.allocate_inode(sample_inode(0100644));
+  index_.remove_inode(b);
+  const auto c = index_.allocate_inode(sample_inode(0100644));
+  EXPECT_GT(b, a);
+  EXPECT_GT(c, b);
+  index_.remove_inode(c);
+  index_.remove_inode(a);
+  EXPECT_GT(index_.allocate_inode(sample_inode(0100644)), c);
+}
+
 TEST_F(IndexTest, given_entries_when_listed_then_order_is_stable_across_changes) {
   InodeRecord root = sample_inode(040755);
   root.ino = 1;

@@ -172,10 +172,19 @@ Result<void> FileData::release(std::uint64_t ino) {
   }
   const auto st = find_state(ino);
   if (!st) return {};
-  // Commit before the caller may remove the inode: its number can be reused right after.
-  auto result = flush_and_wait(ino, st);
+  // No wait for the commit: the state stays in inodes_ until its blocks are committed
+  // (forget_if_idle), and the index never gives a removed inode's number to a new inode while
+  // it is open, so blocks still in flight can only land on this inode, or be dropped by
+  // commit_batch if it is removed meanwhile. Durability is fsync's business, as elsewhere.
+  std::error_code error;
+  {
+    const std::lock_guard lock(st->mutex);
+    submit_all_locked(ino, *st);
+    error = std::exchange(st->error, {});
+  }
   forget_if_idle(ino);
-  return result;
+  if (error) return Unexpected{error};
+  return {};
 }
 
 Result<void> FileData::flush(std::uint64_t ino) {

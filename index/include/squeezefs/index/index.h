@@ -36,7 +36,9 @@ class Index {
 
   Db& db() { return db_; }
 
-  // Inodes. allocate_inode ignores `record.ino` and returns the new number.
+  // Inodes. allocate_inode ignores `record.ino` and returns the new number, which is higher than
+  // every number in the index and every number this Index allocated before (a removed inode's
+  // number does not come back while the Index is open).
   std::uint64_t allocate_inode(const InodeRecord& record);
   // Inserts with a caller-chosen number (the root directory).
   void insert_inode(const InodeRecord& record);
@@ -121,6 +123,11 @@ class Index {
   explicit Index(Db db) : db_(std::move(db)) {}
 
   Db db_;
+  // The lowest number allocate_inode may hand out. SQLite alone reuses the highest rowid once
+  // its row is deleted; the mounted file system may still hold buffered state (blocks in flight)
+  // under a removed inode's number, so it must not name a new inode. That state lives only in
+  // memory, so a per-connection mark suffices and the store format stays unchanged.
+  std::uint64_t next_ino_ = 0;
 };
 
 }  // namespace squeezefs::index

@@ -96,8 +96,10 @@ class FileData {
   // until they commit, when all-zero blocks become holes and the rest shrink).
   Result<std::uint64_t> stored_bytes(std::uint64_t ino);
 
-  // Open handles. The buffered state of a file is flushed and dropped at its last release, so a
-  // removed inode (whose number may be reused) leaves nothing behind.
+  // Open handles. The last release hands the file's dirty blocks to the pool without waiting for
+  // them (and reports a write-back failure seen so far); the buffered state is dropped once they
+  // are committed. Inode numbers are not reused while the store is mounted (see
+  // Index::allocate_inode), so a state outliving its removed inode is harmless.
   Result<void> open(std::uint64_t ino);
   Result<void> release(std::uint64_t ino);
   // Starts compressing every dirty block of the file (close(2)); reports a failed write-back.
