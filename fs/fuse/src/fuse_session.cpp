@@ -1,7 +1,11 @@
 #include <fuse_lowlevel.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 
+#include <fstream>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "fuse_ops.h"
@@ -17,6 +21,30 @@ struct SessionCloser {
 struct LoopConfigCloser {
   void operator()(fuse_loop_config* c) const { fuse_loop_cfg_destroy(c); }
 };
+
+// The kernel window for sequential reads. The FUSE default (128 KiB) splits a large read into
+// 128 KiB requests answered one after another; with 1 MiB the kernel sends requests as large as
+// max_write and keeps more of them in flight, which the daemon decodes in parallel.
+constexpr unsigned kReadaheadKib = 1024;
+
+// Raises the read_ahead_kb of the mount's backing device (only root may). The INIT reply sets it
+// to at most what the kernel offered, so this runs once stat() shows that INIT is done.
+void raise_kernel_readahead(const std::string& mountpoint) {
+  struct stat st {};
+  if (stat(mountpoint.c_str(), &st) != 0) return;  // unmounted meanwhile
+  const std::string path = "/sys/class/bdi/" + std::to_string(major(st.st_dev)) + ":" +
+                           std::to_string(minor(st.st_dev)) + "/read_ahead_kb";
+  unsigned current = 0;
+  if (std::ifstream in(path); !(in >> current) || current >= kReadaheadKib) return;
+  std::ofstream out(path);
+  out << kReadaheadKib << '\n';
+  out.flush();
+  if (out) {
+    log().debug("kernel readahead {} raised to {} KiB", mountpoint, kReadaheadKib);
+  } else {
+    log().debug("kernel readahead of {} stays at {} KiB (not writable)", mountpoint, current);
+  }
+}
 
 }  // namespace
 
@@ -57,8 +85,11 @@ bool run_fuse(Filesystem& fs, const FuseSettings& settings, const std::function<
   on_ready();
   const std::unique_ptr<fuse_loop_config, LoopConfigCloser> config(fuse_loop_cfg_create());
   fuse_loop_cfg_set_max_threads(config.get(), 8);
+  // stat() of the mount point waits for the loop to answer, so it runs beside it.
+  std::thread tuner([&] { raise_kernel_readahead(settings.mountpoint); });
   const int rc = fuse_session_loop_mt(se.get(), config.get());
   fuse_session_unmount(se.get());
+  tuner.join();  // its stat() returns once the connection is gone
   fuse_remove_signal_handlers(se.get());
   fs.sync();
   log().info("unmounted {} (loop status {})", settings.mountpoint, rc);

@@ -30,7 +30,7 @@ struct DataPathOptions {
   std::size_t dirty_bytes = std::size_t{64} << 20;     // dirty plus in-flight blocks
   unsigned threads = 0;                                // worker threads; 0 = one per core
   std::chrono::milliseconds flush_age{5000};           // dirty blocks older than this are flushed
-  std::size_t readahead_bytes = std::size_t{1} << 20;  // decoded ahead of a sequential reader
+  std::size_t readahead_bytes = std::size_t{4} << 20;  // decoded ahead of a sequential reader
 };
 
 // File contents as fixed-size blocks, buffered.
@@ -66,8 +66,18 @@ class FileData {
   // Flushes everything (see sync()).
   ~FileData();
 
+  // A piece of a read: bytes inside a buffer that `owner` keeps alive (a cached block, a block
+  // in flight, a copy of a dirty block or shared zeros).
+  struct ReadSlice {
+    std::shared_ptr<const std::vector<std::byte>> owner;
+    std::span<const std::byte> bytes;
+  };
+
   // Up to `size` bytes from `offset`; shorter at end of file, empty past it. Holes read as zeros.
   Result<std::vector<std::byte>> read(std::uint64_t ino, std::uint64_t offset, std::size_t size);
+  // The same bytes as read(), in order, without copying decoded blocks (for scatter replies).
+  Result<std::vector<ReadSlice>> read_slices(std::uint64_t ino, std::uint64_t offset,
+                                             std::size_t size);
   // Writes all of `data` at `offset`, extending the file; returns the byte count.
   Result<std::size_t> write(std::uint64_t ino, std::uint64_t offset,
                             std::span<const std::byte> data);
@@ -171,6 +181,7 @@ class FileData {
   std::uint32_t block_size_;
   DataPathOptions options_;
   BlockCache cache_;
+  std::shared_ptr<const std::vector<std::byte>> zeros_;  // one block of zeros, for holes
 
   std::mutex inodes_mutex_;
   std::unordered_map<std::uint64_t, StatePtr> inodes_;      // guarded by inodes_mutex_
