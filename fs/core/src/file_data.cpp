@@ -99,11 +99,17 @@ void FileData::stamp_inode(std::uint64_t ino, std::optional<std::uint64_t> size,
 Result<BlockCache::Block> FileData::load_stored(std::uint64_t ino, std::uint64_t block,
                                                 const index::BlockRef& ref) {
   if (ref.raw_length > block_size_) return fail(std::errc::io_error);
-  return cache_.get(CacheKey{ref.data_file, ref.offset}, [&]() -> Result<std::vector<std::byte>> {
+  return cache_.get(CacheKey{ref.data_file, ref.offset}, stored_loader(ino, block, ref));
+}
+
+BlockCache::Loader FileData::stored_loader(std::uint64_t ino, std::uint64_t block,
+                                           const index::BlockRef& ref) {
+  return [this, ino, block, ref]() -> Result<std::vector<std::byte>> {
+    if (ref.raw_length > block_size_) return fail(std::errc::io_error);
     std::vector<std::byte> buf(ref.raw_length);
     if (auto ok = io_.read(ino, block, ref, buf); !ok) return Unexpected{ok.error()};
     return buf;
-  });
+  };
 }
 
 Result<void> FileData::current_locked(std::uint64_t ino, InodeState& st, std::uint64_t block,
@@ -172,6 +178,7 @@ Result<std::vector<FileData::ReadSlice>> FileData::read_slices(std::uint64_t ino
   std::vector<Part> parts;
   std::vector<std::pair<std::uint64_t, index::BlockRef>> ahead;
   std::uint64_t end = 0;
+  std::uint64_t drop_from = 0;  // stored blocks from here on that this read finishes are dropped
   {
     auto lock = lock_live(ino, sp);
     if (!lock) return Unexpected{lock.error()};
@@ -199,8 +206,12 @@ Result<std::vector<FileData::ReadSlice>> FileData::read_slices(std::uint64_t ino
     std::uint64_t ahead_last = last;
     if (offset + window_bytes >= s.next_read && offset <= s.next_read + window_bytes) {
       ahead_last = std::min(last + window_bytes / block_size_, (s.size - 1) / block_size_);
+      s.run_start = std::min(s.run_start, offset);
+    } else {
+      s.run_start = offset;
     }
     s.next_read = end;
+    drop_from = s.run_start + window_bytes;
     if (need_index || ahead_last > last) {
       const std::lock_guard index_lock(mutex_);
       for (auto& [block, ref] : index_.blocks(ino, first, ahead_last)) {
@@ -250,6 +261,12 @@ Result<std::vector<FileData::ReadSlice>> FileData::read_slices(std::uint64_t ino
       if (part.ref->raw_length > in_block) {
         stored = std::min<std::size_t>(length, part.ref->raw_length - in_block);
         add(*loaded, in_block, stored);
+      }
+      // Drop-behind: a long sequential run will not come back to a block it has finished (the
+      // kernel's page cache holds it now), so it does not push other files' blocks out of the
+      // cache, and its memory is recycled for the next decode instead of faulting in new pages.
+      if (start >= drop_from && end >= start + part.ref->raw_length) {
+        cache_.erase(CacheKey{part.ref->data_file, part.ref->offset});
       }
     }
     add(zeros_, 0, length - stored);  // a hole, or past the end of a short stored block

@@ -278,7 +278,7 @@ void FileData::readahead(std::uint64_t ino,
     ++readahead_inflight_;
     pool_.submit([this, ino, block = block, ref = ref] {
       try {
-        (void)load_stored(ino, block, ref);
+        cache_.prefetch(CacheKey{ref.data_file, ref.offset}, stored_loader(ino, block, ref));
       } catch (const std::exception& e) {
         log().error("inode {} block {}: readahead failed: {}", ino, block, e.what());
       }

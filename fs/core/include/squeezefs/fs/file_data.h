@@ -131,7 +131,8 @@ class FileData {
     std::map<std::uint64_t, PendingBlock> pending;  // handed to the pool; guarded by mutex
     std::error_code error;                          // failed write-back; guarded by mutex
     std::uint64_t next_read = 0;                    // sequential read detection; guarded by mutex
-    bool retired = false;  // dropped from inodes_; holders must look the state up again
+    std::uint64_t run_start = 0;  // where the current sequential run began; guarded by mutex
+    bool retired = false;         // dropped from inodes_; holders must look the state up again
   };
   using StatePtr = std::shared_ptr<InodeState>;
 
@@ -148,6 +149,9 @@ class FileData {
   // Decodes a stored block through the cache.
   Result<BlockCache::Block> load_stored(std::uint64_t ino, std::uint64_t block,
                                         const index::BlockRef& ref);
+  // What load_stored() runs on a miss: reads and decodes the block.
+  BlockCache::Loader stored_loader(std::uint64_t ino, std::uint64_t block,
+                                   const index::BlockRef& ref);
   // Makes block `block` dirty with its current content (allocating it); requires st.mutex and
   // one reserved block of memory, which it reports through `used`.
   Result<DirtyBlock*> dirty_locked(std::uint64_t ino, InodeState& st, std::uint64_t block,
