@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
+#include <atomic>
 #include <fstream>
 #include <memory>
 #include <string>
@@ -96,10 +97,21 @@ bool run_fuse(Filesystem& fs, const FuseSettings& settings, const std::function<
   const std::unique_ptr<fuse_loop_config, LoopConfigCloser> config(fuse_loop_cfg_create());
   fuse_loop_cfg_set_max_threads(config.get(), 8);
   // stat() of the mount point waits for the loop to answer, so it runs beside it.
-  std::thread tuner([&] { raise_kernel_readahead(settings.mountpoint); });
+  const auto tuned = std::make_shared<std::atomic<bool>>(false);
+  std::thread tuner([mountpoint = settings.mountpoint, tuned] {
+    raise_kernel_readahead(mountpoint);
+    *tuned = true;
+  });
   const int rc = fuse_session_loop_mt(se.get(), config.get());
   fuse_session_unmount(se.get());
-  tuner.join();  // its stat() returns once the connection is gone
+  if (*tuned) {
+    tuner.join();
+  } else {
+    // The loop ended before answering its stat() (a signal right after mounting). The request
+    // fails once the session closes the device, after this returns; the thread only uses what
+    // it owns.
+    tuner.detach();
+  }
   fuse_remove_signal_handlers(se.get());
   fs.sync();
   log().info("unmounted {} (loop status {})", settings.mountpoint, rc);
