@@ -49,6 +49,28 @@ TEST(BlockCacheTest, given_full_cache_when_adding_then_least_recently_used_is_ev
   EXPECT_EQ(cache.loads(), 4U);
 }
 
+TEST(BlockCacheTest, given_erased_block_when_prefetched_then_skipped_until_wanted_again) {
+  BlockCache cache(1000);
+  auto held = cache.get(CacheKey{3, 0}, filled(100, 1));
+  ASSERT_TRUE(held);
+  cache.erase(CacheKey{3, 0});
+  EXPECT_FALSE(cache.contains(CacheKey{3, 0}));
+  EXPECT_EQ(cache.bytes(), 0U);
+  EXPECT_EQ((**held)[0], std::byte{1}) << "a holder keeps its block";
+  cache.prefetch(CacheKey{3, 0}, filled(100, 1));
+  EXPECT_FALSE(cache.contains(CacheKey{3, 0})) << "streamed past: not decoded again";
+  EXPECT_EQ(cache.loads(), 1U);
+  cache.prefetch(CacheKey{3, 100}, filled(100, 2));
+  EXPECT_TRUE(cache.contains(CacheKey{3, 100}));
+  ASSERT_TRUE(cache.get(CacheKey{3, 0}, filled(100, 1)));  // a reader wants it after all
+  cache.erase(CacheKey{3, 100});
+  cache.erase(CacheKey{3, 0});
+  ASSERT_TRUE(cache.get(CacheKey{3, 0}, filled(100, 1)));
+  cache.prefetch(CacheKey{3, 0}, filled(100, 9));  // cached: the loader does not run
+  EXPECT_EQ((**cache.get(CacheKey{3, 0}, filled(100, 9)))[0], std::byte{1});
+  EXPECT_EQ(cache.loads(), 4U);
+}
+
 TEST(BlockCacheTest, given_block_larger_than_cache_when_loaded_then_returned_not_kept) {
   BlockCache cache(50);
   auto big = cache.get(CacheKey{2, 0}, filled(100, 5));

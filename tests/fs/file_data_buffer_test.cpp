@@ -200,6 +200,73 @@ TEST_F(BufferTest, given_sequential_reader_when_reading_then_next_blocks_are_dec
   EXPECT_EQ(*data->read(ino, 0, 32 * kBlock), text(32 * kBlock, 5));
 }
 
+TEST_F(BufferTest, given_reads_arriving_out_of_order_when_near_each_other_then_still_ahead) {
+  const auto ino = make_file("f");
+  {
+    auto writer = make_data({});
+    ASSERT_TRUE(writer->write(ino, 0, text(32 * kBlock, 6)));
+    ASSERT_TRUE(writer->fsync(ino));
+  }
+  DataPathOptions options;
+  options.readahead_bytes = 4 * kBlock;
+  auto data = make_data(options);
+  // The kernel's concurrent readahead requests may overtake each other: 2 before 1.
+  ASSERT_EQ(*data->read(ino, 0, kBlock), text(kBlock, 6));
+  const auto all = text(32 * kBlock, 6);
+  ASSERT_EQ(*data->read(ino, 2 * kBlock, kBlock),
+            std::vector<std::byte>(all.begin() + 2 * kBlock, all.begin() + 3 * kBlock));
+  index::BlockRef ahead;
+  {
+    const std::lock_guard lock(ns_.index_mutex());
+    ahead = *index_.block(ino, 6);
+  }
+  EXPECT_TRUE(eventually([&] {
+    return data->cache().contains(CacheKey{ahead.data_file, ahead.offset});
+  }));
+  // A jump far away is random access: nothing is decoded past what was asked.
+  ASSERT_TRUE(data->read(ino, 20 * kBlock, kBlock));
+  index::BlockRef far;
+  {
+    const std::lock_guard lock(ns_.index_mutex());
+    far = *index_.block(ino, 21);
+  }
+  std::this_thread::sleep_for(50ms);
+  EXPECT_FALSE(data->cache().contains(CacheKey{far.data_file, far.offset}));
+}
+
+TEST_F(BufferTest, given_long_sequential_run_when_read_then_finished_blocks_leave_the_cache) {
+  const auto ino = make_file("f");
+  {
+    auto writer = make_data({});
+    ASSERT_TRUE(writer->write(ino, 0, text(24 * kBlock, 7)));
+    ASSERT_TRUE(writer->fsync(ino));
+  }
+  DataPathOptions options;
+  options.readahead_bytes = 4 * kBlock;
+  options.threads = 1;
+  auto data = make_data(options);
+  const auto all = text(24 * kBlock, 7);
+  for (std::uint64_t b = 0; b < 12; ++b) {
+    ASSERT_EQ(*data->read(ino, b * kBlock, kBlock),
+              std::vector<std::byte>(all.begin() + static_cast<std::ptrdiff_t>(b * kBlock),
+                                     all.begin() + static_cast<std::ptrdiff_t>((b + 1) * kBlock)));
+  }
+  const auto cached = [&](std::uint64_t block) {
+    index::BlockRef ref;
+    {
+      const std::lock_guard lock(ns_.index_mutex());
+      ref = *index_.block(ino, block);
+    }
+    return data->cache().contains(CacheKey{ref.data_file, ref.offset});
+  };
+  EXPECT_TRUE(cached(0)) << "the start of a run stays (small files are read again)";
+  EXPECT_TRUE(cached(3));
+  EXPECT_FALSE(cached(4)) << "finished by a run longer than the window";
+  EXPECT_FALSE(cached(11));
+  EXPECT_TRUE(eventually([&] { return cached(14); })) << "still decoded ahead";
+  EXPECT_EQ(*data->read(ino, 0, 24 * kBlock), all);
+}
+
 TEST_F(BufferTest, given_buffered_blocks_when_truncated_and_punched_then_they_are_dropped) {
   DataPathOptions options;
   options.flush_age = std::chrono::hours(1);

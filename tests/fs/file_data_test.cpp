@@ -120,6 +120,46 @@ TEST_F(FileDataTest, given_sparse_file_when_seeking_then_data_and_holes_found) {
   EXPECT_EQ(data_.seek_data(ino_, 5 * kBlock).error(), std::errc::no_such_device_or_address);
 }
 
+std::vector<std::byte> joined(const std::vector<FileData::ReadSlice>& slices) {
+  std::vector<std::byte> out;
+  for (const auto& slice : slices) out.insert(out.end(), slice.bytes.begin(), slice.bytes.end());
+  return out;
+}
+
+TEST_F(FileDataTest, given_stored_file_with_hole_when_read_as_slices_then_cached_blocks_shared) {
+  // Blocks 0-1 data, block 2 a hole, block 3 data cut short by the end of the file.
+  std::vector<std::byte> model = text(2 * kBlock, 'k');
+  model.resize(3 * kBlock);
+  const auto tail = text(kBlock / 3, 'q');
+  model.insert(model.end(), tail.begin(), tail.end());
+  ASSERT_TRUE(data_.write(ino_, 0, model));
+  ASSERT_TRUE(data_.fsync(ino_));
+
+  const auto first = *data_.read_slices(ino_, 10, model.size());
+  const auto second = *data_.read_slices(ino_, 10, model.size());
+  const std::vector<std::byte> expected(model.begin() + 10, model.end());
+  EXPECT_EQ(joined(first), expected);
+  EXPECT_EQ(joined(second), expected);
+  ASSERT_EQ(first.size(), 4U) << "one slice per block";
+  EXPECT_EQ(first[0].bytes.size(), kBlock - 10);
+  EXPECT_EQ(first[0].owner, second[0].owner) << "served from the cached block, not a copy";
+  EXPECT_EQ(first[0].bytes.data(), second[0].bytes.data());
+  EXPECT_EQ(std::vector<std::byte>(first[2].bytes.begin(), first[2].bytes.end()),
+            std::vector<std::byte>(kBlock))
+      << "the hole";
+  EXPECT_TRUE(data_.read_slices(ino_, model.size(), 10)->empty());
+}
+
+TEST_F(FileDataTest, given_dirty_block_when_read_as_slices_then_later_writes_do_not_change_them) {
+  ASSERT_TRUE(data_.open(ino_));
+  ASSERT_TRUE(data_.write(ino_, 0, text(kBlock / 2, 'a')));  // a partial block stays dirty
+  const auto slices = *data_.read_slices(ino_, 0, kBlock);
+  ASSERT_TRUE(data_.write(ino_, 0, text(kBlock / 2, 'z')));
+  EXPECT_EQ(joined(slices), text(kBlock / 2, 'a')) << "a snapshot of the dirty block";
+  EXPECT_EQ(*data_.read(ino_, 0, kBlock), text(kBlock / 2, 'z'));
+  ASSERT_TRUE(data_.release(ino_));
+}
+
 TEST_F(FileDataTest, given_corrupt_block_when_read_then_eio) {
   // Without a cache, so the read decodes what is stored.
   DataPathOptions options;

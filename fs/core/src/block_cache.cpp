@@ -1,5 +1,7 @@
 #include "squeezefs/fs/block_cache.h"
 
+#include <algorithm>
+
 namespace squeezefs::fs {
 
 void BlockCache::insert_locked(const CacheKey& key, Block block) {
@@ -38,6 +40,9 @@ Result<BlockCache::Block> BlockCache::get(const CacheKey& key, const Loader& loa
     flight = std::make_shared<Flight>();
     flights_.emplace(key, flight);
     ++loads_;
+    if (auto it = std::find(dropped_.begin(), dropped_.end(), key); it != dropped_.end()) {
+      dropped_.erase(it);  // wanted again
+    }
   }
   const auto finish = [&](Result<Block> result) {
     const std::lock_guard lock(mutex_);
@@ -64,6 +69,26 @@ Result<BlockCache::Block> BlockCache::get(const CacheKey& key, const Loader& loa
 void BlockCache::put(const CacheKey& key, Block block) {
   const std::lock_guard lock(mutex_);
   insert_locked(key, std::move(block));
+}
+
+void BlockCache::prefetch(const CacheKey& key, const Loader& load) {
+  {
+    const std::lock_guard lock(mutex_);
+    if (entries_.contains(key) || flights_.contains(key)) return;
+    if (std::find(dropped_.begin(), dropped_.end(), key) != dropped_.end()) return;
+  }
+  (void)get(key, load);
+}
+
+void BlockCache::erase(const CacheKey& key) {
+  const std::lock_guard lock(mutex_);
+  if (auto it = entries_.find(key); it != entries_.end()) {
+    bytes_ -= it->second->block->size();
+    lru_.erase(it->second);
+    entries_.erase(it);
+  }
+  dropped_.push_back(key);
+  if (dropped_.size() > kDroppedMemory) dropped_.pop_front();
 }
 
 bool BlockCache::contains(const CacheKey& key) {

@@ -22,6 +22,7 @@ FileData::FileData(index::Index& index, std::mutex& index_mutex, BlockIo& io,
       options_(options),
       cache_(options.cache_bytes),
       space_(options.space_dir, options.space_reserve),
+      zeros_(std::make_shared<const std::vector<std::byte>>(block_size)),
       committer_([this](std::vector<EncodedBlock>& batch) { commit_batch(batch); }),
       pool_(options.threads),
       flusher_([this] { flusher(); }) {}
@@ -99,12 +100,7 @@ void FileData::stamp_inode(std::uint64_t ino, std::optional<std::uint64_t> size,
 Result<BlockCache::Block> FileData::load_stored(std::uint64_t ino, std::uint64_t block,
                                                 const index::BlockRef& ref) {
   if (ref.raw_length > block_size_) return fail(std::errc::io_error);
-  auto loaded =
-      cache_.get(CacheKey{ref.data_file, ref.offset}, [&]() -> Result<std::vector<std::byte>> {
-        std::vector<std::byte> buf(ref.raw_length);
-        if (auto ok = io_.read(ino, block, ref, buf); !ok) return Unexpected{ok.error()};
-        return buf;
-      });
+  auto loaded = cache_.get(CacheKey{ref.data_file, ref.offset}, stored_loader(ino, block, ref));
   if (loaded) return loaded;
   // Online compaction may have moved the block (and deleted its old data file) since the caller
   // looked it up: read it from where the block map points now.
@@ -116,6 +112,16 @@ Result<BlockCache::Block> FileData::load_stored(std::uint64_t ino, std::uint64_t
   const bool moved = now && now->checksum == ref.checksum && now->raw_length == ref.raw_length &&
                      (now->data_file != ref.data_file || now->offset != ref.offset);
   return moved ? load_stored(ino, block, *now) : loaded;
+}
+
+BlockCache::Loader FileData::stored_loader(std::uint64_t ino, std::uint64_t block,
+                                           const index::BlockRef& ref) {
+  return [this, ino, block, ref]() -> Result<std::vector<std::byte>> {
+    if (ref.raw_length > block_size_) return fail(std::errc::io_error);
+    std::vector<std::byte> buf(ref.raw_length);
+    if (auto ok = io_.read(ino, block, ref, buf); !ok) return Unexpected{ok.error()};
+    return buf;
+  };
 }
 
 Result<void> FileData::current_locked(std::uint64_t ino, InodeState& st, std::uint64_t block,
@@ -158,70 +164,126 @@ Result<FileData::DirtyBlock*> FileData::dirty_locked(std::uint64_t ino, InodeSta
 
 Result<std::vector<std::byte>> FileData::read(std::uint64_t ino, std::uint64_t offset,
                                               std::size_t size) {
+  auto slices = read_slices(ino, offset, size);
+  if (!slices) return Unexpected{slices.error()};
+  std::size_t total = 0;
+  for (const auto& slice : *slices) total += slice.bytes.size();
+  std::vector<std::byte> out;
+  out.reserve(total);
+  for (const auto& slice : *slices) out.insert(out.end(), slice.bytes.begin(), slice.bytes.end());
+  return out;
+}
+
+Result<std::vector<FileData::ReadSlice>> FileData::read_slices(std::uint64_t ino,
+                                                               std::uint64_t offset,
+                                                               std::size_t size) {
   auto st = state(ino);
   if (!st) return Unexpected{st.error()};
   StatePtr sp = *st;
-  std::vector<std::byte> out;
-  std::vector<std::pair<std::uint64_t, index::BlockRef>> stored;
+  // One part per block of the request: either a buffer already known under the file's lock
+  // (dirty copy or in-flight block), a stored block to decode, or a hole.
+  struct Part {
+    std::uint64_t block = 0;
+    std::shared_ptr<const std::vector<std::byte>> buffered;
+    std::optional<index::BlockRef> ref;
+  };
+  std::vector<Part> parts;
   std::vector<std::pair<std::uint64_t, index::BlockRef>> ahead;
   std::uint64_t end = 0;
+  std::uint64_t drop_from = 0;  // stored blocks from here on that this read finishes are dropped
   {
     auto lock = lock_live(ino, sp);
     if (!lock) return Unexpected{lock.error()};
     InodeState& s = *sp;
-    if (offset >= s.size || size == 0) return out;
+    if (offset >= s.size || size == 0) return std::vector<ReadSlice>{};
     end = size > s.size - offset ? s.size : offset + size;
-    out.resize(static_cast<std::size_t>(end - offset));
     const std::uint64_t first = offset / block_size_;
     const std::uint64_t last = (end - 1) / block_size_;
     bool need_index = false;
     for (std::uint64_t block = first; block <= last; ++block) {
-      const std::vector<std::byte>* buffered = nullptr;
+      Part& part = parts.emplace_back();
+      part.block = block;
       if (auto it = s.dirty.find(block); it != s.dirty.end()) {
-        buffered = &it->second.data;
+        // Dirty blocks change under later writes: copy them while the lock is held.
+        part.buffered = std::make_shared<const std::vector<std::byte>>(it->second.data);
       } else if (auto p = s.pending.find(block); p != s.pending.end()) {
-        buffered = p->second.data.get();
-      }
-      if (buffered == nullptr) {
+        part.buffered = p->second.data;  // immutable once handed to the pool
+      } else {
         need_index = true;
-        continue;
       }
-      const std::uint64_t from = std::max(offset, block * block_size_);
-      const std::uint64_t to = std::min(end, (block + 1) * block_size_);
-      std::memcpy(out.data() + (from - offset), buffered->data() + (from - block * block_size_),
-                  static_cast<std::size_t>(to - from));
     }
-    // Sequential access (this read starts where the previous one ended): decode ahead.
+    // Sequential access: decode ahead. The kernel may deliver concurrent readahead requests out
+    // of order, so a read starting near where the previous one ended counts too.
+    const std::uint64_t window_bytes = std::min(options_.readahead_bytes, options_.cache_bytes / 4);
     std::uint64_t ahead_last = last;
-    if (offset == s.next_read) {
-      const std::uint64_t window =
-          std::min(options_.readahead_bytes, options_.cache_bytes / 4) / block_size_;
-      ahead_last = std::min(last + window, (s.size - 1) / block_size_);
+    if (offset + window_bytes >= s.next_read && offset <= s.next_read + window_bytes) {
+      ahead_last = std::min(last + window_bytes / block_size_, (s.size - 1) / block_size_);
+      s.run_start = std::min(s.run_start, offset);
+    } else {
+      s.run_start = offset;
     }
     s.next_read = end;
+    drop_from = s.run_start + window_bytes;
     if (need_index || ahead_last > last) {
       const std::lock_guard index_lock(mutex_);
       for (auto& [block, ref] : index_.blocks(ino, first, ahead_last)) {
         if (s.dirty.contains(block) || s.pending.contains(block)) continue;
-        (block <= last ? stored : ahead).emplace_back(block, ref);
+        if (block <= last) {
+          parts[static_cast<std::size_t>(block - first)].ref = ref;
+        } else {
+          ahead.emplace_back(block, ref);
+        }
       }
     }
   }
   // Decoding happens outside the file's lock; a write racing with this read may or may not be
-  // seen, as with any concurrent read and write.
-  for (const auto& [block, ref] : stored) {
-    auto loaded = load_stored(ino, block, ref);
-    if (!loaded) return Unexpected{loaded.error()};
-    const std::uint64_t start = block * block_size_;
-    const std::uint64_t from = std::max(offset, start);
-    const std::uint64_t to = std::min(end, start + ref.raw_length);
-    if (to > from) {
-      std::memcpy(out.data() + (from - offset), (*loaded)->data() + (from - start),
-                  static_cast<std::size_t>(to - from));
-    }
+  // seen, as with any concurrent read and write. The workers decode this request's later blocks
+  // and the window ahead while this thread decodes the first one.
+  std::vector<std::pair<std::uint64_t, index::BlockRef>> queued;
+  bool first_stored = true;
+  for (const auto& part : parts) {
+    if (!part.ref) continue;
+    if (!first_stored) queued.emplace_back(part.block, *part.ref);
+    first_stored = false;
   }
-  readahead(ino, ahead);
-  return out;
+  queued.insert(queued.end(), ahead.begin(), ahead.end());
+  readahead(ino, queued);
+
+  std::vector<ReadSlice> slices;
+  slices.reserve(parts.size());
+  const auto add = [&](const std::shared_ptr<const std::vector<std::byte>>& owner, std::size_t from,
+                       std::size_t length) {
+    if (length == 0) return;
+    slices.push_back(ReadSlice{owner, std::span<const std::byte>(*owner).subspan(from, length)});
+  };
+  for (const auto& part : parts) {
+    const std::uint64_t start = part.block * block_size_;
+    const std::uint64_t from = std::max(offset, start);
+    const std::uint64_t to = std::min(end, start + block_size_);
+    const auto in_block = static_cast<std::size_t>(from - start);
+    const auto length = static_cast<std::size_t>(to - from);
+    if (part.buffered) {
+      add(part.buffered, in_block, length);
+      continue;
+    }
+    std::size_t stored = 0;  // bytes of the part that come from the stored block
+    if (part.ref) {
+      auto loaded = load_stored(ino, part.block, *part.ref);
+      if (!loaded) return Unexpected{loaded.error()};
+      if (part.ref->raw_length > in_block) {
+        stored = std::min<std::size_t>(length, part.ref->raw_length - in_block);
+        add(*loaded, in_block, stored);
+      }
+      // Drop-behind: a long sequential run will not come back to a block it has finished (the
+      // kernel's page cache holds it now), so it does not push other files' blocks out of the
+      // cache, and its memory is recycled for the next decode instead of faulting in new pages.
+      if (start >= drop_from && end >= start + part.ref->raw_length) {
+        cache_.erase(CacheKey{part.ref->data_file, part.ref->offset});
+      }
+    }
+    add(zeros_, 0, length - stored);  // a hole, or past the end of a short stored block
+  }
+  return slices;
 }
 
 Result<std::size_t> FileData::write(std::uint64_t ino, std::uint64_t offset,

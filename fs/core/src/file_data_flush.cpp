@@ -283,14 +283,19 @@ void FileData::flusher() {
 
 void FileData::readahead(std::uint64_t ino,
                          const std::vector<std::pair<std::uint64_t, index::BlockRef>>& blocks) {
-  const std::size_t limit = 2 * std::max<std::size_t>(1, pool_.size());
+  // Enough decodes queued to cover the window and one kernel request (up to 1 MiB); each holds
+  // at most one block of memory beyond the cache.
+  constexpr std::size_t kMaxRequest = std::size_t{1} << 20;
+  const std::size_t window = std::min(options_.readahead_bytes, options_.cache_bytes / 4);
+  const std::size_t limit =
+      2 * std::max<std::size_t>(1, pool_.size()) + (window + kMaxRequest) / block_size_;
   for (const auto& [block, ref] : blocks) {
     if (cache_.contains(CacheKey{ref.data_file, ref.offset})) continue;
     if (readahead_inflight_.load() >= limit) return;
     ++readahead_inflight_;
     pool_.submit([this, ino, block = block, ref = ref] {
       try {
-        (void)load_stored(ino, block, ref);
+        cache_.prefetch(CacheKey{ref.data_file, ref.offset}, stored_loader(ino, block, ref));
       } catch (const std::exception& e) {
         log().error("inode {} block {}: readahead failed: {}", ino, block, e.what());
       }

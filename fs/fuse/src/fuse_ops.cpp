@@ -6,12 +6,14 @@
 #include <linux/fs.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/uio.h>
 #include <sys/xattr.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "fuse_checked_call.h"
 #include "squeezefs/fs/filesystem.h"
@@ -278,11 +280,22 @@ void op_read(fuse_req_t req, fuse_ino_t ino, std::size_t size, off_t off, fuse_f
   checked_call(req, "read", [&]() -> std::error_code {
     if (off < 0) return errno_code(EINVAL);
     auto& fs = fs_of(req);
-    auto data = fs.data().read(ino, static_cast<std::uint64_t>(off), size);
-    if (!data) return data.error();
+    auto slices = fs.data().read_slices(ino, static_cast<std::uint64_t>(off), size);
+    if (!slices) return slices.error();
     // FUSE leaves atime to the file system; the policy decides whether this read writes it.
     fs.names().touch_atime(ino);
-    fuse_reply_buf(req, reinterpret_cast<const char*>(data->data()), data->size());
+    if (slices->empty()) {
+      fuse_reply_buf(req, nullptr, 0);
+      return {};
+    }
+    // Straight from the cached blocks to the kernel: no reply buffer is assembled.
+    std::vector<iovec> iov;
+    iov.reserve(slices->size());
+    for (const auto& slice : *slices) {
+      // iovec wants a mutable pointer; writev only reads it.
+      iov.push_back(iovec{const_cast<std::byte*>(slice.bytes.data()), slice.bytes.size()});
+    }
+    fuse_reply_iov(req, iov.data(), static_cast<int>(iov.size()));
     return {};
   });
 }

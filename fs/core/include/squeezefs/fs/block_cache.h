@@ -3,6 +3,7 @@
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <list>
 #include <memory>
@@ -49,6 +50,11 @@ class BlockCache {
   Result<Block> get(const CacheKey& key, const Loader& load);
   // Adds (or replaces) a block known by other means, e.g. one just written.
   void put(const CacheKey& key, Block block);
+  // Loads the block like get() unless it is cached, being loaded, or was erase()d recently (a
+  // readahead that arrives after its reader streamed past the block would decode it for nothing).
+  void prefetch(const CacheKey& key, const Loader& load);
+  // Drops a block (a reader streaming past it will not come back); holders keep their copy.
+  void erase(const CacheKey& key);
   [[nodiscard]] bool contains(const CacheKey& key);
   [[nodiscard]] std::size_t bytes();
   [[nodiscard]] std::size_t capacity() const { return capacity_; }
@@ -65,6 +71,8 @@ class BlockCache {
     std::optional<Result<Block>> result;
   };
 
+  static constexpr std::size_t kDroppedMemory = 256;
+
   void insert_locked(const CacheKey& key, Block block);
 
   const std::size_t capacity_;
@@ -74,8 +82,9 @@ class BlockCache {
   std::unordered_map<CacheKey, std::list<Entry>::iterator, CacheKeyHash>
       entries_;  // guarded by mutex_
   std::unordered_map<CacheKey, std::shared_ptr<Flight>, CacheKeyHash> flights_;  // guarded
-  std::size_t bytes_ = 0;    // guarded by mutex_
-  std::uint64_t loads_ = 0;  // guarded by mutex_
+  std::deque<CacheKey> dropped_;  // the last kDroppedMemory erased keys; guarded by mutex_
+  std::size_t bytes_ = 0;         // guarded by mutex_
+  std::uint64_t loads_ = 0;       // guarded by mutex_
 };
 
 }  // namespace squeezefs::fs

@@ -32,7 +32,7 @@ struct DataPathOptions {
   std::size_t dirty_bytes = std::size_t{64} << 20;     // dirty plus in-flight blocks
   unsigned threads = 0;                                // worker threads; 0 = one per core
   std::chrono::milliseconds flush_age{5000};           // dirty blocks older than this are flushed
-  std::size_t readahead_bytes = std::size_t{1} << 20;  // decoded ahead of a sequential reader
+  std::size_t readahead_bytes = std::size_t{4} << 20;  // decoded ahead of a sequential reader
   // Writes fail with ENOSPC unless the file system holding `space_dir` keeps `space_reserve`
   // bytes free after the data already accepted (see SpaceGuard); an empty path: no check.
   std::filesystem::path space_dir;
@@ -73,8 +73,18 @@ class FileData {
   // Flushes everything (see sync()).
   ~FileData();
 
+  // A piece of a read: bytes inside a buffer that `owner` keeps alive (a cached block, a block
+  // in flight, a copy of a dirty block or shared zeros).
+  struct ReadSlice {
+    std::shared_ptr<const std::vector<std::byte>> owner;
+    std::span<const std::byte> bytes;
+  };
+
   // Up to `size` bytes from `offset`; shorter at end of file, empty past it. Holes read as zeros.
   Result<std::vector<std::byte>> read(std::uint64_t ino, std::uint64_t offset, std::size_t size);
+  // The same bytes as read(), in order, without copying decoded blocks (for scatter replies).
+  Result<std::vector<ReadSlice>> read_slices(std::uint64_t ino, std::uint64_t offset,
+                                             std::size_t size);
   // Writes all of `data` at `offset`, extending the file; returns the byte count.
   Result<std::size_t> write(std::uint64_t ino, std::uint64_t offset,
                             std::span<const std::byte> data);
@@ -131,7 +141,8 @@ class FileData {
     std::map<std::uint64_t, PendingBlock> pending;  // handed to the pool; guarded by mutex
     std::error_code error;                          // failed write-back; guarded by mutex
     std::uint64_t next_read = 0;                    // sequential read detection; guarded by mutex
-    bool retired = false;  // dropped from inodes_; holders must look the state up again
+    std::uint64_t run_start = 0;  // where the current sequential run began; guarded by mutex
+    bool retired = false;         // dropped from inodes_; holders must look the state up again
   };
   using StatePtr = std::shared_ptr<InodeState>;
 
@@ -148,6 +159,9 @@ class FileData {
   // Decodes a stored block through the cache.
   Result<BlockCache::Block> load_stored(std::uint64_t ino, std::uint64_t block,
                                         const index::BlockRef& ref);
+  // What load_stored() runs on a miss: reads and decodes the block.
+  BlockCache::Loader stored_loader(std::uint64_t ino, std::uint64_t block,
+                                   const index::BlockRef& ref);
   // Makes block `block` dirty with its current content (allocating it); requires st.mutex and
   // one reserved block of memory, which it reports through `used`.
   Result<DirtyBlock*> dirty_locked(std::uint64_t ino, InodeState& st, std::uint64_t block,
@@ -186,6 +200,7 @@ class FileData {
   DataPathOptions options_;
   BlockCache cache_;
   SpaceGuard space_;
+  std::shared_ptr<const std::vector<std::byte>> zeros_;  // one block of zeros, for holes
 
   std::mutex inodes_mutex_;
   std::unordered_map<std::uint64_t, StatePtr> inodes_;      // guarded by inodes_mutex_
