@@ -4,7 +4,10 @@
 // every other file one of its recent contents (page by page: the kernel's writeback cache may
 // have delivered part of an unsynced write), and nothing may fail to read.
 //
-// SQUEEZEFS_CRASH_SCALE (default 1) multiplies the number of kills (12 per scale unit).
+// Every third round also compacts the mounted store while the writer runs, so some kills land in
+// the middle of a compaction, which must lose nothing either.
+//
+// SQUEEZEFS_CRASH_SCALE (default 1) multiplies the number of kills (24 per scale unit).
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -294,7 +297,7 @@ TEST(CrashKillTest, given_writer_when_daemon_is_killed_repeatedly_then_fsynced_f
   MountedStore dirs;
   ASSERT_EQ(dirs.mkfs("--block-size 4K"), 0);
   const std::string log = dirs.dir() + "/daemon.log";
-  const int kills = 12 * crash_scale();
+  const int kills = 24 * crash_scale();
   CrashModel model;
   std::mt19937_64 rng(20261121);
   std::size_t fsyncs = 0;
@@ -306,10 +309,20 @@ TEST(CrashKillTest, given_writer_when_daemon_is_killed_repeatedly_then_fsynced_f
     std::atomic<bool> stop{false};
     Writer writer(dirs.mnt(), model, rng());
     std::thread thread([&] { writer.run(stop); });
+    std::thread compaction;
+    if (round % 3 == 2) {
+      // Its outcome does not matter (the kill may cut it short); the store's state afterwards does.
+      const auto delay = std::chrono::milliseconds(rng() % 300);
+      compaction = std::thread([&dirs, delay] {
+        std::this_thread::sleep_for(delay);
+        (void)run_capture(squeezefs_binary() + " compact --threshold 1 " + dirs.mnt());
+      });
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(50 + rng() % 400));
     daemon->kill();
     stop = true;
     thread.join();
+    if (compaction.joinable()) compaction.join();
     daemon.reset();
     fsyncs += writer.fsyncs();
     EXPECT_FALSE(is_mounted(dirs.mnt()));

@@ -80,15 +80,19 @@ void check_data_files(index::Index& index, const StoreLayout& layout, const Chec
                  false);
       continue;
     }
+    const std::string what = "data file (" + std::to_string(size) + " bytes) is not in the index";
+    if (!repair) {
+      // Left by an interrupted compaction (its old file, once the switch committed) or by a file
+      // created just before a crash: nothing refers to it and the next mount deletes it.
+      report.add_expected(data_file_label(id), what + " (left by an interrupted mount)");
+      continue;
+    }
     // Safe to delete only now that the index no longer mentions the file (committed above).
-    if (repair && ::unlink(data_file_path(layout.data(), id).c_str()) != 0) {
+    if (::unlink(data_file_path(layout.data(), id).c_str()) != 0) {
       report.add(data_file_label(id), "unreferenced data file could not be deleted", false);
       continue;
     }
-    report.add(data_file_label(id),
-               "data file (" + std::to_string(size) + " bytes) is not in the index" +
-                   (repair ? "; deleted" : ""),
-               repair);
+    report.add(data_file_label(id), what + "; deleted", true);
   }
 }
 

@@ -36,6 +36,13 @@ MaintService::MaintService(Filesystem& fs, const MaintOptions& options)
       server_(socket_path(fs.layout()),
               [this](const nlohmann::json& request, const ControlServer::Reply& reply,
                      const std::stop_token& stop) { handle(request, reply, stop); }) {
+  if (!options_.read_only) {
+    try {
+      compactor_.remove_leftovers();
+    } catch (const std::exception& e) {
+      log().warn("cannot remove data files left by an interrupted mount: {}", e.what());
+    }
+  }
   if (options_.compact_after > 0 && !options_.read_only)
     background_ = std::jthread([this](const std::stop_token& stop) { background(stop); });
 }

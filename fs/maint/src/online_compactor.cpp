@@ -50,6 +50,29 @@ DeadSpace OnlineCompactor::dead_space() {
   return out;
 }
 
+std::vector<std::uint32_t> OnlineCompactor::find_leftovers() {
+  const auto on_disk = check::list_data_files(fs_.layout().data());
+  std::set<std::uint32_t> known;
+  {
+    const std::lock_guard lock(fs_.names().index_mutex());
+    for (const auto& row : fs_.index().data_files()) known.insert(row.id);
+  }
+  std::vector<std::uint32_t> leftovers;
+  for (const auto& [id, size] : on_disk) {
+    if (!known.contains(id)) leftovers.push_back(id);
+  }
+  return leftovers;
+}
+
+std::size_t OnlineCompactor::remove_leftovers() {
+  const auto leftovers = find_leftovers();
+  for (const auto id : leftovers) fs_.data_files().forget(id);
+  check::delete_data_files(fs_.layout().data(), leftovers);
+  if (!leftovers.empty())
+    log().info("removed {} data files left by an interrupted mount", leftovers.size());
+  return leftovers.size();
+}
+
 check::CompactStats OnlineCompactor::run(const check::CompactOptions& options, bool seal,
                                          const check::CompactProgress& progress,
                                          const std::stop_token& stop) {
@@ -62,20 +85,12 @@ check::CompactStats OnlineCompactor::run(const check::CompactOptions& options, b
     fs_.sync();
   }
   check::CompactStats stats;
-  // Files first, rows second: a file created meanwhile has its row before it exists, so only a
-  // leftover of an interrupted compaction shows up without a row.
-  const auto on_disk = check::list_data_files(dir);
-  stats.bytes_before = total_size(on_disk);
+  stats.bytes_before = total_size(check::list_data_files(dir));
+  const auto leftovers = find_leftovers();
   std::vector<index::DataFileRecord> rows;
   {
     const std::lock_guard lock(mutex);
     rows = index.data_files();
-  }
-  std::set<std::uint32_t> known;
-  for (const auto& row : rows) known.insert(row.id);
-  std::vector<std::uint32_t> leftovers;
-  for (const auto& [id, size] : on_disk) {
-    if (!known.contains(id)) leftovers.push_back(id);
   }
 
   // A file is ready when all of it is committed and nobody appends to it. Asked under the index

@@ -1,7 +1,9 @@
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <stop_token>
+#include <vector>
 
 #include "squeezefs/fs/check/compactor.h"
 #include "squeezefs/fs/filesystem.h"
@@ -39,9 +41,16 @@ class OnlineCompactor {
   // it waits for a later pass. Stops between data files when `stop` is requested.
   check::CompactStats run(const check::CompactOptions& options, bool seal,
                           const check::CompactProgress& progress, const std::stop_token& stop);
+  // Deletes the data files an interrupted compaction or a crash left without an index row
+  // (nothing refers to them). Returns how many. Run once at mount, before any compaction.
+  std::size_t remove_leftovers();
 
  private:
   Filesystem& fs_;
+
+  // Data files on disk without an index row, listed files first: a file created meanwhile has
+  // its row before it exists, so it never shows up here.
+  std::vector<std::uint32_t> find_leftovers();
 };
 
 }  // namespace squeezefs::fs::maint
