@@ -241,11 +241,11 @@ TEST(OnlineMaintTest, given_flipped_bytes_under_mount_when_scrubbed_then_exactly
   EXPECT_NE(log.find("scrub: /b"), std::string::npos) << log;
 }
 
-// The size of the compaction test: 48 MiB by default (SQUEEZEFS_COMPACT_TEST_MB sets it, e.g.
-// 200 for the full-size run).
+// The size of the compaction test: 200 MiB by default (SQUEEZEFS_COMPACT_TEST_MB sets another,
+// at least 32).
 std::size_t compaction_test_bytes() {
   const char* mb = std::getenv("SQUEEZEFS_COMPACT_TEST_MB");
-  return (mb != nullptr ? std::stoul(mb) : 48) * kMiB;
+  return (mb != nullptr ? std::stoul(mb) : 200) * kMiB;
 }
 
 TEST(OnlineMaintTest, given_mostly_dead_space_when_mount_compacted_then_space_back_under_reads) {
