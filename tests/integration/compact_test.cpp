@@ -10,6 +10,7 @@
 
 #include "mounted_store.h"
 #include "squeezefs/index/index.h"
+#include "store_space.h"
 
 namespace squeezefs::testing {
 namespace {
@@ -22,19 +23,6 @@ std::string text(std::size_t size, int seed) {
     out += "seed " + std::to_string(seed) + " row " + std::to_string(i * 104729 % 999983) + "\n";
   out.resize(size);
   return out;
-}
-
-std::uint64_t data_size(const std::string& store) {
-  std::uint64_t sum = 0;
-  for (const auto& e : std::filesystem::directory_iterator(store + "/data")) sum += e.file_size();
-  return sum;
-}
-
-std::uint64_t live_bytes(const std::string& store) {
-  auto idx = index::Index::open(store + "/index.db");
-  std::uint64_t sum = 0;
-  idx.for_each_stored_block([&](const index::StoredBlock& b) { sum += b.ref.stored_length; });
-  return sum;
 }
 
 TEST(CompactTest,

@@ -19,6 +19,7 @@
 
 #include "mounted_store.h"
 #include "squeezefs/index/index.h"
+#include "store_space.h"
 
 namespace squeezefs::testing {
 namespace {
@@ -41,20 +42,6 @@ std::string content(std::size_t size, int seed) {
   }
   out.resize(size);
   return out;
-}
-
-std::uint64_t data_size(const std::string& store) {
-  std::uint64_t sum = 0;
-  for (const auto& e : std::filesystem::directory_iterator(store + "/data")) sum += e.file_size();
-  return sum;
-}
-
-// Stored bytes of every block map entry (the compressed size of the live data).
-std::uint64_t live_bytes(const std::string& store) {
-  auto idx = index::Index::open(store + "/index.db");
-  std::uint64_t sum = 0;
-  idx.for_each_stored_block([&](const index::StoredBlock& b) { sum += b.ref.stored_length; });
-  return sum;
 }
 
 // Writes `data` to `path` and fsyncs it, so its blocks are in the block map.

@@ -28,6 +28,7 @@
 
 #include "mounted_store.h"
 #include "squeezefs/index/index.h"
+#include "store_space.h"
 
 namespace squeezefs::testing {
 namespace {
@@ -299,19 +300,6 @@ int run_process(const std::string& mnt, const std::string& manifest, int process
   std::fprintf(stderr, "process %d: %llu operations\n", process,
                static_cast<unsigned long long>(ops));
   return ok && out.good() ? 0 : 1;
-}
-
-std::uint64_t data_size(const std::string& store) {
-  std::uint64_t sum = 0;
-  for (const auto& e : std::filesystem::directory_iterator(store + "/data")) sum += e.file_size();
-  return sum;
-}
-
-std::uint64_t live_bytes(const std::string& store) {
-  auto idx = index::Index::open(store + "/index.db");
-  std::uint64_t sum = 0;
-  idx.for_each_stored_block([&](const index::StoredBlock& b) { sum += b.ref.stored_length; });
-  return sum;
 }
 
 // Fails every request of the mount's FUSE connection, so processes stuck on a hung daemon
