@@ -352,5 +352,38 @@ TEST(OnlineMaintTest, given_dead_space_past_the_limit_then_compacted_in_the_back
   EXPECT_TRUE(read_file(store.path("f0")) == live["f0"]);
 }
 
+TEST(OnlineMaintTest, given_leftovers_of_an_interrupted_compaction_when_mounted_then_deleted) {
+  MountedStore store;
+  ASSERT_EQ(store.mkfs("--block-size 64K --codec zstd:1"), 0);
+  ASSERT_EQ(store.mount(), 0);
+  const auto data = content(512 * 1024, 3);
+  write_synced(store.path("kept"), data);
+  store.unmount();
+  // What a kill during a compaction leaves: a copy whose row was committed but never used, and
+  // an old file whose row went with the switch.
+  const auto data_dir = std::filesystem::path(store.store()) / "data";
+  std::filesystem::path copy;
+  {
+    auto idx = index::Index::open((std::filesystem::path(store.store()) / "index.db").string());
+    char name[32];
+    std::snprintf(name, sizeof name, "%06u.dat", idx.add_data_file());
+    copy = data_dir / name;
+  }
+  write_file(copy.string(), "copied blocks of a switch that never came");
+  const auto stray = data_dir / "000777.dat";
+  write_file(stray.string(), "an old file whose row went with the switch");
+  const auto [rc, out] = run_capture(bin() + " fsck " + store.store());
+  EXPECT_EQ(rc, 0) << out;  // expected after a crash, not an error
+  ASSERT_EQ(store.mount(), 0);
+  EXPECT_FALSE(std::filesystem::exists(copy));
+  EXPECT_FALSE(std::filesystem::exists(stray));
+  EXPECT_TRUE(read_file(store.path("kept")) == data);
+  write_synced(store.path("new"), content(256 * 1024, 4));
+  store.unmount();
+  const auto [rc2, out2] = run_capture(bin() + " fsck " + store.store());
+  EXPECT_EQ(rc2, 0) << out2;
+  EXPECT_EQ(out2.find("interrupted"), std::string::npos) << out2;
+}
+
 }  // namespace
 }  // namespace squeezefs::testing

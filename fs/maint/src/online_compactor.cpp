@@ -65,6 +65,22 @@ std::vector<std::uint32_t> OnlineCompactor::find_leftovers() {
 }
 
 std::size_t OnlineCompactor::remove_leftovers() {
+  // Rows no block ever used: a compaction's copy the crash cut short before its switch. The row
+  // goes first (committed), so a crash in between leaves a file without a row, removed below.
+  std::vector<std::uint32_t> unused;
+  {
+    const std::lock_guard lock(fs_.names().index_mutex());
+    index::Index& index = fs_.index();
+    index::Txn txn(index.db());
+    for (const auto& row : index.data_files()) {
+      if (row.total_bytes != 0 || row.live_bytes != 0 || !index.blocks_in_data_file(row.id).empty())
+        continue;
+      index.remove_data_file(row.id);
+      unused.push_back(row.id);
+    }
+    txn.commit();
+    if (!unused.empty()) index.db().sync();
+  }
   const auto leftovers = find_leftovers();
   for (const auto id : leftovers) fs_.data_files().forget(id);
   check::delete_data_files(fs_.layout().data(), leftovers);

@@ -41,8 +41,9 @@ class OnlineCompactor {
   // it waits for a later pass. Stops between data files when `stop` is requested.
   check::CompactStats run(const check::CompactOptions& options, bool seal,
                           const check::CompactProgress& progress, const std::stop_token& stop);
-  // Deletes the data files an interrupted compaction or a crash left without an index row
-  // (nothing refers to them). Returns how many. Run once at mount, before any compaction.
+  // Deletes the data files an interrupted compaction or a crash left without an index row, and
+  // the rows (with their files) of copies no block came to use. Returns how many files. Run once
+  // at mount, before anything is written and before any compaction.
   std::size_t remove_leftovers();
 
  private:
