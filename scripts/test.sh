@@ -8,20 +8,20 @@ bash scripts/deps.sh
 mkdir -p build
 fuzz_seconds=${SQUEEZEFS_FUZZ_SECONDS:-15}
 
-echo "== format check"
+echo "== format check (after ${SECONDS}s)"
 clang-format-14 --dry-run --Werror $(git ls-files '*.cpp' '*.h')
 
-echo "== release build and tests"
+echo "== release build and tests (after ${SECONDS}s)"
 bash scripts/build.sh build/release -DCMAKE_BUILD_TYPE=RelWithDebInfo
 ctest --test-dir build/release --output-on-failure -j 2
 
-echo "== address + undefined behaviour sanitizers"
+echo "== address + undefined behaviour sanitizers (after ${SECONDS}s)"
 bash scripts/build.sh build/asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSQUEEZEFS_SANITIZE=address,undefined
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --test-dir build/asan --output-on-failure -j 2
 
-echo "== fuzz smoke run (${fuzz_seconds}s per target)"
-CC=clang-14 CXX=clang++-14 bash scripts/build.sh build/fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+echo "== fuzz smoke run (${fuzz_seconds}s per target) (after ${SECONDS}s)"
+CC=clang-14 CXX=clang++-14 SQUEEZEFS_BUILD_TARGET=fuzzers bash scripts/build.sh build/fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DSQUEEZEFS_SANITIZE=address,undefined -DSQUEEZEFS_BUILD_FUZZERS=ON -DSQUEEZEFS_BUILD_TESTS=ON
 for target in build/fuzz/bin/fuzz_*; do
   name=$(basename "$target")
@@ -32,4 +32,4 @@ for target in build/fuzz/bin/fuzz_*; do
     "$corpus" > "build/fuzz/$name.log" 2>&1 || { tail -50 "build/fuzz/$name.log"; exit 1; }
   grep -E "^Done|#[0-9]+.*DONE" "build/fuzz/$name.log" | tail -1 || true
 done
-echo "== all checks passed"
+echo "== all checks passed (after ${SECONDS}s)"
