@@ -224,7 +224,8 @@ TEST_F(StoreCheckTest, given_two_entries_on_the_same_bytes_when_checked_then_ove
   EXPECT_GT(found.left_count(), 0U);
 }
 
-TEST_F(StoreCheckTest, given_uncommitted_compaction_copy_when_checked_then_expected_and_repair_deletes) {
+TEST_F(StoreCheckTest,
+       given_uncommitted_compaction_copy_when_checked_then_expected_and_repair_deletes) {
   std::filesystem::path copy;
   {
     auto idx = open_index();
