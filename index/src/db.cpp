@@ -137,6 +137,13 @@ Db::Db(const std::string& path, const char* vfs) {
   exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
 }
 
+Db::~Db() {
+  // A group left open would be rolled back by the close: commit it (errors cannot be reported
+  // here; whoever cares has called sync() or commit_group() before).
+  if (db_ && group_open_ && sqlite3_get_autocommit(db_.get()) == 0)
+    sqlite3_exec(db_.get(), "COMMIT", nullptr, nullptr, nullptr);
+}
+
 void Db::exec(std::string_view sql) {
   const std::string text(sql);
   char* err = nullptr;
@@ -158,7 +165,48 @@ Stmt& Db::cached(const std::string& sql) {
   return it->second;
 }
 
+void Db::set_group_commit(bool on) {
+  group_commit_ = on;
+  if (!on) commit_group();
+}
+
+void Db::check_group_alive() {
+  if (group_open_ && sqlite3_get_autocommit(db_.get()) != 0) {
+    group_open_ = false;
+    ++lost_groups_;
+  }
+}
+
+bool Db::begin_txn() {
+  check_group_alive();
+  if (!group_open_) {
+    cached("BEGIN IMMEDIATE").run();
+    if (!group_commit_) return false;
+    group_open_ = true;
+  }
+  // A group stays open after a failed commit even with group commit off, until it commits.
+  cached("SAVEPOINT txn").run();
+  return true;
+}
+
+void Db::commit_group() {
+  check_group_alive();
+  if (lost_groups_ != lost_reported_) {
+    lost_reported_ = lost_groups_;
+    throw IndexError("changes since the last commit were lost after an error", std::errc::io_error);
+  }
+  if (!group_open_) return;
+  try {
+    cached("COMMIT").run();
+  } catch (const IndexError&) {
+    check_group_alive();  // SQLite may keep it open (to retry) or have rolled it back
+    throw;
+  }
+  group_open_ = false;
+}
+
 void Db::sync() {
+  commit_group();
   // The WAL is the journal of a WAL-mode database; a null pMethods means it was never opened.
   sqlite3_file* wal = nullptr;
   if (sqlite3_file_control(db_.get(), "main", SQLITE_FCNTL_JOURNAL_POINTER, &wal) != SQLITE_OK) {
@@ -179,15 +227,32 @@ int Db::changes() const {
 }
 
 Txn::Txn(Db& db) : db_(db) {
-  db_.exec("BEGIN IMMEDIATE");
+  in_group_ = db_.begin_txn();
 }
 
 Txn::~Txn() {
-  if (!done_) sqlite3_exec(db_.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+  if (done_) return;
+  if (!in_group_) {
+    sqlite3_exec(db_.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+    return;
+  }
+  // Only this change goes; the group's earlier changes stay (unless SQLite dropped them all).
+  db_.check_group_alive();
+  if (db_.group_open())
+    sqlite3_exec(db_.handle(), "ROLLBACK TO txn; RELEASE txn", nullptr, nullptr, nullptr);
 }
 
 void Txn::commit() {
-  db_.exec("COMMIT");
+  if (in_group_) {
+    db_.check_group_alive();
+    if (!db_.group_open()) {
+      throw IndexError("the change was lost after an error (rolled back with its group)",
+                       std::errc::io_error);
+    }
+    db_.cached("RELEASE txn").run();
+  } else {
+    db_.cached("COMMIT").run();
+  }
   done_ = true;
 }
 

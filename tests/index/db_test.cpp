@@ -1,7 +1,9 @@
 #include "squeezefs/index/db.h"
 
 #include <gtest/gtest.h>
+#include <stdlib.h>
 
+#include <filesystem>
 #include <string>
 #include <system_error>
 #include <utility>
@@ -93,6 +95,122 @@ TEST(DbTest, given_savepoint_when_not_released_then_inner_changes_are_undone) {
   }
   txn.commit();
   EXPECT_EQ(count_rows(db), 2);
+}
+
+// A database file in a fresh directory, removed afterwards (group commit needs a second
+// connection to show what is committed).
+class DbFile {
+ public:
+  DbFile() {
+    std::string templ = (std::filesystem::temp_directory_path() / "squeezefs-db-XXXXXX").string();
+    dir_ = ::mkdtemp(templ.data());
+    path_ = dir_ + "/test.db";
+  }
+  DbFile(const DbFile&) = delete;
+  DbFile& operator=(const DbFile&) = delete;
+  ~DbFile() { std::filesystem::remove_all(dir_); }
+  [[nodiscard]] const std::string& path() const { return path_; }
+
+ private:
+  std::string dir_;
+  std::string path_;
+};
+
+void insert_committed(Db& db, std::int64_t value) {
+  Txn txn(db);
+  db.cached("INSERT INTO t(a) VALUES (?1)").bind(1, value).run();
+  txn.commit();
+}
+
+TEST(DbTest, given_group_commit_when_txns_commit_then_others_see_them_at_the_group_commit) {
+  const DbFile file;
+  Db db(file.path());
+  db.exec("CREATE TABLE t(a INTEGER)");
+  db.set_group_commit(true);
+  Db reader(file.path());
+  insert_committed(db, 1);
+  insert_committed(db, 2);
+  EXPECT_TRUE(db.group_open());
+  EXPECT_EQ(count_rows(db), 2);      // the writer sees its own changes
+  EXPECT_EQ(count_rows(reader), 0);  // nobody else yet
+  db.commit_group();
+  EXPECT_FALSE(db.group_open());
+  EXPECT_EQ(count_rows(reader), 2);
+  insert_committed(db, 3);
+  db.sync();  // commits the group first
+  EXPECT_EQ(count_rows(reader), 3);
+  EXPECT_EQ(db.lost_groups(), 0U);
+}
+
+TEST(DbTest, given_group_commit_when_a_txn_is_rolled_back_then_only_its_changes_go) {
+  const DbFile file;
+  Db db(file.path());
+  db.exec("CREATE TABLE t(a INTEGER UNIQUE)");
+  db.set_group_commit(true);
+  insert_committed(db, 1);
+  {
+    Txn txn(db);
+    db.cached("INSERT INTO t(a) VALUES (2)").run();
+  }                                                   // not committed
+  EXPECT_THROW(insert_committed(db, 1), IndexError);  // fails inside its own savepoint
+  insert_committed(db, 3);
+  db.commit_group();
+  Db reader(file.path());
+  Stmt& st = reader.cached("SELECT group_concat(a) FROM t");
+  ASSERT_TRUE(st.step());
+  EXPECT_EQ(st.column_blob(0), "1,3");
+}
+
+TEST(DbTest, given_group_commit_when_closed_then_the_open_group_is_committed) {
+  const DbFile file;
+  {
+    Db db(file.path());
+    db.exec("CREATE TABLE t(a INTEGER)");
+    db.set_group_commit(true);
+    insert_committed(db, 1);
+    EXPECT_TRUE(db.group_open());
+  }
+  Db reader(file.path());
+  EXPECT_EQ(count_rows(reader), 1);
+}
+
+TEST(DbTest, given_group_commit_turned_off_then_group_committed_and_txns_commit_at_once) {
+  const DbFile file;
+  Db db(file.path());
+  db.exec("CREATE TABLE t(a INTEGER)");
+  db.set_group_commit(true);
+  Db reader(file.path());
+  insert_committed(db, 1);
+  EXPECT_EQ(count_rows(reader), 0);
+  db.set_group_commit(false);
+  EXPECT_FALSE(db.group_open());
+  EXPECT_EQ(count_rows(reader), 1);
+  insert_committed(db, 2);
+  EXPECT_FALSE(db.group_open());
+  EXPECT_EQ(count_rows(reader), 2);
+}
+
+TEST(DbTest, given_group_dropped_by_sqlite_when_committing_then_reported_and_next_group_works) {
+  const DbFile file;
+  Db db(file.path());
+  db.exec("CREATE TABLE t(a INTEGER)");
+  db.set_group_commit(true);
+  insert_committed(db, 1);
+  db.commit_group();
+  insert_committed(db, 2);
+  Txn open(db);
+  // What SQLite does to a transaction after some full-disk or I/O errors.
+  db.exec("ROLLBACK");
+  EXPECT_THROW(open.commit(), IndexError);  // its change went with the group
+  EXPECT_THROW(db.commit_group(), IndexError);
+  EXPECT_EQ(db.lost_groups(), 1U);
+  insert_committed(db, 3);
+  db.commit_group();
+  EXPECT_EQ(db.lost_groups(), 1U);
+  Db reader(file.path());
+  Stmt& st = reader.cached("SELECT group_concat(a) FROM t");
+  ASSERT_TRUE(st.step());
+  EXPECT_EQ(st.column_blob(0), "1,3");
 }
 
 TEST(DbTest, given_bad_sql_when_prepared_then_throws_index_error) {

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <linux/falloc.h>
+#include <sys/statvfs.h>
 
 #include <chrono>
 #include <map>
@@ -14,6 +15,21 @@
 
 namespace squeezefs::fs {
 namespace {
+
+// How long changes to the index may wait in the open group before they are committed: long
+// enough to share a commit among the many small changes of a copy of small files, short enough
+// that a crash loses little that was not synced (fsync and sync commit at once).
+constexpr auto kGroupCommitPeriod = std::chrono::milliseconds(20);
+// Below this much free space under the index, every change commits on its own: SQLite may drop
+// a whole group of changes when its commit finds the disk full, but fails only the one change
+// that does not fit when each commits alone. Checked every period, so a group never outgrows it.
+constexpr std::uint64_t kGroupCommitMinFree = std::uint64_t{64} << 20;
+
+bool space_for_groups(const std::filesystem::path& dir) {
+  struct statvfs st {};
+  if (::statvfs(dir.c_str(), &st) != 0) return false;
+  return static_cast<std::uint64_t>(st.f_bavail) * st.f_frsize >= kGroupCommitMinFree;
+}
 
 // Gives the space of dropped blocks back to the backing file system by punching holes where
 // they lay (blocks are never rewritten in place, so nothing reads those bytes again). Only
@@ -71,6 +87,30 @@ Filesystem::Filesystem(const std::filesystem::path& root, std::optional<codecs::
   });
   names_.purge_orphans();
   reclaimer_ = std::jthread([this](const std::stop_token& stop) { reclaim_loop(stop); });
+  group_committer_ = std::jthread([this](const std::stop_token& stop) { group_commit_loop(stop); });
+}
+
+void Filesystem::group_commit_loop(const std::stop_token& stop) {
+  std::mutex sleep_mutex;
+  std::condition_variable_any wake;
+  bool failing = false;
+  std::unique_lock sleep_lock(sleep_mutex);
+  while (!stop.stop_requested()) {
+    wake.wait_for(sleep_lock, stop, kGroupCommitPeriod, [] { return false; });
+    if (stop.stop_requested()) break;
+    const bool groups = space_for_groups(layout_.root());
+    const std::lock_guard lock(names_.index_mutex());
+    try {
+      index_.db().set_group_commit(groups);
+      index_.db().commit_group();
+      if (failing) log().info("index commits work again");
+      failing = false;
+    } catch (const std::exception& e) {
+      // Logged once per failing spell; the next sync or fsync reports it to its caller.
+      if (!failing) log().error("cannot commit index changes: {}", e.what());
+      failing = true;
+    }
+  }
 }
 
 void Filesystem::reclaim_loop(const std::stop_token& stop) {
@@ -99,8 +139,20 @@ void Filesystem::sync() {
     punches.swap(pending_punches_);
   }
   sync_index();
-  // The removals that dropped these blocks were committed before they were queued and are now
-  // durable.
+  // The removals that dropped these blocks were committed (sync_index commits the open group)
+  // and are now durable, unless an error made SQLite drop a group of changes since the last
+  // punch: then some removals may be undone and their blocks still in use, so none is punched
+  // (compaction gets the space back later).
+  {
+    const std::lock_guard lock(names_.index_mutex());
+    const auto lost = index_.db().lost_groups();
+    if (lost != lost_groups_seen_) {
+      lost_groups_seen_ = lost;
+      log().error("index changes were lost after an error; {} removed blocks are left in place",
+                  punches.size());
+      return;
+    }
+  }
   punch_blocks(store_, punches);
 }
 

@@ -125,8 +125,19 @@ void op_destroy(void* userdata) {
 
 void op_lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
   log().debug("lookup {} '{}'", parent, name);
-  checked_call(req, "lookup",
-               [&] { return reply_entry(req, fs_of(req).names().lookup(parent, name)); });
+  checked_call(req, "lookup", [&]() -> std::error_code {
+    auto rec = fs_of(req).names().lookup(parent, name);
+    if (!rec && rec.error() == std::errc::no_such_file_or_directory) {
+      // The kernel may remember that the name is absent (every change to the store passes
+      // through this mount, and it forgets on create, mknod, link and rename): a copy then
+      // creates each file with one request less.
+      fuse_entry_param e{};
+      e.entry_timeout = kTimeout;
+      fuse_reply_entry(req, &e);
+      return {};
+    }
+    return reply_entry(req, rec);
+  });
 }
 
 void op_forget(fuse_req_t req, fuse_ino_t ino, std::uint64_t nlookup) {

@@ -58,6 +58,12 @@ class Db {
   // Opens (creating if needed) the database at `path`; ":memory:" gives a private database.
   // `vfs` names a registered SQLite VFS (tests use a fault-injecting one); null is the default.
   explicit Db(const std::string& path, const char* vfs = nullptr);
+  Db(Db&& other) noexcept = default;
+  Db& operator=(Db&& other) noexcept = default;
+  Db(const Db&) = delete;
+  Db& operator=(const Db&) = delete;
+  // Commits an open group (best effort: a failure loses it, as a crash would).
+  ~Db();
 
   // Runs one or more statements that return no rows.
   void exec(std::string_view sql);
@@ -73,6 +79,22 @@ class Db {
   // which is what a commit under synchronous=FULL would have done. Throws IndexError on failure.
   void sync();
 
+  // Group commit, for the mounted file system: while on, every Txn is a savepoint of one open
+  // transaction (the group), which commit_group() commits. Many small changes then share one
+  // WAL write and no change takes file locks of its own. A crash loses the changes of the open
+  // group as it loses unsynced data; sync() commits the group before it syncs. SQLite may roll
+  // a whole group back when a commit fails for lack of space, so the caller turns it off while
+  // space is short. Turning it off commits the open group (and throws if that fails; the group
+  // then stays open until a later commit_group() succeeds).
+  void set_group_commit(bool on);
+  [[nodiscard]] bool group_open() const { return group_open_; }
+  // Commits the open group, if any. Throws IndexError when the commit fails (the group stays
+  // open to be committed later, unless SQLite rolled it back) or when SQLite rolled a group
+  // back by itself after an error since the last call (its changes are lost).
+  void commit_group();
+  // How many groups SQLite rolled back by itself after an error (a full disk, an I/O error).
+  [[nodiscard]] std::uint64_t lost_groups() const { return lost_groups_; }
+
   [[nodiscard]] std::int64_t last_insert_rowid() const;
   [[nodiscard]] int changes() const;
   [[nodiscard]] sqlite3* handle() const { return db_.get(); }
@@ -81,13 +103,24 @@ class Db {
   struct Closer {
     void operator()(sqlite3* db) const noexcept;
   };
+  friend class Txn;
+  // Starts a transaction for a Txn; returns true when it is a savepoint of the group.
+  bool begin_txn();
+  // Notices that SQLite rolled the open group back (after a full disk or an I/O error).
+  void check_group_alive();
+
   // Statements must be finalized before the connection closes: declared after db_.
   std::unique_ptr<sqlite3, Closer> db_;
   std::map<std::string, Stmt, std::less<>> cache_;
+  bool group_commit_ = false;
+  bool group_open_ = false;
+  std::uint64_t lost_groups_ = 0;
+  std::uint64_t lost_reported_ = 0;  // by commit_group, which reports each loss once
 };
 
-// BEGIN IMMEDIATE in the constructor; commit() makes it durable; the destructor rolls back an
-// uncommitted transaction and never throws.
+// BEGIN IMMEDIATE in the constructor; commit() commits it; the destructor rolls back an
+// uncommitted transaction and never throws. Under group commit it is a savepoint instead:
+// commit() releases it into the group, the destructor rolls back only its own changes.
 class Txn {
  public:
   explicit Txn(Db& db);
@@ -99,6 +132,7 @@ class Txn {
 
  private:
   Db& db_;
+  bool in_group_ = false;
   bool done_ = false;
 };
 

@@ -69,11 +69,16 @@ class Filesystem {
   std::mutex punch_mutex_;
   std::condition_variable_any punch_wake_;
   std::vector<index::BlockRef> pending_punches_;  // removed blocks waiting for a durable index
-  // Makes removals durable about once a second so their space goes back soon. Declared last:
+  std::uint64_t lost_groups_seen_ = 0;  // index groups lost before the last punch (sync())
+  // Makes removals durable about once a second so their space goes back soon. Declared late:
   // it stops before anything it uses is destroyed.
   std::jthread reclaimer_;
+  // Commits the index's open group of changes every few milliseconds, and turns group commit
+  // off while space under the store is short. Declared last.
+  std::jthread group_committer_;
 
   void reclaim_loop(const std::stop_token& stop);
+  void group_commit_loop(const std::stop_token& stop);
   void sync_index();
 };
 
