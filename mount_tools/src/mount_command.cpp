@@ -23,6 +23,7 @@
 #include "squeezefs/fs/store_lock.h"
 #include "squeezefs/fs/unique_fd.h"
 #include "squeezefs/index/error.h"
+#include "store_access.h"
 
 namespace squeezefs::tools {
 namespace {
@@ -169,20 +170,6 @@ void log_to_store(const MountRequest& req) {
   }
   sinks.push_back(std::make_shared<spdlog::sinks::basic_file_sink_mt>(
       fs::StoreLayout(req.store).log().string()));
-}
-
-std::string errno_text() {
-  return std::error_code(errno, std::generic_category()).message();
-}
-
-// The first part of the store that cannot be written, as "PATH: REASON"; std::nullopt when all
-// can.
-std::optional<std::string> unwritable_part(const std::filesystem::path& store) {
-  const fs::StoreLayout layout(store);
-  for (const auto& path : {store, layout.index(), layout.data()}) {
-    if (::access(path.c_str(), W_OK) != 0) return path.string() + ": " + errno_text();
-  }
-  return std::nullopt;
 }
 
 // Refuses, before anything is written, stores and mount points that cannot work. Changes

@@ -250,9 +250,26 @@ TEST_F(ReadOnlyStoreTest, given_clean_store_on_read_only_media_when_mounting_ro_
     check_read_only_mount(store_.mnt(), files);
     // While mounted: no -wal, no -shm, no control socket, no log file.
     EXPECT_EQ(exact_tree(bind.path()), before);
+    for (const char* command : {" scrub ", " compact "}) {
+      const auto [tool_rc, tool_output] = run_capture(squeezefs_binary() + command + store_.mnt());
+      EXPECT_EQ(tool_rc, 1) << command << tool_output;
+      EXPECT_NE(tool_output.find("has no control socket: the store is on read-only media"),
+                std::string::npos)
+          << command << tool_output;
+    }
     EXPECT_TRUE(mount.unmount());
   }
   EXPECT_FALSE(is_mounted(store_.mnt()));
+  // The offline tools write to the store: refused, saying why.
+  for (const std::string command : {"fsck", "compact"}) {
+    const auto [tool_rc, tool_output] =
+        run_capture(squeezefs_binary() + " " + command + " " + bind.path());
+    EXPECT_NE(tool_rc, 0) << command << tool_output;
+    EXPECT_NE(tool_output.find("is not writable (" + bind.path() + ": Read-only file system); " +
+                               command + " needs to write to the store"),
+              std::string::npos)
+        << tool_output;
+  }
   EXPECT_EQ(exact_tree(bind.path()), before);
   EXPECT_EQ(exact_tree(store_.store()), before);
 }
