@@ -202,8 +202,8 @@ void read_only_store_check(const MountRequest& req) {
                          " was not cleanly unmounted and is not writable: its last changes are "
                          "still in " +
                          layout.index_wal().string() +
-                         "; mount it read-write once (or run squeezefs fsck on it) to recover "
-                         "them, then mount it -o ro",
+                         "; where it can be written, mount it read-write once (or run "
+                         "squeezefs fsck on it) to recover them, then mount it -o ro",
                      kExitFailure);
 }
 
