@@ -308,6 +308,15 @@ TEST_F(ReadOnlyStoreTest, given_unclean_store_on_read_only_media_when_mounting_r
     EXPECT_EQ(exact_tree(bind.path()), before);
   }
   // Writable, the same store mounts ro (SQLite reads the WAL), then read-write recovers it.
+  // The ro mount rewrites only SQLite's -shm (the WAL's index) and replaces the dead daemon's
+  // control socket with its own, removed at unmount.
+  const auto without_shm_and_socket = [&] {
+    auto tree = exact_tree(store_.store());
+    tree.erase("index.db-shm");
+    tree.erase("control.sock");
+    return tree;
+  };
+  const auto before = without_shm_and_socket();
   {
     ReadOnlyMount mount(store_.store(), store_.mnt());
     const auto [rc, output] = mount.mount();
@@ -315,6 +324,9 @@ TEST_F(ReadOnlyStoreTest, given_unclean_store_on_read_only_media_when_mounting_r
     for (const auto& [name, data] : files) EXPECT_EQ(read_file(store_.path(name)), data) << name;
     EXPECT_TRUE(mount.unmount());
   }
+  EXPECT_EQ(without_shm_and_socket(), before);
+  EXPECT_TRUE(std::filesystem::exists(store_.store() + "/index.db-wal"));
+  EXPECT_FALSE(std::filesystem::exists(store_.store() + "/control.sock"));
   ASSERT_EQ(store_.mount(), 0);
   for (const auto& [name, data] : files) EXPECT_EQ(read_file(store_.path(name)), data) << name;
   store_.unmount();
