@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <cctype>
 #include <cerrno>
 #include <utility>
 
@@ -23,6 +24,24 @@ std::errc errc_of(sqlite3* db, int rc) {
     if (sys == ENOSPC || sys == EDQUOT) return std::errc::no_space_on_device;
   }
   return std::errc::io_error;
+}
+
+// A `file:` URI for `path`: everything but unreserved characters and '/' percent-encoded, so a
+// '?', '#' or '%' in a store's path is not read as URI syntax.
+std::string file_uri(const std::string& path) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string uri = "file:";
+  for (const char c : path) {
+    const auto u = static_cast<unsigned char>(c);
+    if (std::isalnum(u) != 0 || c == '/' || c == '-' || c == '_' || c == '.' || c == '~') {
+      uri.push_back(c);
+    } else {
+      uri.push_back('%');
+      uri.push_back(kHex[u >> 4U]);
+      uri.push_back(kHex[u & 0xfU]);
+    }
+  }
+  return uri;
 }
 
 [[noreturn]] void fail(sqlite3* db, std::string_view what, int rc = SQLITE_ERROR) {
@@ -126,15 +145,28 @@ void Db::Closer::operator()(sqlite3* db) const noexcept {
   sqlite3_close_v2(db);
 }
 
-Db::Db(const std::string& path, const char* vfs) {
+Db::Db(const std::string& path, const char* vfs, DbAccess access) {
   sqlite3* raw = nullptr;
-  const int rc = sqlite3_open_v2(
-      path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, vfs);
+  int rc = SQLITE_OK;
+  if (access == DbAccess::kReadWrite) {
+    rc = sqlite3_open_v2(path.c_str(), &raw,
+                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, vfs);
+  } else {
+    const std::string name =
+        access == DbAccess::kImmutable ? file_uri(path) + "?immutable=1" : path;
+    rc = sqlite3_open_v2(name.c_str(), &raw,
+                         SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, vfs);
+  }
   db_.reset(raw);
   if (rc != SQLITE_OK) fail(raw, "open " + path, rc);
   sqlite3_extended_result_codes(raw, 1);
   sqlite3_busy_timeout(raw, kBusyTimeoutMs);
-  exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
+  if (access == DbAccess::kReadWrite) {
+    exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
+  } else {
+    // Setting the journal mode would need a write; the file is already in WAL mode.
+    exec("PRAGMA query_only=ON; PRAGMA foreign_keys=ON;");
+  }
 }
 
 Db::~Db() {

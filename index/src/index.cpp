@@ -101,7 +101,7 @@ Index Index::create(const std::string& path, const StoreConfig& config, const ch
   return Index(std::move(db));
 }
 
-Index Index::open(const std::string& path, const char* vfs) {
+Index Index::open(const std::string& path, const char* vfs, DbAccess access) {
   // Refuse to create a database where none exists: open would silently make an empty file.
   sqlite3* probe = nullptr;
   const int rc = sqlite3_open_v2(path.c_str(), &probe, SQLITE_OPEN_READONLY, vfs);
@@ -111,7 +111,7 @@ Index Index::open(const std::string& path, const char* vfs) {
   std::optional<Db> db;
   int version = 0;
   try {
-    db.emplace(path, vfs);
+    db.emplace(path, vfs, access);
     version = user_version(*db);
   } catch (const IndexError& e) {
     throw FormatError(path + ": not a valid squeezefs index (" + e.what() + ")");

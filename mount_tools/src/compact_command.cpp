@@ -12,6 +12,7 @@
 #include "squeezefs/fs/check/compactor.h"
 #include "squeezefs/fs/maint/maint_service.h"
 #include "squeezefs/fs/store_lock.h"
+#include "store_access.h"
 
 namespace squeezefs::tools {
 namespace {
@@ -69,6 +70,8 @@ void run_compact(const std::string& store, double threshold) {
   if (!std::filesystem::is_directory(store) || !layout.is_store())
     throw CommandError(store + " is neither a squeezefs store nor a mount point of one",
                        kExitFailure);
+  // Also what a store mounted -o ro from read-only media (no control socket) gets.
+  require_writable(store, "compact", kExitFailure);
   auto lock = fs::StoreLock::try_acquire(layout);
   if (!lock) {
     // Mounted: the daemon does it, if it listens.

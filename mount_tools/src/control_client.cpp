@@ -14,6 +14,7 @@
 #include "commands.h"
 #include "squeezefs/fs/maint/maint_service.h"
 #include "squeezefs/fs/unique_fd.h"
+#include "store_access.h"
 
 namespace squeezefs::tools {
 namespace {
@@ -82,8 +83,16 @@ nlohmann::json call_daemon(const std::filesystem::path& store, const nlohmann::j
   const fs::UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
   if (!fd.valid() ||
       ::connect(fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) {
+    const int error = errno;
+    // A store mounted -o ro from read-only media has no room for the socket.
+    if (error == ENOENT && unwritable_part(store)) {
+      throw CommandError("the daemon serving " + store.string() +
+                             " has no control socket: the store is on read-only media (mounted "
+                             "-o ro), where scrub and compact are not available",
+                         kExitFailure);
+    }
     throw CommandError("cannot reach the daemon serving " + store.string() + " (" + path + ": " +
-                           errno_text() + ")",
+                           std::error_code(error, std::generic_category()).message() + ")",
                        kExitFailure);
   }
   const std::string text = request.dump() + "\n";

@@ -10,6 +10,7 @@
 #include "commands.h"
 #include "squeezefs/fs/check/store_check.h"
 #include "squeezefs/fs/store_lock.h"
+#include "store_access.h"
 
 namespace squeezefs::tools {
 namespace {
@@ -49,6 +50,8 @@ int run_fsck(const std::string& store, bool repair, bool quick) {
   const fs::StoreLayout layout(store);
   if (!std::filesystem::is_directory(store) || !layout.is_store())
     throw CommandError(store + " is not a squeezefs store", kFsckOperational);
+  // Even a check without --repair opens the index read-write (SQLite recovers its WAL).
+  require_writable(store, "fsck", kFsckOperational);
   std::optional<fs::StoreLock> lock;
   try {
     lock = fs::StoreLock::try_acquire(layout);

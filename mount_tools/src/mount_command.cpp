@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/sinks/syslog_sink.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -21,6 +23,7 @@
 #include "squeezefs/fs/store_lock.h"
 #include "squeezefs/fs/unique_fd.h"
 #include "squeezefs/index/error.h"
+#include "store_access.h"
 
 namespace squeezefs::tools {
 namespace {
@@ -154,17 +157,19 @@ void setup_logging(const MountRequest& req) {
   logger->flush_on(level);
 }
 
-// Moves the background daemon's log to STORE/squeezefs.log. Called once the store has opened
-// (so a refused mount leaves no log file behind) and before any other thread logs.
+// Moves the background daemon's log to STORE/squeezefs.log, or to syslog for a read-only mount,
+// which writes nothing to the store. Called once the store has opened (so a refused mount leaves
+// no log file behind) and before any other thread logs.
 void log_to_store(const MountRequest& req) {
   auto& sinks = fs::log().sinks();
   sinks.clear();
+  if (req.read_only) {
+    sinks.push_back(
+        std::make_shared<spdlog::sinks::syslog_sink_mt>("squeezefs", LOG_PID, LOG_DAEMON, true));
+    return;
+  }
   sinks.push_back(std::make_shared<spdlog::sinks::basic_file_sink_mt>(
       fs::StoreLayout(req.store).log().string()));
-}
-
-std::string errno_text() {
-  return std::error_code(errno, std::generic_category()).message();
 }
 
 // Refuses, before anything is written, stores and mount points that cannot work. Changes
@@ -177,15 +182,29 @@ void check_request(const MountRequest& req) {
     throw CommandError("mount point " + req.mountpoint + " does not exist", kExitFailure);
   if (!std::filesystem::is_directory(req.mountpoint))
     throw CommandError("mount point " + req.mountpoint + " is not a directory", kExitFailure);
-  // The index and data files are written even on a read-only mount (orphan cleanup, the WAL
-  // and its shared-memory index), so a store that cannot be written is refused either way.
-  for (const auto& path : {req.store, layout.index(), layout.data()}) {
-    if (::access(path.c_str(), W_OK) == 0) continue;
-    std::string message = "store " + req.store.string() + " is not writable (" + path.string() +
-                          ": " + errno_text() + ")";
-    if (req.read_only) message += "; squeezefs needs write access to a store even to mount it ro";
-    throw CommandError(message, kExitFailure);
+  // A read-write mount writes the index (with its WAL and shared-memory files), the data files
+  // and the control socket; a read-only one can do without (see read_only_store_check()).
+  if (req.read_only) return;
+  if (const auto unwritable = unwritable_part(req.store)) {
+    throw CommandError("store " + req.store.string() + " is not writable (" + *unwritable +
+                           "); mount it with -o ro to read it",
+                       kExitFailure);
   }
+}
+
+// For a read-only mount, with the store locked (so no other mount is writing the WAL): a store
+// that cannot be written must have been cleanly unmounted, as reading commits still in its WAL
+// needs SQLite to write the WAL's shared-memory index next to it.
+void read_only_store_check(const MountRequest& req) {
+  const fs::StoreLayout layout(req.store);
+  if (!unwritable_part(req.store) || !layout.wal_has_frames()) return;
+  throw CommandError("store " + req.store.string() +
+                         " was not cleanly unmounted and is not writable: its last changes are "
+                         "still in " +
+                         layout.index_wal().string() +
+                         "; where it can be written, mount it read-write once (or run "
+                         "squeezefs fsck on it) to recover them, then mount it -o ro",
+                     kExitFailure);
 }
 
 // Takes the store's lock (shared with fsck and compact); throws when another process holds it.
@@ -209,9 +228,12 @@ void serve(const MountRequest& req, bool foreground, const std::function<void()>
   setup_logging(req);
   check_request(req);
   const fs::StoreLock lock = lock_store(req);
+  if (req.read_only) read_only_store_check(req);
   std::unique_ptr<fs::Filesystem> filesystem;
   try {
-    filesystem = std::make_unique<fs::Filesystem>(req.store, req.codec, req.data);
+    fs::StorageOptions storage;
+    storage.read_only = req.read_only;
+    filesystem = std::make_unique<fs::Filesystem>(req.store, req.codec, req.data, storage);
   } catch (const std::exception& e) {
     throw CommandError("cannot open store " + req.store.string() + ": " + e.what(), kExitFailure);
   }
@@ -222,6 +244,7 @@ void serve(const MountRequest& req, bool foreground, const std::function<void()>
   try {
     maint = std::make_unique<fs::maint::MaintService>(*filesystem, req.maint);
   } catch (const std::exception& e) {
+    // A read-only store has no room for the socket: expected, and the mount serves anyway.
     fs::log().warn("no control socket (scrub, compact and background compaction are off): {}",
                    e.what());
   }

@@ -259,5 +259,50 @@ TEST(DbTest, given_blob_with_nul_bytes_when_round_tripped_then_identical) {
   EXPECT_FALSE(st.column_is_null(0));
 }
 
+// A file database in a directory whose name holds URI syntax ('?', '#', '%', a space).
+class DbFileTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ =
+        std::filesystem::temp_directory_path() /
+        ("squeezefs db ?#%41 " + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
+         ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    path_ = (dir_ / "x.db").string();
+    Db db(path_);
+    db.exec("CREATE TABLE t(a INTEGER); INSERT INTO t VALUES (1), (2), (3);");
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  [[nodiscard]] bool exists(const std::string& suffix) const {
+    return std::filesystem::exists(path_ + suffix);
+  }
+
+  std::filesystem::path dir_;
+  std::string path_;
+};
+
+TEST_F(DbFileTest, given_closed_database_when_opened_immutable_then_reads_and_creates_nothing) {
+  ASSERT_FALSE(exists("-wal"));
+  Db db(path_, nullptr, DbAccess::kImmutable);
+  EXPECT_EQ(count_rows(db), 3);
+  EXPECT_THROW(db.exec("INSERT INTO t VALUES (4)"), IndexError);
+  EXPECT_FALSE(exists("-wal"));
+  EXPECT_FALSE(exists("-shm"));
+  EXPECT_EQ(count_rows(db), 3);
+}
+
+TEST_F(DbFileTest, given_commits_in_wal_when_opened_read_only_then_sees_them_and_refuses_writes) {
+  Db writer(path_);
+  writer.exec("PRAGMA wal_autocheckpoint = 0; INSERT INTO t VALUES (4);");
+  ASSERT_TRUE(exists("-wal"));
+  Db reader(path_, nullptr, DbAccess::kReadOnly);
+  EXPECT_EQ(count_rows(reader), 4);
+  EXPECT_THROW(reader.exec("DELETE FROM t"), IndexError);
+  // Immutable ignores the WAL: why it is only for cleanly closed databases.
+  Db immutable(path_, nullptr, DbAccess::kImmutable);
+  EXPECT_EQ(count_rows(immutable), 3);
+}
+
 }  // namespace
 }  // namespace squeezefs::index

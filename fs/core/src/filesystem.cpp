@@ -50,12 +50,19 @@ void punch_blocks(const FileBlockStore& store, const std::vector<index::BlockRef
   }
 }
 
+index::DbAccess index_access(const StoreLayout& layout, const StorageOptions& storage) {
+  if (!storage.read_only) return index::DbAccess::kReadWrite;
+  return layout.wal_has_frames() ? index::DbAccess::kReadOnly : index::DbAccess::kImmutable;
+}
+
 }  // namespace
 
 Filesystem::Filesystem(const std::filesystem::path& root, std::optional<codecs::CodecChoice> codec,
                        DataPathOptions options, const StorageOptions& storage)
     : layout_(root),
-      index_(index::Index::open(layout_.index().string(), storage.index_vfs)),
+      read_only_(storage.read_only),
+      index_(index::Index::open(layout_.index().string(), storage.index_vfs,
+                                index_access(layout_, storage))),
       config_(index_.config()),
       names_(index_),
       // Called by the compression workers, which hold no index lock (the store's lock, then the
@@ -85,6 +92,8 @@ Filesystem::Filesystem(const std::filesystem::path& root, std::optional<codecs::
     const std::lock_guard lock(punch_mutex_);
     pending_punches_.insert(pending_punches_.end(), blocks.begin(), blocks.end());
   });
+  // Read-only: orphans stay (no name reaches them) for the next read-write mount to purge.
+  if (read_only_) return;
   names_.purge_orphans();
   reclaimer_ = std::jthread([this](const std::stop_token& stop) { reclaim_loop(stop); });
   group_committer_ = std::jthread([this](const std::stop_token& stop) { group_commit_loop(stop); });
@@ -130,6 +139,7 @@ void Filesystem::reclaim_loop(const std::stop_token& stop) {
 }
 
 void Filesystem::sync() {
+  if (read_only_) return;
   // Data first: every buffered block is encoded, written, its data file synced and its block map
   // committed.
   data_->sync();
@@ -157,6 +167,7 @@ void Filesystem::sync() {
 }
 
 Result<void> Filesystem::fsync(std::uint64_t ino) {
+  if (read_only_) return {};
   if (auto ok = data_->fsync(ino); !ok) return ok;
   sync_index();
   return {};

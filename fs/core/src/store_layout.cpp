@@ -4,6 +4,15 @@
 
 namespace squeezefs::fs {
 
+bool StoreLayout::wal_has_frames() const {
+  constexpr std::uintmax_t kWalHeaderBytes = 32;
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(index_wal(), ec);
+  // A WAL that cannot be looked at might hold commits.
+  if (ec) return ec != std::errc::no_such_file_or_directory;
+  return size > kWalHeaderBytes;
+}
+
 Result<void> make_store(const std::filesystem::path& root, const index::StoreConfig& config,
                         Caller owner) {
   namespace stdfs = std::filesystem;

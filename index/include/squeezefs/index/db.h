@@ -50,14 +50,28 @@ class Stmt {
   sqlite3_stmt* stmt_ = nullptr;
 };
 
+// How a Db opens its file.
+enum class DbAccess {
+  kReadWrite,  // created if missing, switched to WAL mode
+  // Read-only; reads what the WAL holds, so SQLite still opens (and may create) -wal and -shm
+  // next to the database, and the directory must be writable when they are missing.
+  kReadOnly,
+  // Read-only and immutable (SQLite's `immutable=1`): no lock, no -wal or -shm, nothing written,
+  // so it works on read-only media. The WAL is ignored, so the caller must know it holds no
+  // commits, and nothing else may change the file while it is open.
+  kImmutable,
+};
+
 // A connection. Owns sqlite3* through unique_ptr with a close deleter. Configures WAL, a busy
 // timeout (so busy/locked never reach users) and foreign keys. Not thread-safe; use one per thread
 // or guard it with a mutex.
 class Db {
  public:
-  // Opens (creating if needed) the database at `path`; ":memory:" gives a private database.
-  // `vfs` names a registered SQLite VFS (tests use a fault-injecting one); null is the default.
-  explicit Db(const std::string& path, const char* vfs = nullptr);
+  // Opens the database at `path` (with kReadWrite, creating it if needed); ":memory:" gives a
+  // private database. `vfs` names a registered SQLite VFS (tests use a fault-injecting one); null
+  // is the default. A read-only Db refuses every write (PRAGMA query_only).
+  explicit Db(const std::string& path, const char* vfs = nullptr,
+              DbAccess access = DbAccess::kReadWrite);
   Db(Db&& other) noexcept = default;
   Db& operator=(Db&& other) noexcept = default;
   Db(const Db&) = delete;

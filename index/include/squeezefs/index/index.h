@@ -27,9 +27,10 @@ class Index {
   // `vfs` names a registered SQLite VFS (see Db); null is the default.
   static Index create(const std::string& path, const StoreConfig& config,
                       const char* vfs = nullptr);
-  // Opens an existing index. Throws FormatError when `path` is not an index or was written by a
-  // newer format.
-  static Index open(const std::string& path, const char* vfs = nullptr);
+  // Opens an existing index (see DbAccess for the read-only ways). Throws FormatError when `path`
+  // is not an index or was written by a newer format.
+  static Index open(const std::string& path, const char* vfs = nullptr,
+                    DbAccess access = DbAccess::kReadWrite);
 
   [[nodiscard]] StoreConfig config();
   void set_default_codec(std::uint16_t codec, int level);

@@ -25,6 +25,10 @@ struct StorageOptions {
   const char* index_vfs = nullptr;  // null: SQLite's default VFS
   FileIo* data_io = nullptr;        // null: posix_file_io(); must outlive the Filesystem
   std::uint64_t data_file_limit = FileBlockStore::kDefaultFileLimit;
+  // Serve the store read-only: no orphan purge, no space reclaimer, and an index that refuses
+  // writes. A cleanly closed index (no WAL with commits) is opened immutable, which writes and
+  // creates nothing; otherwise SQLite reads the WAL and needs to write its -shm.
+  bool read_only = false;
 };
 
 // One opened store: its index, data files, namespace and file data, wired together.
@@ -46,13 +50,14 @@ class Filesystem {
   FileData& data() { return *data_; }
   [[nodiscard]] const StoreLayout& layout() const { return layout_; }
   [[nodiscard]] std::uint32_t block_size() const { return config_.block_size; }
+  [[nodiscard]] bool read_only() const { return read_only_; }
   // For maintenance of the mounted store (scrub, online compaction): the index, used only under
   // names().index_mutex(), and the data files.
   index::Index& index() { return index_; }
   FileBlockStore& data_files() { return store_; }
   // Makes everything written so far durable: flushes and commits every buffered block, syncs
   // the data files and then the index (its WAL frames are not synced at commit). Then gives back
-  // the disk space of blocks whose removal is now durable.
+  // the disk space of blocks whose removal is now durable. Does nothing when read-only.
   void sync();
   // fsync/fdatasync of one file (or directory): its buffered blocks committed, then the index
   // synced, so its data and metadata survive a crash of the daemon or the machine.
@@ -60,6 +65,7 @@ class Filesystem {
 
  private:
   StoreLayout layout_;
+  bool read_only_;
   index::Index index_;
   index::StoreConfig config_;
   Namespace names_;

@@ -18,12 +18,17 @@ struct StoreLayout {
   explicit StoreLayout(std::filesystem::path root) : root_(std::move(root)) {}
 
   [[nodiscard]] std::filesystem::path index() const { return root_ / "index.db"; }
+  [[nodiscard]] std::filesystem::path index_wal() const { return root_ / "index.db-wal"; }
   [[nodiscard]] std::filesystem::path data() const { return root_ / "data"; }
   [[nodiscard]] std::filesystem::path log() const { return root_ / "squeezefs.log"; }
   [[nodiscard]] const std::filesystem::path& root() const { return root_; }
 
   // True when the directory holds a store index.
   [[nodiscard]] bool is_store() const { return std::filesystem::exists(index()); }
+  // True when the index's WAL holds frames, i.e. commits that may not be in index.db yet: the
+  // store was not cleanly unmounted (the last connection to close checkpoints the WAL and deletes
+  // it). A WAL of no more than its 32-byte header holds nothing.
+  [[nodiscard]] bool wal_has_frames() const;
 
  private:
   std::filesystem::path root_;
