@@ -6,18 +6,18 @@ namespace squeezefs::fs {
 
 void BlockCache::insert_locked(const CacheKey& key, Block block) {
   if (auto it = entries_.find(key); it != entries_.end()) {
-    bytes_ -= it->second->block->size();
+    bytes_ -= it->second->block->capacity();
     lru_.erase(it->second);
     entries_.erase(it);
   }
-  const std::size_t size = block->size();
+  const std::size_t size = block->capacity();
   if (size > capacity_) return;  // would evict everything and still not fit
   lru_.push_front(Entry{key, std::move(block)});
   entries_.emplace(key, lru_.begin());
   bytes_ += size;
   while (bytes_ > capacity_) {
     const Entry& victim = lru_.back();
-    bytes_ -= victim.block->size();
+    bytes_ -= victim.block->capacity();
     entries_.erase(victim.key);
     lru_.pop_back();
   }
@@ -83,7 +83,7 @@ void BlockCache::prefetch(const CacheKey& key, const Loader& load) {
 void BlockCache::erase(const CacheKey& key) {
   const std::lock_guard lock(mutex_);
   if (auto it = entries_.find(key); it != entries_.end()) {
-    bytes_ -= it->second->block->size();
+    bytes_ -= it->second->block->capacity();
     lru_.erase(it->second);
     entries_.erase(it);
   }

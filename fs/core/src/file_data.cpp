@@ -25,7 +25,10 @@ FileData::FileData(index::Index& index, std::mutex& index_mutex, BlockIo& io,
       zeros_(std::make_shared<const std::vector<std::byte>>(block_size)),
       committer_([this](std::vector<EncodedBlock>& batch) { commit_batch(batch); }),
       pool_(options.threads),
-      flusher_([this] { flusher(); }) {}
+      flusher_([this] { flusher(); }) {
+  const std::lock_guard lock(progress_mutex_);
+  encode_bytes_ = pool_.size() * (codec_.max_compressed_size(block_size_) + block_size_);
+}
 
 FileData::~FileData() {
   {
@@ -126,12 +129,18 @@ BlockCache::Loader FileData::stored_loader(std::uint64_t ino, std::uint64_t bloc
 
 Result<void> FileData::current_locked(std::uint64_t ino, InodeState& st, std::uint64_t block,
                                       std::span<std::byte> out) {
+  // Buffered blocks hold their bytes up to the last one written; the rest are zeros.
+  const auto copy_buffered = [&](const std::vector<std::byte>& data) {
+    const std::size_t n = std::min(data.size(), out.size());
+    std::copy_n(data.begin(), n, out.begin());
+    std::fill(out.begin() + static_cast<std::ptrdiff_t>(n), out.end(), std::byte{0});
+  };
   if (auto it = st.dirty.find(block); it != st.dirty.end()) {
-    std::copy(it->second.data.begin(), it->second.data.end(), out.begin());
+    copy_buffered(it->second.data);
     return {};
   }
   if (auto it = st.pending.find(block); it != st.pending.end()) {
-    std::copy(it->second.data->begin(), it->second.data->end(), out.begin());
+    copy_buffered(*it->second.data);
     return {};
   }
   std::fill(out.begin(), out.end(), std::byte{0});
@@ -150,15 +159,31 @@ Result<void> FileData::current_locked(std::uint64_t ino, InodeState& st, std::ui
 
 Result<FileData::DirtyBlock*> FileData::dirty_locked(std::uint64_t ino, InodeState& st,
                                                      std::uint64_t block, bool whole,
-                                                     std::size_t& used) {
-  if (auto it = st.dirty.find(block); it != st.dirty.end()) return &it->second;
+                                                     std::size_t need, std::size_t& used) {
+  if (auto it = st.dirty.find(block); it != st.dirty.end()) {
+    auto& data = it->second.data;
+    if (data.size() < need) {
+      // Appends double the buffer (up to a block), so a block filled by small writes is copied
+      // a few times, not once per write.
+      const std::size_t before = data.capacity();
+      if (data.capacity() < need)
+        data.reserve(std::min<std::size_t>(block_size_, std::max(need, 2 * data.capacity())));
+      data.resize(need);
+      used += data.capacity() - before;
+    }
+    return &it->second;
+  }
   DirtyBlock d;
   d.since = std::chrono::steady_clock::now();
-  d.data.resize(block_size_);
-  if (!whole) {
+  if (whole) {
+    // Nothing to keep: hold just the bytes about to be written (a small file costs its size).
+    d.data.reserve(need);
+    d.data.resize(need);
+  } else {
+    d.data.resize(block_size_);
     if (auto ok = current_locked(ino, st, block, d.data); !ok) return Unexpected{ok.error()};
   }
-  used += block_size_;
+  used += d.data.capacity();
   return &st.dirty.emplace(block, std::move(d)).first->second;
 }
 
@@ -204,8 +229,14 @@ Result<std::vector<FileData::ReadSlice>> FileData::read_slices(std::uint64_t ino
       Part& part = parts.emplace_back();
       part.block = block;
       if (auto it = s.dirty.find(block); it != s.dirty.end()) {
-        // Dirty blocks change under later writes: copy them while the lock is held.
-        part.buffered = std::make_shared<const std::vector<std::byte>>(it->second.data);
+        // Dirty blocks change under later writes: copy them while the lock is held (only the
+        // bytes this read wants).
+        const auto& data = it->second.data;
+        const std::uint64_t block_end = std::min(end, (block + 1) * block_size_);
+        const auto want =
+            std::min(data.size(), static_cast<std::size_t>(block_end - block * block_size_));
+        part.buffered = std::make_shared<const std::vector<std::byte>>(
+            data.begin(), data.begin() + static_cast<std::ptrdiff_t>(want));
       } else if (auto p = s.pending.find(block); p != s.pending.end()) {
         part.buffered = p->second.data;  // immutable once handed to the pool
       } else {
@@ -262,12 +293,13 @@ Result<std::vector<FileData::ReadSlice>> FileData::read_slices(std::uint64_t ino
     const std::uint64_t to = std::min(end, start + block_size_);
     const auto in_block = static_cast<std::size_t>(from - start);
     const auto length = static_cast<std::size_t>(to - from);
+    std::size_t stored = 0;  // bytes of the part that come from a buffer or the stored block
     if (part.buffered) {
-      add(part.buffered, in_block, length);
-      continue;
-    }
-    std::size_t stored = 0;  // bytes of the part that come from the stored block
-    if (part.ref) {
+      if (part.buffered->size() > in_block) {
+        stored = std::min(length, part.buffered->size() - in_block);
+        add(part.buffered, in_block, stored);
+      }
+    } else if (part.ref) {
       auto loaded = load_stored(ino, part.block, *part.ref);
       if (!loaded) return Unexpected{loaded.error()};
       if (part.ref->raw_length > in_block) {
@@ -317,7 +349,7 @@ Result<std::size_t> FileData::write(std::uint64_t ino, std::uint64_t offset,
           static_cast<std::size_t>(std::min<std::uint64_t>(end - pos, block_size_ - in_block));
       // A block written whole, or one lying wholly past the old end, needs no read first.
       const bool whole = n == block_size_ || block * block_size_ >= old_size;
-      auto dirty = dirty_locked(ino, s, block, whole, used);
+      auto dirty = dirty_locked(ino, s, block, whole, in_block + n, used);
       if (!dirty) {
         s.size = std::max(old_size, pos);
         result = Unexpected{dirty.error()};

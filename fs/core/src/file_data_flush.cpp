@@ -10,18 +10,29 @@ namespace squeezefs::fs {
 void FileData::submit_locked(std::uint64_t ino, InodeState& st, std::uint64_t block) {
   const auto it = st.dirty.find(block);
   if (it == st.dirty.end()) return;
-  auto data = std::make_shared<const std::vector<std::byte>>(std::move(it->second.data));
-  st.dirty.erase(it);
   const std::uint64_t start = block * block_size_;
   // The last block is stored only up to the end of the file.
   const auto length = static_cast<std::size_t>(
       start >= st.size ? 0 : std::min<std::uint64_t>(block_size_, st.size - start));
+  // Bytes past the end are cut (same capacity, same charge). A buffer can also be shorter than
+  // the block (the file grew past its last written byte): the worker pads a copy.
+  auto& bytes = it->second.data;
+  if (bytes.size() > length) bytes.resize(length);
+  auto data = std::make_shared<const std::vector<std::byte>>(std::move(bytes));
+  st.dirty.erase(it);
   const std::uint64_t seq = next_seq_++;
   st.pending[block] = PendingBlock{seq, data};
   pool_.submit([this, ino, block, seq, data, length] {
     EncodedBlock encoded{ino, block, seq, std::nullopt, data, false, {}};
     try {
-      encoded.ref = io_.write(std::span<const std::byte>(*data).first(length), codec_, level_);
+      if (data->size() == length) {
+        encoded.ref = io_.write(*data, codec_, level_);
+      } else {
+        // The padded copy lives only during the encode: it is part of the workers' budget.
+        std::vector<std::byte> padded(length);
+        std::copy(data->begin(), data->end(), padded.begin());
+        encoded.ref = io_.write(padded, codec_, level_);
+      }
     } catch (const std::exception& e) {
       log().error("inode {} block {}: cannot store: {}", ino, block, e.what());
       encoded.failed = true;
@@ -105,8 +116,10 @@ void FileData::commit_batch(std::vector<EncodedBlock>& batch) {
                                   : index_.remove_block(item.ino, item.block);  // all zeros: a hole
         if (previous) index_.account_freed(previous->data_file, previous->stored_length);
         st->pending.erase(item.block);
-        // The decoded bytes are at hand: later reads of this block need no decode.
-        if (item.ref) cache_.put(CacheKey{item.ref->data_file, item.ref->offset}, item.raw);
+        // The decoded bytes are at hand: later reads of this block need no decode (unless the
+        // buffer was shorter than the block: the cache holds whole blocks).
+        if (item.ref && item.raw->size() == item.ref->raw_length)
+          cache_.put(CacheKey{item.ref->data_file, item.ref->offset}, item.raw);
       }
       txn.commit();
     } catch (const std::exception& e) {
@@ -121,8 +134,11 @@ void FileData::commit_batch(std::vector<EncodedBlock>& batch) {
     }
   }
   // Return the memory before the file locks, so a flush that saw its blocks committed also sees
-  // their memory released.
-  unreserve(batch.size() * block_size_);
+  // their memory released. Each raw block was charged at its capacity since it became dirty;
+  // those now in the cache count against the cache's cap instead.
+  std::size_t freed = 0;
+  for (const auto& item : batch) freed += item.raw->capacity();
+  unreserve(freed);
   locks.clear();
   for (const auto& [ino, st] : states) forget_if_idle(ino);
 }
@@ -229,7 +245,7 @@ void FileData::reserve(std::size_t bytes) {
   std::unique_lock lock(progress_mutex_);
   // A reservation larger than the whole cap proceeds alone, once nothing else is buffered.
   const auto fits = [&] {
-    return dirty_bytes_ == 0 || dirty_bytes_ + bytes <= options_.dirty_bytes;
+    return dirty_bytes_ == 0 || encode_bytes_ + dirty_bytes_ + bytes <= options_.dirty_bytes;
   };
   while (!fits()) {
     // Memory pressure: hand every dirty block to the pool so commits free memory, then wait.
@@ -261,7 +277,7 @@ void FileData::flusher() {
       options_.flush_age / 4, std::chrono::milliseconds(10), std::chrono::milliseconds(1000));
   std::unique_lock lock(progress_mutex_);
   while (!flusher_cv_.wait_for(lock, period, [this] { return stopping_; })) {
-    const bool pressure = dirty_bytes_ > options_.dirty_bytes / 2;
+    const bool pressure = encode_bytes_ + dirty_bytes_ > options_.dirty_bytes / 2;
     lock.unlock();
     std::vector<std::pair<std::uint64_t, StatePtr>> states;
     {

@@ -28,20 +28,20 @@ Result<void> FileData::truncate(std::uint64_t ino, std::uint64_t size) {
       // Buffered blocks past the end go; blocks in flight are disowned, and the committer frees
       // their space when they arrive.
       for (auto it = s.dirty.lower_bound(keep); it != s.dirty.end();) {
+        dropped += it->second.data.capacity();
         it = s.dirty.erase(it);
-        dropped += block_size_;
       }
       s.pending.erase(s.pending.lower_bound(keep), s.pending.end());
       const auto tail = static_cast<std::size_t>(size % block_size_);
       if (tail != 0) {
         // Cut the new last block so bytes past the end cannot reappear when the file grows.
-        auto dirty = dirty_locked(ino, s, keep - 1, false, used);
+        auto dirty = dirty_locked(ino, s, keep - 1, false, 0, used);
         if (!dirty) {
           unreserve(block_size_ - used + dropped);
           return Unexpected{dirty.error()};
         }
-        std::fill((*dirty)->data.begin() + static_cast<std::ptrdiff_t>(tail), (*dirty)->data.end(),
-                  std::byte{0});
+        // Bytes past a dirty buffer's end read as zeros.
+        if ((*dirty)->data.size() > tail) (*dirty)->data.resize(tail);
       }
       const std::lock_guard index_lock(mutex_);
       index::Txn txn(index_.db());
@@ -93,7 +93,10 @@ Result<void> FileData::punch_hole(std::uint64_t ino, std::uint64_t offset, std::
           static_cast<std::size_t>(std::min<std::uint64_t>(end - pos, block_size_ - in_block));
       pos += n;
       if (n == block_size_) {
-        if (s.dirty.erase(block) != 0) dropped += block_size_;
+        if (auto it = s.dirty.find(block); it != s.dirty.end()) {
+          dropped += it->second.data.capacity();
+          s.dirty.erase(it);
+        }
         s.pending.erase(block);
         whole_blocks.push_back(block);
         continue;
@@ -104,12 +107,17 @@ Result<void> FileData::punch_hole(std::uint64_t ino, std::uint64_t offset, std::
         stored = index_.block(ino, block).has_value();
       }
       if (!stored && !s.dirty.contains(block) && !s.pending.contains(block)) continue;  // a hole
-      auto dirty = dirty_locked(ino, s, block, false, used);
+      auto dirty = dirty_locked(ino, s, block, false, 0, used);
       if (!dirty) {
         unreserve(2 * std::size_t{block_size_} - used + dropped);
         return Unexpected{dirty.error()};
       }
-      std::fill_n((*dirty)->data.begin() + static_cast<std::ptrdiff_t>(in_block), n, std::byte{0});
+      // Bytes past a dirty buffer's end are zeros already.
+      auto& bytes = (*dirty)->data;
+      if (in_block < bytes.size()) {
+        std::fill_n(bytes.begin() + static_cast<std::ptrdiff_t>(in_block),
+                    std::min(n, bytes.size() - in_block), std::byte{0});
+      }
     }
     const std::lock_guard index_lock(mutex_);
     index::Txn txn(index_.db());

@@ -32,6 +32,11 @@ constexpr unsigned kReadaheadKib = 1024;
 // and free heap memory is returned to the kernel only beyond the trim threshold.
 constexpr int kHeapBlockLimit = 4 << 20;
 constexpr int kHeapTrimThreshold = 32 << 20;
+// Threads allocating at once get arenas of their own (up to 8 per core), and each keeps freed
+// memory that the others cannot use: with the FUSE threads, the workers and the committer that
+// left tens of MiB of free heap beside the data when many small files were written. Two arenas
+// keep it to a few MiB at no cost seen in the benchmark.
+constexpr int kHeapArenas = 2;
 
 // Raises the read_ahead_kb of the mount's backing device (only root may). The INIT reply sets it
 // to at most what the kernel offered, so this runs once stat() shows that INIT is done.
@@ -94,6 +99,7 @@ bool run_fuse(Filesystem& fs, const FuseSettings& settings, const std::function<
   // which cost as much as a quarter of a cold read's CPU time.
   mallopt(M_MMAP_THRESHOLD, kHeapBlockLimit);
   mallopt(M_TRIM_THRESHOLD, kHeapTrimThreshold);
+  mallopt(M_ARENA_MAX, kHeapArenas);  // before the FUSE threads start allocating
   const std::unique_ptr<fuse_loop_config, LoopConfigCloser> config(fuse_loop_cfg_create());
   fuse_loop_cfg_set_max_threads(config.get(), 8);
   // stat() of the mount point waits for the loop to answer, so it runs beside it.

@@ -36,7 +36,8 @@ struct CacheKeyHash {
 // concurrent get()s of one missing block run the loader once and all receive its result.
 //
 // Thread-safe. The loader runs without the cache's lock. Blocks are shared immutable buffers; a
-// caller may keep one after it was evicted (the cap counts only what the cache itself holds).
+// caller may keep one after it was evicted (the cap counts only what the cache itself holds, at
+// the blocks' capacity: the memory they occupy).
 // Failed loads are not cached.
 class BlockCache {
  public:

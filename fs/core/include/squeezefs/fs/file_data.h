@@ -44,14 +44,19 @@ struct DataPathOptions {
 // Writes go to a per-inode buffer of dirty blocks (a partial overwrite of a stored block reads it
 // first). A block is handed to the worker pool for compression when a write completes it, on
 // flush/fsync/release, when it has been dirty for `flush_age`, or when the dirty memory passes
-// half its cap. Encoded blocks are appended to the data files by the workers; the committer then
-// syncs the data files and records the blocks in the index, many per transaction (data before
-// the metadata that references it). Sizes and times go to the index at once, so getattr is
-// always right; stored_bytes() estimates buffered blocks at their raw size until they commit.
+// half its cap. A dirty block's buffer holds the block only up to its last written byte (the rest
+// reads as zeros), so a small file costs its size, not a block. Encoded blocks are appended to the
+// data files by the workers; the committer then syncs the data files and records the blocks in the
+// index, many per transaction (data before the metadata that references it). Sizes and times go to
+// the index at once, so getattr is always right; stored_bytes() estimates buffered blocks at their
+// raw size until they commit.
 //
 // Reads see dirty and in-flight blocks, else decode stored blocks through an LRU cache (one
 // decode per block however many readers want it) and read ahead when access is sequential.
-// Writers block while dirty plus in-flight memory is at `dirty_bytes`.
+// Writers block while dirty plus in-flight memory is at `dirty_bytes`. That memory counts the
+// capacity of every dirty buffer and of every raw block until the committer is done with it, plus
+// one encode buffer and one padding buffer per worker thread (reserved once, since at most that
+// many encodes run).
 //
 // Thread-safe. Lock order: inodes_mutex_ -> InodeState::mutex (several only in ino order, by the
 // committer) -> the index mutex -> leaves (cache, pool, committer queue, progress_mutex_). No
@@ -119,14 +124,17 @@ class FileData {
   // Flushes and commits every file, then syncs the data files (unmount, SIGTERM).
   void sync();
 
-  // Dirty plus in-flight bytes, and the decoded-block cache (for tests and statistics).
+  // Dirty plus in-flight bytes (buffer capacities, without the workers' encode buffers), and the
+  // decoded-block cache (for tests and statistics).
   [[nodiscard]] std::size_t dirty_bytes();
   BlockCache& cache() { return cache_; }
   [[nodiscard]] std::uint64_t commit_batches() { return committer_.batches(); }
 
  private:
   struct DirtyBlock {
-    std::vector<std::byte> data;  // block_size_ bytes
+    // The block up to its last written byte; bytes past data.size() are zeros. Its capacity
+    // is what the block is charged against the dirty cap.
+    std::vector<std::byte> data;
     std::chrono::steady_clock::time_point since;
   };
   struct PendingBlock {
@@ -162,10 +170,12 @@ class FileData {
   // What load_stored() runs on a miss: reads and decodes the block.
   BlockCache::Loader stored_loader(std::uint64_t ino, std::uint64_t block,
                                    const index::BlockRef& ref);
-  // Makes block `block` dirty with its current content (allocating it); requires st.mutex and
-  // one reserved block of memory, which it reports through `used`.
+  // Makes block `block` dirty with its current content, holding at least its first `need` bytes
+  // (allocating or growing it); requires st.mutex and one reserved block of memory, of which it
+  // adds what it allocated to `used`. `whole`: the old content is not needed (all overwritten or
+  // zeros), so the buffer is sized to the data instead of a block.
   Result<DirtyBlock*> dirty_locked(std::uint64_t ino, InodeState& st, std::uint64_t block,
-                                   bool whole, std::size_t& used);
+                                   bool whole, std::size_t need, std::size_t& used);
   // Hands dirty block `block` (or all of them) to the pool. Requires st.mutex.
   void submit_locked(std::uint64_t ino, InodeState& st, std::uint64_t block);
   void submit_all_locked(std::uint64_t ino, InodeState& st);
@@ -211,9 +221,10 @@ class FileData {
   std::mutex progress_mutex_;  // a leaf
   std::condition_variable progress_cv_;
   std::condition_variable flusher_cv_;
-  std::size_t dirty_bytes_ = 0;  // dirty + in-flight; guarded by progress_mutex_
-  std::uint64_t epoch_ = 0;      // bumped on every commit and release; guarded by progress_mutex_
-  bool stopping_ = false;        // guarded by progress_mutex_
+  std::size_t dirty_bytes_ = 0;   // dirty + in-flight; guarded by progress_mutex_
+  std::size_t encode_bytes_ = 0;  // the workers' encode and padding buffers, set once
+  std::uint64_t epoch_ = 0;       // bumped on every commit and release; guarded by progress_mutex_
+  bool stopping_ = false;         // guarded by progress_mutex_
 
   // Destroyed in reverse: the flusher first, then the pool (its tasks feed the committer).
   Committer committer_;
