@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "data_helpers.h"
 #include "squeezefs/codecs/registry.h"
 #include "squeezefs/fs/file_data.h"
 #include "squeezefs/fs/memory_block_store.h"
@@ -24,21 +25,6 @@ namespace {
 using namespace std::chrono_literals;
 
 constexpr std::uint32_t kBlock = 4096;
-
-std::vector<std::byte> text(std::size_t n, unsigned seed) {
-  std::vector<std::byte> v(n);
-  for (std::size_t i = 0; i < n; ++i) v[i] = static_cast<std::byte>('a' + (seed + i / 5) % 26);
-  return v;
-}
-
-// Polls `done` for up to five seconds.
-bool eventually(const std::function<bool()>& done) {
-  for (int i = 0; i < 1000; ++i) {
-    if (done()) return true;
-    std::this_thread::sleep_for(5ms);
-  }
-  return done();
-}
 
 // A store whose appends wait while the gate is closed, so blocks stay in flight.
 class GatedStore final : public BlockStore {

@@ -116,6 +116,23 @@ class DbFile {
   std::string path_;
 };
 
+// The values of t, in insertion order, comma-separated.
+std::string values(Db& db) {
+  Stmt& st = db.cached("SELECT group_concat(a) FROM t");
+  st.step();
+  std::string out = st.column_blob(0);
+  st.reset();
+  return out;
+}
+
+// A connection to `file` with table t (of `column`) and group commit on.
+Db open_grouped(const DbFile& file, const std::string& column = "a INTEGER") {
+  Db db(file.path());
+  db.exec("CREATE TABLE t(" + column + ")");
+  db.set_group_commit(true);
+  return db;
+}
+
 void insert_committed(Db& db, std::int64_t value) {
   Txn txn(db);
   db.cached("INSERT INTO t(a) VALUES (?1)").bind(1, value).run();
@@ -124,9 +141,7 @@ void insert_committed(Db& db, std::int64_t value) {
 
 TEST(DbTest, given_group_commit_when_txns_commit_then_others_see_them_at_the_group_commit) {
   const DbFile file;
-  Db db(file.path());
-  db.exec("CREATE TABLE t(a INTEGER)");
-  db.set_group_commit(true);
+  Db db = open_grouped(file);
   Db reader(file.path());
   insert_committed(db, 1);
   insert_committed(db, 2);
@@ -144,9 +159,7 @@ TEST(DbTest, given_group_commit_when_txns_commit_then_others_see_them_at_the_gro
 
 TEST(DbTest, given_group_commit_when_a_txn_is_rolled_back_then_only_its_changes_go) {
   const DbFile file;
-  Db db(file.path());
-  db.exec("CREATE TABLE t(a INTEGER UNIQUE)");
-  db.set_group_commit(true);
+  Db db = open_grouped(file, "a INTEGER UNIQUE");
   insert_committed(db, 1);
   {
     Txn txn(db);
@@ -156,17 +169,13 @@ TEST(DbTest, given_group_commit_when_a_txn_is_rolled_back_then_only_its_changes_
   insert_committed(db, 3);
   db.commit_group();
   Db reader(file.path());
-  Stmt& st = reader.cached("SELECT group_concat(a) FROM t");
-  ASSERT_TRUE(st.step());
-  EXPECT_EQ(st.column_blob(0), "1,3");
+  EXPECT_EQ(values(reader), "1,3");
 }
 
 TEST(DbTest, given_group_commit_when_closed_then_the_open_group_is_committed) {
   const DbFile file;
   {
-    Db db(file.path());
-    db.exec("CREATE TABLE t(a INTEGER)");
-    db.set_group_commit(true);
+    Db db = open_grouped(file);
     insert_committed(db, 1);
     EXPECT_TRUE(db.group_open());
   }
@@ -176,9 +185,7 @@ TEST(DbTest, given_group_commit_when_closed_then_the_open_group_is_committed) {
 
 TEST(DbTest, given_group_commit_turned_off_then_group_committed_and_txns_commit_at_once) {
   const DbFile file;
-  Db db(file.path());
-  db.exec("CREATE TABLE t(a INTEGER)");
-  db.set_group_commit(true);
+  Db db = open_grouped(file);
   Db reader(file.path());
   insert_committed(db, 1);
   EXPECT_EQ(count_rows(reader), 0);
@@ -192,9 +199,7 @@ TEST(DbTest, given_group_commit_turned_off_then_group_committed_and_txns_commit_
 
 TEST(DbTest, given_group_dropped_by_sqlite_when_committing_then_reported_and_next_group_works) {
   const DbFile file;
-  Db db(file.path());
-  db.exec("CREATE TABLE t(a INTEGER)");
-  db.set_group_commit(true);
+  Db db = open_grouped(file);
   insert_committed(db, 1);
   db.commit_group();
   insert_committed(db, 2);
@@ -208,9 +213,7 @@ TEST(DbTest, given_group_dropped_by_sqlite_when_committing_then_reported_and_nex
   db.commit_group();
   EXPECT_EQ(db.lost_groups(), 1U);
   Db reader(file.path());
-  Stmt& st = reader.cached("SELECT group_concat(a) FROM t");
-  ASSERT_TRUE(st.step());
-  EXPECT_EQ(st.column_blob(0), "1,3");
+  EXPECT_EQ(values(reader), "1,3");
 }
 
 TEST(DbTest, given_bad_sql_when_prepared_then_throws_index_error) {
