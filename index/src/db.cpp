@@ -187,10 +187,10 @@ void Db::exec(std::string_view sql) {
   }
 }
 
-Stmt& Db::cached(const std::string& sql) {
+Stmt& Db::cached(std::string_view sql) {
   auto it = cache_.find(sql);
   if (it == cache_.end()) {
-    it = cache_.emplace(sql, Stmt(db_.get(), sql)).first;
+    it = cache_.emplace(std::string(sql), Stmt(db_.get(), sql)).first;
   } else {
     it->second.reset();
   }
@@ -264,6 +264,7 @@ Txn::Txn(Db& db) : db_(db) {
 
 Txn::~Txn() {
   if (done_) return;
+  ++db_.rollbacks_;
   if (!in_group_) {
     sqlite3_exec(db_.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
     return;
@@ -294,6 +295,7 @@ Savepoint::Savepoint(Db& db, std::string name) : db_(db), name_(std::move(name))
 
 Savepoint::~Savepoint() {
   if (!done_) {
+    ++db_.rollbacks_;
     const std::string sql = "ROLLBACK TO \"" + name_ + "\"; RELEASE \"" + name_ + "\"";
     sqlite3_exec(db_.handle(), sql.c_str(), nullptr, nullptr, nullptr);
   }

@@ -148,19 +148,31 @@ std::uint64_t Index::allocate_inode(const InodeRecord& record) {
       record, next_ino_);
   const auto ino = u64(db_.last_insert_rowid());
   next_ino_ = ino + 1;
+  inodes_.follow(db_.undo_count());
+  InodeRecord stored = record;
+  stored.ino = ino;
+  inodes_.put(stored);
   return ino;
 }
 
 void Index::insert_inode(const InodeRecord& record) {
   run_inode_statement(db_.cached(kInsertInode), record, record.ino);
+  inodes_.follow(db_.undo_count());
+  inodes_.put(record);
 }
 
 std::optional<InodeRecord> Index::inode(std::uint64_t ino) {
-  Stmt& st = db_.cached(std::string("SELECT ") + kInodeColumns + " FROM inodes WHERE ino = ?1");
+  inodes_.follow(db_.undo_count());
+  if (const auto* cached = inodes_.find(ino)) return *cached;
+  static const std::string kSelect =
+      std::string("SELECT ") + kInodeColumns + " FROM inodes WHERE ino = ?1";
+  Stmt& st = db_.cached(kSelect);
   const ResetGuard reset_guard(st);
   st.bind(1, s64(ino));
   if (!st.step()) return std::nullopt;
-  return read_inode(st);
+  auto record = read_inode(st);
+  inodes_.put(record);
+  return record;
 }
 
 void Index::update_inode(const InodeRecord& record) {
@@ -170,10 +182,13 @@ void Index::update_inode(const InodeRecord& record) {
                  "WHERE ino = ?11"),
       record, record.ino);
   if (db_.changes() != 1) throw IndexError("update of missing inode " + std::to_string(record.ino));
+  inodes_.follow(db_.undo_count());
+  inodes_.put(record);
 }
 
 std::vector<BlockRef> Index::remove_inode(std::uint64_t ino) {
   std::vector<BlockRef> removed = remove_blocks_from(ino, 0);
+  inodes_.erase(ino);
   db_.cached("DELETE FROM inodes WHERE ino = ?1").bind(1, s64(ino)).run();
   return removed;
 }

@@ -86,7 +86,7 @@ class Db {
   // stays valid for the life of the Db; do not hold it across another use of the same SQL.
   // Step it to completion or reset() it when done: a statement left mid-result holds its read
   // transaction (and, in WAL mode, an old snapshot) open.
-  Stmt& cached(const std::string& sql);
+  Stmt& cached(std::string_view sql);
 
   // Makes every committed transaction durable. Commits in WAL mode with synchronous=NORMAL are
   // written to the WAL but not synced (a power loss may drop the last ones); this syncs the WAL,
@@ -108,6 +108,9 @@ class Db {
   void commit_group();
   // How many groups SQLite rolled back by itself after an error (a full disk, an I/O error).
   [[nodiscard]] std::uint64_t lost_groups() const { return lost_groups_; }
+  // Moves whenever changes made through this connection were undone: a Txn or Savepoint rolled
+  // back, or a group lost. Caches of rows written through it must then forget them.
+  [[nodiscard]] std::uint64_t undo_count() const { return rollbacks_ + lost_groups_; }
 
   [[nodiscard]] std::int64_t last_insert_rowid() const;
   [[nodiscard]] int changes() const;
@@ -118,6 +121,7 @@ class Db {
     void operator()(sqlite3* db) const noexcept;
   };
   friend class Txn;
+  friend class Savepoint;
   // Starts a transaction for a Txn; returns true when it is a savepoint of the group.
   bool begin_txn();
   // Notices that SQLite rolled the open group back (after a full disk or an I/O error).
@@ -130,6 +134,7 @@ class Db {
   bool group_open_ = false;
   std::uint64_t lost_groups_ = 0;
   std::uint64_t lost_reported_ = 0;  // by commit_group, which reports each loss once
+  std::uint64_t rollbacks_ = 0;      // by Txn and Savepoint
 };
 
 // BEGIN IMMEDIATE in the constructor; commit() commits it; the destructor rolls back an

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "squeezefs/index/db.h"
+#include "squeezefs/index/inode_cache.h"
 #include "squeezefs/index/records.h"
 
 namespace squeezefs::index {
@@ -129,6 +130,7 @@ class Index {
   // under a removed inode's number, so it must not name a new inode. That state lives only in
   // memory, so a per-connection mark suffices and the store format stays unchanged.
   std::uint64_t next_ino_ = 0;
+  InodeCache inodes_;
 };
 
 }  // namespace squeezefs::index
