@@ -35,7 +35,8 @@ TEST(InodeCacheTest, given_rows_when_undo_count_moves_then_all_are_forgotten) {
 
 TEST(InodeCacheTest, given_more_rows_than_the_bound_when_put_then_size_stays_at_the_bound) {
   InodeCache cache;
-  for (std::uint64_t ino = 1; ino <= InodeCache::kMaxRows + 100; ++ino) cache.put(file_inode(ino, 0));
+  for (std::uint64_t ino = 1; ino <= InodeCache::kMaxRows + 100; ++ino)
+    cache.put(file_inode(ino, 0));
   EXPECT_EQ(cache.size(), InodeCache::kMaxRows);
   EXPECT_NE(cache.find(InodeCache::kMaxRows + 100), nullptr);  // the newest row is kept
 }
@@ -109,7 +110,9 @@ TEST_P(IndexInodeCacheTest, given_committed_changes_when_read_then_cache_matches
 }
 
 INSTANTIATE_TEST_SUITE_P(GroupCommit, IndexInodeCacheTest, ::testing::Bool(),
-                         [](const ::testing::TestParamInfo<bool>& param) { return param.param ? "grouped" : "single"; });
+                         [](const ::testing::TestParamInfo<bool>& param) {
+                           return param.param ? "grouped" : "single";
+                         });
 
 }  // namespace
 }  // namespace squeezefs::index
