@@ -151,14 +151,14 @@ std::uint64_t Index::allocate_inode(const InodeRecord& record) {
   inodes_.follow(db_.undo_count());
   InodeRecord stored = record;
   stored.ino = ino;
-  inodes_.put(stored);
+  inodes_.put(ino, stored);
   return ino;
 }
 
 void Index::insert_inode(const InodeRecord& record) {
   run_inode_statement(db_.cached(kInsertInode), record, record.ino);
   inodes_.follow(db_.undo_count());
-  inodes_.put(record);
+  inodes_.put(record.ino, record);
 }
 
 std::optional<InodeRecord> Index::inode(std::uint64_t ino) {
@@ -171,7 +171,7 @@ std::optional<InodeRecord> Index::inode(std::uint64_t ino) {
   st.bind(1, s64(ino));
   if (!st.step()) return std::nullopt;
   auto record = read_inode(st);
-  inodes_.put(record);
+  inodes_.put(ino, record);
   return record;
 }
 
@@ -183,12 +183,13 @@ void Index::update_inode(const InodeRecord& record) {
       record, record.ino);
   if (db_.changes() != 1) throw IndexError("update of missing inode " + std::to_string(record.ino));
   inodes_.follow(db_.undo_count());
-  inodes_.put(record);
+  inodes_.put(record.ino, record);
 }
 
 std::vector<BlockRef> Index::remove_inode(std::uint64_t ino) {
   std::vector<BlockRef> removed = remove_blocks_from(ino, 0);
   inodes_.erase(ino);
+  stored_bytes_.erase(ino);
   db_.cached("DELETE FROM inodes WHERE ino = ?1").bind(1, s64(ino)).run();
   return removed;
 }
@@ -326,6 +327,7 @@ std::vector<std::string> Index::xattr_names(std::uint64_t ino) {
 std::optional<BlockRef> Index::put_block(std::uint64_t ino, std::uint64_t block_index,
                                          const BlockRef& ref) {
   std::optional<BlockRef> previous = block(ino, block_index);
+  stored_bytes_.erase(ino);
   db_.cached(
          "INSERT INTO blocks(ino, block_index, codec, raw_length, stored_length, checksum, "
          "data_file, file_offset) "
@@ -356,6 +358,7 @@ std::optional<BlockRef> Index::block(std::uint64_t ino, std::uint64_t block_inde
 std::optional<BlockRef> Index::remove_block(std::uint64_t ino, std::uint64_t block_index) {
   std::optional<BlockRef> previous = block(ino, block_index);
   if (previous) {
+    stored_bytes_.erase(ino);
     db_.cached("DELETE FROM blocks WHERE ino = ?1 AND block_index = ?2")
         .bind(1, s64(ino))
         .bind(2, s64(block_index))
@@ -382,6 +385,7 @@ std::vector<std::pair<std::uint64_t, BlockRef>> Index::blocks(std::uint64_t ino,
 std::vector<BlockRef> Index::remove_blocks_from(std::uint64_t ino, std::uint64_t first) {
   std::vector<BlockRef> removed;
   for (auto& [index, ref] : blocks(ino, first, UINT64_MAX)) removed.push_back(ref);
+  stored_bytes_.erase(ino);
   db_.cached("DELETE FROM blocks WHERE ino = ?1 AND block_index >= ?2")
       .bind(1, s64(ino))
       .bind(2, s64(first))
@@ -390,11 +394,15 @@ std::vector<BlockRef> Index::remove_blocks_from(std::uint64_t ino, std::uint64_t
 }
 
 std::uint64_t Index::stored_bytes(std::uint64_t ino) {
+  stored_bytes_.follow(db_.undo_count());
+  if (const auto* cached = stored_bytes_.find(ino)) return *cached;
   Stmt& st = db_.cached("SELECT COALESCE(SUM(stored_length), 0) FROM blocks WHERE ino = ?1");
   const ResetGuard reset_guard(st);
   st.bind(1, s64(ino));
   st.step();
-  return u64(st.column_int64(0));
+  const auto total = u64(st.column_int64(0));
+  stored_bytes_.put(ino, total);
+  return total;
 }
 
 std::uint32_t Index::add_data_file() {

@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "squeezefs/index/db.h"
-#include "squeezefs/index/inode_cache.h"
 #include "squeezefs/index/records.h"
+#include "squeezefs/index/row_cache.h"
 
 namespace squeezefs::index {
 
@@ -130,7 +130,8 @@ class Index {
   // under a removed inode's number, so it must not name a new inode. That state lives only in
   // memory, so a per-connection mark suffices and the store format stays unchanged.
   std::uint64_t next_ino_ = 0;
-  InodeCache inodes_;
+  RowCache<InodeRecord> inodes_;
+  RowCache<std::uint64_t> stored_bytes_;  // stored_bytes() of inodes
 };
 
 }  // namespace squeezefs::index

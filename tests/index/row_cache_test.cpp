@@ -1,4 +1,4 @@
-#include "squeezefs/index/inode_cache.h"
+#include "squeezefs/index/row_cache.h"
 
 #include <gtest/gtest.h>
 
@@ -16,12 +16,12 @@ InodeRecord file_inode(std::uint64_t ino, std::int64_t mtime) {
   return r;
 }
 
-TEST(InodeCacheTest, given_rows_when_undo_count_moves_then_all_are_forgotten) {
-  InodeCache cache;
+TEST(RowCacheTest, given_rows_when_undo_count_moves_then_all_are_forgotten) {
+  RowCache<InodeRecord> cache;
   cache.follow(0);
-  cache.put(file_inode(5, 1));
-  cache.put(file_inode(6, 2));
-  cache.put(file_inode(5, 3));
+  cache.put(5, file_inode(5, 1));
+  cache.put(6, file_inode(6, 2));
+  cache.put(5, file_inode(5, 3));
   ASSERT_NE(cache.find(5), nullptr);
   EXPECT_EQ(cache.find(5)->mtime_ns, 3);
   cache.erase(6);
@@ -33,17 +33,17 @@ TEST(InodeCacheTest, given_rows_when_undo_count_moves_then_all_are_forgotten) {
   EXPECT_EQ(cache.size(), 0U);
 }
 
-TEST(InodeCacheTest, given_more_rows_than_the_bound_when_put_then_size_stays_at_the_bound) {
-  InodeCache cache;
-  for (std::uint64_t ino = 1; ino <= InodeCache::kMaxRows + 100; ++ino)
-    cache.put(file_inode(ino, 0));
-  EXPECT_EQ(cache.size(), InodeCache::kMaxRows);
-  EXPECT_NE(cache.find(InodeCache::kMaxRows + 100), nullptr);  // the newest row is kept
+TEST(RowCacheTest, given_more_rows_than_the_bound_when_put_then_size_stays_at_the_bound) {
+  RowCache<InodeRecord> cache;
+  for (std::uint64_t ino = 1; ino <= RowCache<InodeRecord>::kMaxRows + 100; ++ino)
+    cache.put(ino, file_inode(ino, 0));
+  EXPECT_EQ(cache.size(), RowCache<InodeRecord>::kMaxRows);
+  EXPECT_NE(cache.find(RowCache<InodeRecord>::kMaxRows + 100), nullptr);  // the newest row is kept
 }
 
-class IndexInodeCacheTest : public ::testing::TestWithParam<bool> {
+class IndexRowCacheTest : public ::testing::TestWithParam<bool> {
  protected:
-  IndexInodeCacheTest() {
+  IndexRowCacheTest() {
     index_.db().set_group_commit(GetParam());
     Txn txn(index_.db());
     ino_ = index_.allocate_inode(file_inode(0, 10));
@@ -54,7 +54,7 @@ class IndexInodeCacheTest : public ::testing::TestWithParam<bool> {
   std::uint64_t ino_ = 0;
 };
 
-TEST_P(IndexInodeCacheTest, given_update_when_rolled_back_then_inode_reads_the_committed_row) {
+TEST_P(IndexRowCacheTest, given_update_when_rolled_back_then_inode_reads_the_committed_row) {
   ASSERT_EQ(index_.inode(ino_)->mtime_ns, 10);  // now cached
   {
     Txn txn(index_.db());
@@ -68,7 +68,7 @@ TEST_P(IndexInodeCacheTest, given_update_when_rolled_back_then_inode_reads_the_c
   EXPECT_EQ(index_.inode(ino_)->mtime_ns, 10);
 }
 
-TEST_P(IndexInodeCacheTest, given_removal_when_rolled_back_then_inode_is_back) {
+TEST_P(IndexRowCacheTest, given_removal_when_rolled_back_then_inode_is_back) {
   {
     Txn txn(index_.db());
     index_.remove_inode(ino_);
@@ -78,7 +78,7 @@ TEST_P(IndexInodeCacheTest, given_removal_when_rolled_back_then_inode_is_back) {
   EXPECT_EQ(index_.inode(ino_)->mtime_ns, 10);
 }
 
-TEST_P(IndexInodeCacheTest, given_savepoint_when_rolled_back_then_only_its_change_is_undone) {
+TEST_P(IndexRowCacheTest, given_savepoint_when_rolled_back_then_only_its_change_is_undone) {
   Txn txn(index_.db());
   auto rec = *index_.inode(ino_);
   rec.mtime_ns = 30;
@@ -93,7 +93,7 @@ TEST_P(IndexInodeCacheTest, given_savepoint_when_rolled_back_then_only_its_chang
   EXPECT_EQ(index_.inode(ino_)->mtime_ns, 30);
 }
 
-TEST_P(IndexInodeCacheTest, given_committed_changes_when_read_then_cache_matches_the_table) {
+TEST_P(IndexRowCacheTest, given_committed_changes_when_read_then_cache_matches_the_table) {
   for (int i = 0; i < 5; ++i) {
     Txn txn(index_.db());
     auto rec = *index_.inode(ino_);
@@ -109,7 +109,44 @@ TEST_P(IndexInodeCacheTest, given_committed_changes_when_read_then_cache_matches
   EXPECT_EQ(all[0].size, 500U);
 }
 
-INSTANTIATE_TEST_SUITE_P(GroupCommit, IndexInodeCacheTest, ::testing::Bool(),
+TEST_P(IndexRowCacheTest,
+       given_block_changes_when_committed_or_rolled_back_then_stored_bytes_follow) {
+  const BlockRef first{4, 65536, 1000, 1, 1, 0};
+  const BlockRef second{4, 65536, 300, 2, 1, 1000};
+  {
+    Txn txn(index_.db());
+    index_.add_data_file();
+    txn.commit();
+  }
+  EXPECT_EQ(index_.stored_bytes(ino_), 0U);  // now cached
+  {
+    Txn txn(index_.db());
+    index_.put_block(ino_, 0, first);
+    index_.put_block(ino_, 1, second);
+    txn.commit();
+  }
+  EXPECT_EQ(index_.stored_bytes(ino_), 1300U);
+  {
+    Txn txn(index_.db());
+    index_.put_block(ino_, 0, second);
+    EXPECT_EQ(index_.stored_bytes(ino_), 600U);
+  }
+  EXPECT_EQ(index_.stored_bytes(ino_), 1300U);  // rolled back
+  {
+    Txn txn(index_.db());
+    index_.remove_block(ino_, 1);
+    txn.commit();
+  }
+  EXPECT_EQ(index_.stored_bytes(ino_), 1000U);
+  {
+    Txn txn(index_.db());
+    index_.remove_blocks_from(ino_, 0);
+    txn.commit();
+  }
+  EXPECT_EQ(index_.stored_bytes(ino_), 0U);
+}
+
+INSTANTIATE_TEST_SUITE_P(GroupCommit, IndexRowCacheTest, ::testing::Bool(),
                          [](const ::testing::TestParamInfo<bool>& param) {
                            return param.param ? "grouped" : "single";
                          });
