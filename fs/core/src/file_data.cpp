@@ -106,12 +106,15 @@ void FileData::stamp_inode(std::uint64_t ino, std::optional<std::uint64_t> size,
   if (size) rec->size = *size;
   rec->ctime_ns = now_ns();
   if (modified) rec->mtime_ns = rec->ctime_ns;
+  // A Txn joins the open group of changes; alone, the update would commit (and write the WAL)
+  // by itself whenever no group happened to be open.
+  index::Txn txn(index_.db());
   index_.update_inode(*rec);
+  txn.commit();
 }
 
 Result<BlockCache::Block> FileData::load_stored(std::uint64_t ino, std::uint64_t block,
                                                 const index::BlockRef& ref) {
-  if (ref.raw_length > block_size_) return fail(std::errc::io_error);
   auto loaded = cache_.get(CacheKey{ref.data_file, ref.offset}, stored_loader(ino, block, ref));
   if (loaded) return loaded;
   // Online compaction may have moved the block (and deleted its old data file) since the caller
