@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <linux/falloc.h>
-#include <sys/statvfs.h>
 
 #include <chrono>
 #include <map>
@@ -11,6 +10,7 @@
 #include <string>
 
 #include "squeezefs/fs/log.h"
+#include "squeezefs/fs/space_guard.h"
 #include "squeezefs/fs/unique_fd.h"
 
 namespace squeezefs::fs {
@@ -24,12 +24,6 @@ constexpr auto kGroupCommitPeriod = std::chrono::milliseconds(20);
 // a whole group of changes when its commit finds the disk full, but fails only the one change
 // that does not fit when each commits alone. Checked every period, so a group never outgrows it.
 constexpr std::uint64_t kGroupCommitMinFree = std::uint64_t{64} << 20;
-
-bool space_for_groups(const std::filesystem::path& dir) {
-  struct statvfs st {};
-  if (::statvfs(dir.c_str(), &st) != 0) return false;
-  return static_cast<std::uint64_t>(st.f_bavail) * st.f_frsize >= kGroupCommitMinFree;
-}
 
 // Gives the space of dropped blocks back to the backing file system by punching holes where
 // they lay (blocks are never rewritten in place, so nothing reads those bytes again). Only
@@ -104,10 +98,11 @@ void Filesystem::group_commit_loop(const std::stop_token& stop) {
   std::condition_variable_any wake;
   bool failing = false;
   std::unique_lock sleep_lock(sleep_mutex);
+  SpaceGuard index_space(layout_.root(), kGroupCommitMinFree);
   while (!stop.stop_requested()) {
     wake.wait_for(sleep_lock, stop, kGroupCommitPeriod, [] { return false; });
     if (stop.stop_requested()) break;
-    const bool groups = space_for_groups(layout_.root());
+    const bool groups = index_space.fits(0, 0);
     const std::lock_guard lock(names_.index_mutex());
     try {
       index_.db().set_group_commit(groups);
