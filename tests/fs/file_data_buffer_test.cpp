@@ -42,6 +42,26 @@ class BufferTest : public ::testing::Test {
                                       options);
   }
 
+  // A file of `blocks` blocks of text(seed), committed by a FileData of its own (so that the
+  // caller's FileData starts with a cold cache).
+  std::uint64_t make_stored_file(const std::string& name, std::size_t blocks, unsigned seed) {
+    const auto ino = make_file(name);
+    auto writer = make_data({});
+    EXPECT_TRUE(writer->write(ino, 0, text(blocks * kBlock, seed)));
+    EXPECT_TRUE(writer->fsync(ino));
+    return ino;
+  }
+
+  // Whether `data` holds the decoded block `block` of `ino`.
+  bool cached(FileData& data, std::uint64_t ino, std::uint64_t block) {
+    index::BlockRef ref;
+    {
+      const std::lock_guard lock(ns_.index_mutex());
+      ref = *index_.block(ino, block);
+    }
+    return data.cache().contains(CacheKey{ref.data_file, ref.offset});
+  }
+
   std::uint64_t stored(std::uint64_t ino) {
     const std::lock_guard lock(ns_.index_mutex());
     return index_.stored_bytes(ino);
@@ -164,35 +184,18 @@ TEST_F(BufferTest, given_committed_block_when_read_then_served_from_cache) {
 }
 
 TEST_F(BufferTest, given_sequential_reader_when_reading_then_next_blocks_are_decoded_ahead) {
-  const auto ino = make_file("f");
-  {
-    auto writer = make_data({});
-    ASSERT_TRUE(writer->write(ino, 0, text(32 * kBlock, 5)));
-    ASSERT_TRUE(writer->fsync(ino));
-  }
+  const auto ino = make_stored_file("f", 32, 5);
   DataPathOptions options;
   options.readahead_bytes = 8 * kBlock;
   auto data = make_data(options);  // a cold cache
   ASSERT_EQ(*data->read(ino, 0, kBlock), text(kBlock, 5));
   ASSERT_TRUE(data->read(ino, kBlock, kBlock));
-  index::BlockRef ahead;
-  {
-    const std::lock_guard lock(ns_.index_mutex());
-    ahead = *index_.block(ino, 4);
-  }
-  EXPECT_TRUE(eventually([&] {
-    return data->cache().contains(CacheKey{ahead.data_file, ahead.offset});
-  }));
+  EXPECT_TRUE(eventually([&] { return cached(*data, ino, 4); }));
   EXPECT_EQ(*data->read(ino, 0, 32 * kBlock), text(32 * kBlock, 5));
 }
 
 TEST_F(BufferTest, given_reads_arriving_out_of_order_when_near_each_other_then_still_ahead) {
-  const auto ino = make_file("f");
-  {
-    auto writer = make_data({});
-    ASSERT_TRUE(writer->write(ino, 0, text(32 * kBlock, 6)));
-    ASSERT_TRUE(writer->fsync(ino));
-  }
+  const auto ino = make_stored_file("f", 32, 6);
   DataPathOptions options;
   options.readahead_bytes = 4 * kBlock;
   auto data = make_data(options);
@@ -201,32 +204,15 @@ TEST_F(BufferTest, given_reads_arriving_out_of_order_when_near_each_other_then_s
   const auto all = text(32 * kBlock, 6);
   ASSERT_EQ(*data->read(ino, 2 * kBlock, kBlock),
             std::vector<std::byte>(all.begin() + 2 * kBlock, all.begin() + 3 * kBlock));
-  index::BlockRef ahead;
-  {
-    const std::lock_guard lock(ns_.index_mutex());
-    ahead = *index_.block(ino, 6);
-  }
-  EXPECT_TRUE(eventually([&] {
-    return data->cache().contains(CacheKey{ahead.data_file, ahead.offset});
-  }));
+  EXPECT_TRUE(eventually([&] { return cached(*data, ino, 6); }));
   // A jump far away is random access: nothing is decoded past what was asked.
   ASSERT_TRUE(data->read(ino, 20 * kBlock, kBlock));
-  index::BlockRef far;
-  {
-    const std::lock_guard lock(ns_.index_mutex());
-    far = *index_.block(ino, 21);
-  }
   std::this_thread::sleep_for(50ms);
-  EXPECT_FALSE(data->cache().contains(CacheKey{far.data_file, far.offset}));
+  EXPECT_FALSE(cached(*data, ino, 21));
 }
 
 TEST_F(BufferTest, given_long_sequential_run_when_read_then_finished_blocks_leave_the_cache) {
-  const auto ino = make_file("f");
-  {
-    auto writer = make_data({});
-    ASSERT_TRUE(writer->write(ino, 0, text(24 * kBlock, 7)));
-    ASSERT_TRUE(writer->fsync(ino));
-  }
+  const auto ino = make_stored_file("f", 24, 7);
   DataPathOptions options;
   options.readahead_bytes = 4 * kBlock;
   options.threads = 1;
@@ -237,14 +223,7 @@ TEST_F(BufferTest, given_long_sequential_run_when_read_then_finished_blocks_leav
               std::vector<std::byte>(all.begin() + static_cast<std::ptrdiff_t>(b * kBlock),
                                      all.begin() + static_cast<std::ptrdiff_t>((b + 1) * kBlock)));
   }
-  const auto cached = [&](std::uint64_t block) {
-    index::BlockRef ref;
-    {
-      const std::lock_guard lock(ns_.index_mutex());
-      ref = *index_.block(ino, block);
-    }
-    return data->cache().contains(CacheKey{ref.data_file, ref.offset});
-  };
+  const auto cached = [&](std::uint64_t block) { return this->cached(*data, ino, block); };
   EXPECT_TRUE(cached(0)) << "the start of a run stays (small files are read again)";
   EXPECT_TRUE(cached(3));
   EXPECT_FALSE(cached(4)) << "finished by a run longer than the window";
