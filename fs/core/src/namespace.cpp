@@ -140,6 +140,15 @@ Result<index::InodeRecord> Namespace::directory_locked(std::uint64_t ino) {
   return *rec;
 }
 
+Result<index::InodeRecord> Namespace::entry_inode_locked(std::uint64_t parent,
+                                                         std::string_view name) {
+  auto entry = index_.lookup(parent, name);
+  if (!entry) return fail(std::errc::no_such_file_or_directory);
+  auto rec = index_.inode(entry->child);
+  if (!rec) return fail(std::errc::io_error);
+  return *rec;
+}
+
 void Namespace::touch_atime(std::uint64_t ino) {
   const auto policy = atime_policy_.load();
   if (policy == AtimePolicy::kNever) return;
@@ -277,10 +286,8 @@ Result<void> Namespace::unlink(std::uint64_t parent, std::string_view name) {
   index::Txn txn(index_.db());
   auto dir = directory_locked(parent);
   if (!dir) return Unexpected{dir.error()};
-  auto entry = index_.lookup(parent, name);
-  if (!entry) return fail(std::errc::no_such_file_or_directory);
-  auto rec = index_.inode(entry->child);
-  if (!rec) return fail(std::errc::io_error);
+  auto rec = entry_inode_locked(parent, name);
+  if (!rec) return Unexpected{rec.error()};
   if (is_dir(*rec)) return fail(std::errc::is_a_directory);
   const auto now = now_ns();
   index_.remove_entry(parent, name);
@@ -300,10 +307,8 @@ Result<void> Namespace::rmdir(std::uint64_t parent, std::string_view name) {
   index::Txn txn(index_.db());
   auto dir = directory_locked(parent);
   if (!dir) return Unexpected{dir.error()};
-  auto entry = index_.lookup(parent, name);
-  if (!entry) return fail(std::errc::no_such_file_or_directory);
-  auto rec = index_.inode(entry->child);
-  if (!rec) return fail(std::errc::io_error);
+  auto rec = entry_inode_locked(parent, name);
+  if (!rec) return Unexpected{rec.error()};
   if (!is_dir(*rec)) return fail(std::errc::not_a_directory);
   if (index_.has_entries(rec->ino)) return fail(std::errc::directory_not_empty);
   index_.remove_entry(parent, name);

@@ -134,6 +134,9 @@ class Namespace {
                                     const index::InodeRecord& record, std::uint32_t umask,
                                     std::string_view target = {});
   Result<index::InodeRecord> directory_locked(std::uint64_t ino);
+  // The inode that `name` in `parent` names: ENOENT without such an entry, EIO when the entry
+  // names a missing inode.
+  Result<index::InodeRecord> entry_inode_locked(std::uint64_t parent, std::string_view name);
   // True when `dir` is `ancestor` or lies below it.
   bool is_within_locked(std::uint64_t dir, std::uint64_t ancestor);
   // Adds `delta` to the link count of `ino` and stamps its times.
