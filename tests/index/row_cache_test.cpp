@@ -146,6 +146,31 @@ TEST_P(IndexRowCacheTest,
   EXPECT_EQ(index_.stored_bytes(ino_), 0U);
 }
 
+TEST(IndexRowCacheGroupTest,
+     given_group_dropped_by_sqlite_when_read_then_rows_of_the_group_are_gone) {
+  Index index = Index::create(":memory:", StoreConfig{65536, 4, 9});
+  index.db().set_group_commit(true);
+  std::uint64_t ino = 0;
+  {
+    Txn txn(index.db());
+    ino = index.allocate_inode(file_inode(0, 10));
+    txn.commit();
+  }
+  index.db().commit_group();
+  {
+    Txn txn(index.db());
+    auto rec = *index.inode(ino);
+    rec.mtime_ns = 20;
+    index.update_inode(rec);
+    txn.commit();  // into the open group
+  }
+  ASSERT_EQ(index.inode(ino)->mtime_ns, 20);
+  // What SQLite does to the open transaction after some full-disk or I/O errors, with no Txn
+  // of ours around to notice.
+  index.db().exec("ROLLBACK");
+  EXPECT_EQ(index.inode(ino)->mtime_ns, 10);
+}
+
 INSTANTIATE_TEST_SUITE_P(GroupCommit, IndexRowCacheTest, ::testing::Bool(),
                          [](const ::testing::TestParamInfo<bool>& param) {
                            return param.param ? "grouped" : "single";

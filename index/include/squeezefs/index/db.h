@@ -109,8 +109,12 @@ class Db {
   // How many groups SQLite rolled back by itself after an error (a full disk, an I/O error).
   [[nodiscard]] std::uint64_t lost_groups() const { return lost_groups_; }
   // Moves whenever changes made through this connection were undone: a Txn or Savepoint rolled
-  // back, or a group lost. Caches of rows written through it must then forget them.
-  [[nodiscard]] std::uint64_t undo_count() const { return rollbacks_ + lost_groups_; }
+  // back, or a group lost (noticed here too, since SQLite may drop a group after any statement).
+  // Caches of rows written through it must then forget them.
+  [[nodiscard]] std::uint64_t undo_count() {
+    check_group_alive();
+    return rollbacks_ + lost_groups_;
+  }
 
   [[nodiscard]] std::int64_t last_insert_rowid() const;
   [[nodiscard]] int changes() const;
