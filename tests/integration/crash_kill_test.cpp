@@ -12,13 +12,11 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -28,6 +26,7 @@
 
 #include "crash/crash_model.h"
 #include "crash/store_check.h"
+#include "killable_daemon.h"
 #include "mounted_store.h"
 
 namespace squeezefs::testing {
@@ -40,72 +39,6 @@ int crash_scale() {
   const int scale = value != nullptr ? std::atoi(value) : 1;
   return scale > 0 ? scale : 1;
 }
-
-bool is_mounted(const std::string& mnt) {
-  return read_file("/proc/mounts").find(" " + mnt + " fuse.squeezefs") != std::string::npos;
-}
-
-// `squeezefs mount -f STORE MNT` as a child process we can SIGKILL. The destructor unmounts a
-// live daemon, and lazily unmounts (fusermount3 -u -z) the dead mount a kill leaves behind, so
-// no mount outlives the test.
-class Daemon {
- public:
-  Daemon(const std::string& store, const std::string& mnt, const std::string& log) : mnt_(mnt) {
-    const std::string binary = squeezefs_binary();
-    pid_ = ::fork();
-    if (pid_ < 0) throw std::runtime_error("fork failed");
-    if (pid_ == 0) {
-      const int out = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-      if (out >= 0) {
-        ::dup2(out, 1);
-        ::dup2(out, 2);
-      }
-      ::execl(binary.c_str(), binary.c_str(), "mount", "-f", store.c_str(), mnt.c_str(),
-              static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    while (!is_mounted(mnt_)) {
-      int status = 0;
-      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        throw std::runtime_error("the daemon exited before mounting (see " + log + ")");
-      }
-      if (std::chrono::steady_clock::now() > deadline) {
-        kill();
-        throw std::runtime_error("the daemon did not mount in time (see " + log + ")");
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-  }
-  Daemon(const Daemon&) = delete;
-  Daemon& operator=(const Daemon&) = delete;
-  ~Daemon() {
-    if (pid_ >= 0 && run_quiet("fusermount3 -u " + mnt_) == 0) {
-      int status = 0;
-      ::waitpid(pid_, &status, 0);
-      pid_ = -1;
-    }
-    if (pid_ >= 0) kill();
-    // Clean up the dead mount as an administrator would.
-    if (killed_ && run_quiet("fusermount3 -u -z " + mnt_) != 0) run_quiet("umount -l " + mnt_);
-  }
-
-  // SIGKILL. The dead mount stays (every access fails with ENOTCONN) until the destructor, so
-  // nothing can write into the mount point directory underneath it meanwhile.
-  void kill() {
-    ::kill(pid_, SIGKILL);
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-    pid_ = -1;
-    killed_ = true;
-  }
-
- private:
-  std::string mnt_;
-  pid_t pid_ = -1;
-  bool killed_ = false;
-};
 
 // Performs file operations on the mount until one fails (the daemon died), recording each in
 // the model before it starts (it may happen) and marking it durable once its fsync returned.
@@ -282,11 +215,11 @@ TEST(CrashKillTest, given_file_rewritten_through_o_trunc_when_remounted_then_old
   ASSERT_EQ(dirs.mkfs("--block-size 4K"), 0);
   const std::string log = dirs.dir() + "/daemon.log";
   {
-    const Daemon daemon(dirs.store(), dirs.mnt(), log);
+    const KillableDaemon daemon(dirs.store(), dirs.mnt(), log);
     write_file(dirs.path("f"), std::string(10000, 'x'));
     write_file(dirs.path("f"), "hello");  // std::ofstream opens with O_TRUNC
   }
-  const Daemon daemon(dirs.store(), dirs.mnt(), log);
+  const KillableDaemon daemon(dirs.store(), dirs.mnt(), log);
   const auto got = read_file(dirs.path("f"));
   EXPECT_EQ(got.size(), 5U);
   EXPECT_EQ(got.substr(0, 5), "hello");
@@ -303,7 +236,7 @@ TEST(CrashKillTest, given_writer_when_daemon_is_killed_repeatedly_then_fsynced_f
   std::size_t fsyncs = 0;
   for (int round = 0; round < kills && !::testing::Test::HasFailure(); ++round) {
     SCOPED_TRACE("kill " + std::to_string(round + 1) + " of " + std::to_string(kills));
-    auto daemon = std::make_unique<Daemon>(dirs.store(), dirs.mnt(), log);
+    auto daemon = std::make_unique<KillableDaemon>(dirs.store(), dirs.mnt(), log);
     check_and_settle(dirs.mnt(), model);
     check_index_and_blocks(dirs.store());
     std::atomic<bool> stop{false};
@@ -333,7 +266,7 @@ TEST(CrashKillTest, given_writer_when_daemon_is_killed_repeatedly_then_fsynced_f
   }
   // The last round's files, then a clean unmount and the store's own consistency.
   {
-    const Daemon daemon(dirs.store(), dirs.mnt(), log);
+    const KillableDaemon daemon(dirs.store(), dirs.mnt(), log);
     check_and_settle(dirs.mnt(), model);
   }
   check_index_and_blocks(dirs.store());

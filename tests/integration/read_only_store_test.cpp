@@ -5,13 +5,11 @@
 #include <gtest/gtest.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
-#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -20,14 +18,11 @@
 #include <thread>
 #include <vector>
 
+#include "killable_daemon.h"
 #include "mounted_store.h"
 
 namespace squeezefs::testing {
 namespace {
-
-bool is_mounted(const std::string& mnt) {
-  return read_file("/proc/mounts").find(" " + mnt + " ") != std::string::npos;
-}
 
 // Every entry under `dir` with its type, size and exact contents: unlike tree_digest(), SQLite's
 // -wal and -shm files count too, so any file written, created or removed shows.
@@ -123,39 +118,19 @@ class ReadOnlyBind {
   bool ready_ = false;
 };
 
-// `squeezefs mount -f STORE MNT` as a child process, killed with SIGKILL; the dead mount it
-// leaves is lazily unmounted, as an administrator would.
+// Writes and fsyncs `files` through a daemon, then kills it with SIGKILL, so the store is left
+// with commits in its WAL (the dead mount is lazily unmounted).
 void write_and_kill(const std::string& store, const std::string& mnt,
                     const std::map<std::string, std::string>& files) {
-  const std::string binary = squeezefs_binary();
-  const pid_t pid = ::fork();
-  ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    const int null = ::open("/dev/null", O_WRONLY);
-    ::dup2(null, 1);
-    ::dup2(null, 2);
-    ::execl(binary.c_str(), binary.c_str(), "mount", "-f", store.c_str(), mnt.c_str(),
-            static_cast<char*>(nullptr));
-    ::_exit(127);
+  KillableDaemon daemon(store, mnt, "/dev/null");
+  for (const auto& [name, data] : files) {
+    write_file(mnt + "/" + name, data);
+    // Committed to the index's WAL, not yet checkpointed into index.db.
+    const int fd = ::open((mnt + "/" + name).c_str(), O_RDONLY);
+    EXPECT_EQ(::fsync(fd), 0);
+    ::close(fd);
   }
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (!is_mounted(mnt) && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  const bool mounted = is_mounted(mnt);
-  if (mounted) {
-    for (const auto& [name, data] : files) {
-      write_file(mnt + "/" + name, data);
-      // Committed to the index's WAL, not yet checkpointed into index.db.
-      const int fd = ::open((mnt + "/" + name).c_str(), O_RDONLY);
-      EXPECT_EQ(::fsync(fd), 0);
-      ::close(fd);
-    }
-  }
-  ::kill(pid, SIGKILL);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  if (mounted && run_quiet("fusermount3 -u -z " + mnt) != 0) run_quiet("umount -l " + mnt);
-  ASSERT_TRUE(mounted) << "the daemon did not mount";
+  daemon.kill();
 }
 
 class ReadOnlyStoreTest : public ::testing::Test {
