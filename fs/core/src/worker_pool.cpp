@@ -1,19 +1,11 @@
 #include "squeezefs/fs/worker_pool.h"
 
-#include <sys/resource.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <exception>
 
 #include "squeezefs/fs/log.h"
 
 namespace squeezefs::fs {
-namespace {
-
-constexpr int kBackgroundNice = 5;
-
-}  // namespace
 
 WorkerPool::WorkerPool(unsigned threads) {
   if (threads == 0) threads = std::max(1U, std::thread::hardware_concurrency());
@@ -49,11 +41,6 @@ std::size_t WorkerPool::backlog() {
 }
 
 void WorkerPool::run() {
-  // Encoding is background work: below the request threads, so that a reply a caller waits for
-  // is not queued behind compression on a busy core (idle cores still run it at full speed).
-  // Best effort: without the right to change it the thread keeps the process's priority.
-  [[maybe_unused]] const int rc =
-      ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), kBackgroundNice);
   std::unique_lock lock(mutex_);
   for (;;) {
     work_cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
