@@ -152,6 +152,26 @@ TEST_F(StoreCheckTest, given_blocks_past_size_when_repaired_then_dropped_and_acc
   EXPECT_EQ(open_index().blocks(file_, 0, UINT64_MAX).size(), 1U);
 }
 
+TEST_F(StoreCheckTest, given_last_block_longer_than_the_size_when_checked_then_reported) {
+  std::uint64_t size = 0;
+  {
+    auto idx = open_index();
+    auto file = *idx.inode(file_);
+    file.size = 4 * 4096 + 10;  // the last block keeps its whole stored length
+    size = file.size;
+    idx.update_inode(file);
+  }
+  const auto found = check();
+  EXPECT_TRUE(
+      mentions(found, "/a-link",
+               "block 4 holds " +
+                   std::to_string(4 * 4096 + open_index().block(file_, 4)->raw_length - size) +
+                   " bytes past the file size " + std::to_string(size)))
+      << describe(found);
+  EXPECT_EQ(found.left_count(), 1U) << describe(found);
+  EXPECT_EQ(check(true).left_count(), 1U) << "the check does not write blocks";
+}
+
 TEST_F(StoreCheckTest, given_wrong_accounting_and_stray_file_when_repaired_then_fixed) {
   {
     auto idx = open_index();

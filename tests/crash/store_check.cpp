@@ -125,6 +125,12 @@ void check_index_and_blocks(const std::filesystem::path& root) {
     std::vector<std::byte> out(ref->raw_length);
     EXPECT_TRUE(io.read(ino, block, *ref, out).has_value())
         << "inode " << ino << " block " << block << " fails its checksum";
+    // Bytes past the end would reappear as file content once the file grows again.
+    const auto rec = idx.inode(ino);
+    ASSERT_TRUE(rec.has_value()) << "inode " << ino << " has blocks but no record";
+    const std::uint64_t start = block * idx.config().block_size;
+    EXPECT_LE(start + ref->raw_length, rec->size)
+        << "inode " << ino << " block " << block << " holds bytes past the file size " << rec->size;
   }
 }
 

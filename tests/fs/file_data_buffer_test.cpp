@@ -36,6 +36,13 @@ class BufferTest : public ::testing::Test {
     return ns_.mknod(Namespace::kRootIno, name, S_IFREG | 0644, 0, Caller{})->ino;
   }
 
+  // Options under which only flush, fsync, release or memory pressure commit a partial block.
+  static DataPathOptions kept_until_flushed() {
+    DataPathOptions options;
+    options.flush_age = std::chrono::hours(1);
+    return options;
+  }
+
   std::unique_ptr<FileData> make_data(DataPathOptions options) {
     return std::make_unique<FileData>(index_, ns_.index_mutex(), io_,
                                       *codecs::find_codec(codecs::CodecId::kZstd), 1, kBlock,
@@ -67,6 +74,8 @@ class BufferTest : public ::testing::Test {
     return index_.stored_bytes(ino);
   }
 
+  void expect_no_committed_bytes_past_the_end(std::uint64_t ino);
+
   // Live bytes of all data files must equal the bytes the block maps reference.
   void expect_accounting_matches(const std::vector<std::uint64_t>& inos) {
     const std::lock_guard lock(ns_.index_mutex());
@@ -84,9 +93,7 @@ class BufferTest : public ::testing::Test {
 };
 
 TEST_F(BufferTest, given_complete_block_when_written_then_compressed_without_flush) {
-  DataPathOptions options;
-  options.flush_age = std::chrono::hours(1);
-  auto data = make_data(options);
+  auto data = make_data(kept_until_flushed());
   const auto ino = make_file("f");
   ASSERT_TRUE(data->write(ino, 0, text(kBlock + 100, 1)));
   EXPECT_TRUE(eventually([&] { return stored(ino) > 0; })) << "the complete block is stored";
@@ -116,9 +123,7 @@ TEST_F(BufferTest, given_old_dirty_block_when_time_limit_passes_then_committed) 
 }
 
 TEST_F(BufferTest, given_open_file_when_released_then_everything_is_committed_without_a_wait) {
-  DataPathOptions options;
-  options.flush_age = std::chrono::hours(1);
-  auto data = make_data(options);
+  auto data = make_data(kept_until_flushed());
   const auto ino = make_file("f");
   ASSERT_TRUE(data->open(ino));
   ASSERT_TRUE(data->write(ino, 0, text(3 * kBlock + 7, 3)));
@@ -233,9 +238,7 @@ TEST_F(BufferTest, given_long_sequential_run_when_read_then_finished_blocks_leav
 }
 
 TEST_F(BufferTest, given_buffered_blocks_when_truncated_and_punched_then_they_are_dropped) {
-  DataPathOptions options;
-  options.flush_age = std::chrono::hours(1);
-  auto data = make_data(options);
+  auto data = make_data(kept_until_flushed());
   const auto ino = make_file("f");
   ASSERT_TRUE(data->open(ino));
   std::vector<std::byte> model = text(6 * kBlock, 6);
@@ -255,6 +258,85 @@ TEST_F(BufferTest, given_buffered_blocks_when_truncated_and_punched_then_they_ar
   ASSERT_TRUE(data->release(ino));
   EXPECT_EQ(*data->read(ino, 0, model.size()), model);
   EXPECT_TRUE(eventually([&] { return data->dirty_bytes() == 0; }));
+  expect_accounting_matches({ino});
+}
+
+// What a crash would leave of `ino` at this moment: the index's size and block map. No block
+// may hold bytes past that size, or they would come back when the file grows again.
+void BufferTest::expect_no_committed_bytes_past_the_end(std::uint64_t ino) {
+  const std::lock_guard lock(ns_.index_mutex());
+  const auto size = index_.inode(ino)->size;
+  for (const auto& [block, ref] : index_.blocks(ino, 0, UINT64_MAX)) {
+    EXPECT_LE(block * kBlock + ref.raw_length, size) << "block " << block;
+  }
+}
+
+TEST_F(BufferTest, given_committed_block_when_truncated_into_it_then_no_stale_bytes_committed) {
+  auto data = make_data(kept_until_flushed());
+  const auto ino = make_file("f");
+  ASSERT_TRUE(data->open(ino));
+  auto model = text(3 * kBlock, 1);
+  ASSERT_TRUE(data->write(ino, 0, model));
+  ASSERT_TRUE(data->fsync(ino));
+  // Block 1 cut to 10 bytes, no fsync: the index must already hold the cut block with the size.
+  ASSERT_TRUE(data->truncate(ino, kBlock + 10));
+  model.resize(kBlock + 10);
+  expect_no_committed_bytes_past_the_end(ino);
+  // A daemon starting from the index alone (after a crash) grows the file: zeros past the cut.
+  {
+    auto after_crash = make_data(kept_until_flushed());
+    ASSERT_TRUE(after_crash->truncate(ino, 3 * kBlock));
+    auto grown = model;
+    grown.resize(3 * kBlock);
+    EXPECT_EQ(*after_crash->read(ino, 0, grown.size()), grown);
+    ASSERT_TRUE(after_crash->truncate(ino, kBlock + 10));
+  }
+  // A dirty rewrite of the block over a longer committed version: cut in both.
+  ASSERT_TRUE(data->truncate(ino, 2 * kBlock));
+  ASSERT_TRUE(data->fsync(ino));
+  const auto patch = text(kBlock / 2, 9);
+  ASSERT_TRUE(data->write(ino, kBlock, patch));
+  model.resize(2 * kBlock);
+  std::copy(patch.begin(), patch.end(), model.begin() + kBlock);
+  ASSERT_TRUE(data->truncate(ino, kBlock + 100));
+  model.resize(kBlock + 100);
+  expect_no_committed_bytes_past_the_end(ino);
+  EXPECT_EQ(*data->read(ino, 0, 2 * kBlock), model);
+  ASSERT_TRUE(data->truncate(ino, 2 * kBlock));
+  model.resize(2 * kBlock);
+  EXPECT_EQ(*data->read(ino, 0, 2 * kBlock), model);
+  ASSERT_TRUE(data->release(ino));
+  data->sync();
+  expect_no_committed_bytes_past_the_end(ino);
+  EXPECT_EQ(*data->read(ino, 0, 2 * kBlock), model);
+  EXPECT_EQ(data->dirty_bytes(), 0U);
+  expect_accounting_matches({ino});
+}
+
+TEST_F(BufferTest, given_block_in_flight_when_truncated_into_it_then_no_stale_bytes_committed) {
+  auto data = make_data(kept_until_flushed());
+  const auto ino = make_file("f");
+  ASSERT_TRUE(data->open(ino));
+  for (unsigned round = 0; round < 50; ++round) {
+    // A complete block goes to the workers at once; the cut may find it in flight or committed.
+    ASSERT_TRUE(data->truncate(ino, 0));
+    ASSERT_TRUE(data->write(ino, 0, text(2 * kBlock, round)));
+    ASSERT_TRUE(data->truncate(ino, kBlock + 1 + round));
+    expect_no_committed_bytes_past_the_end(ino);
+    std::this_thread::sleep_for(5ms);  // lets a version still in flight arrive
+    expect_no_committed_bytes_past_the_end(ino);
+    ASSERT_TRUE(data->fsync(ino));
+    expect_no_committed_bytes_past_the_end(ino);
+    auto model = text(2 * kBlock, round);
+    model.resize(kBlock + 1 + round);
+    model.resize(2 * kBlock);
+    ASSERT_TRUE(data->truncate(ino, 2 * kBlock));
+    EXPECT_EQ(*data->read(ino, 0, 2 * kBlock), model) << "round " << round;
+    if (::testing::Test::HasFailure()) break;
+  }
+  ASSERT_TRUE(data->release(ino));
+  data->sync();
+  EXPECT_EQ(data->dirty_bytes(), 0U);
   expect_accounting_matches({ino});
 }
 

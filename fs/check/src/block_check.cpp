@@ -74,6 +74,7 @@ class BlockChecker {
       return;  // content beyond the end never matters; it is dropped or reported
     }
     live_[b.ref.data_file] += b.ref.stored_length;
+    if (owner->second.regular) check_tail(b, owner->second.size);
     if (auto why = problem_with(b))
       damage_[b.ino].push_back("block " + std::to_string(b.block) + ": " + *why);
     check_overlap(b);
@@ -82,6 +83,18 @@ class BlockChecker {
   [[nodiscard]] bool past_size(const index::StoredBlock& b, std::uint64_t size) const {
     const std::uint64_t blocks = (size + block_size_ - 1) / block_size_;
     return b.block >= blocks;
+  }
+
+  // The last block must end at the file size: bytes stored past it read as nothing now, but
+  // would come back as file content if the file grew again.
+  void check_tail(const index::StoredBlock& b, std::uint64_t size) {
+    const std::uint64_t end = b.block * block_size_ + b.ref.raw_length;
+    if (end <= size) return;
+    report_.add(names_.path(b.ino),
+                "block " + std::to_string(b.block) + " holds " + std::to_string(end - size) +
+                    " bytes past the file size " + std::to_string(size) +
+                    "; rewrite the end of the file to drop them",
+                false);
   }
 
   std::optional<std::string> problem_with(const index::StoredBlock& b) {

@@ -3,9 +3,60 @@
 #include <algorithm>
 
 #include "squeezefs/fs/file_data.h"
+#include "squeezefs/fs/log.h"
 #include "squeezefs/fs/namespace.h"
 
 namespace squeezefs::fs {
+
+Result<std::optional<FileData::CutBlock>> FileData::store_cut_block_locked(std::uint64_t ino,
+                                                                           InodeState& st,
+                                                                           std::uint64_t block,
+                                                                           std::size_t tail) {
+  std::optional<index::BlockRef> committed;
+  {
+    const std::lock_guard lock(mutex_);
+    committed = index_.block(ino, block);
+  }
+  if (!committed || committed->raw_length <= tail) return std::optional<CutBlock>();
+  std::vector<std::byte> content(block_size_);
+  if (auto ok = current_locked(ino, st, block, content); !ok) return Unexpected{ok.error()};
+  content.resize(tail);
+  try {
+    CutBlock cut{io_.write(content, codec_, level_)};
+    io_.store().sync();  // data before the metadata that references it
+    return std::optional<CutBlock>(std::move(cut));
+  } catch (const std::exception& e) {
+    log().error("inode {} block {}: cannot store the cut block: {}", ino, block, e.what());
+    return Unexpected{storage_error(e)};
+  }
+}
+
+std::size_t FileData::cut_buffered_locked(InodeState& st, std::uint64_t block, std::size_t tail,
+                                          bool committed_now) {
+  std::size_t change = 0;  // bytes allocated, or (with committed_now) freed
+  const auto dirty = st.dirty.find(block);
+  const auto pending = st.pending.find(block);
+  if (committed_now) {
+    if (dirty != st.dirty.end()) {
+      change = dirty->second.data.capacity();
+      st.dirty.erase(dirty);
+    }
+  } else if (dirty != st.dirty.end()) {
+    // Bytes past a dirty buffer's end read as zeros.
+    if (dirty->second.data.size() > tail) dirty->second.data.resize(tail);
+  } else if (pending != st.pending.end()) {
+    const auto& data = *pending->second.data;
+    DirtyBlock copy;
+    copy.since = std::chrono::steady_clock::now();
+    copy.data.assign(data.begin(),
+                     data.begin() + static_cast<std::ptrdiff_t>(std::min(data.size(), tail)));
+    change = copy.data.capacity();
+    st.dirty.emplace(block, std::move(copy));
+  }
+  // A version in flight holds the bytes past the end: disowned, its space is freed on arrival.
+  if (pending != st.pending.end()) st.pending.erase(pending);
+  return change;
+}
 
 Result<void> FileData::truncate(std::uint64_t ino, std::uint64_t size) {
   if (size > kMaxFileSize) return fail(std::errc::file_too_large);
@@ -25,6 +76,38 @@ Result<void> FileData::truncate(std::uint64_t ino, std::uint64_t size) {
     InodeState& s = *sp;
     if (size < s.size) {
       const std::uint64_t keep = (size + block_size_ - 1) / block_size_;
+      const auto tail = static_cast<std::size_t>(size % block_size_);
+      // The new last block must hold no byte past the new end, neither buffered nor committed:
+      // such bytes would come back as file content when the file grows again. A committed
+      // version that does is replaced in the same transaction as the size, so no crash can
+      // leave the smaller size with the old block.
+      std::optional<CutBlock> cut;
+      if (tail != 0) {
+        auto stored = store_cut_block_locked(ino, s, keep - 1, tail);
+        if (!stored) {
+          unreserve(block_size_);
+          return Unexpected{stored.error()};
+        }
+        cut = std::move(*stored);
+      }
+      {
+        const std::lock_guard index_lock(mutex_);
+        index::Txn txn(index_.db());
+        for (const auto& ref : index_.remove_blocks_from(ino, keep))
+          index_.account_freed(ref.data_file, ref.stored_length);
+        if (cut) {
+          if (cut->ref) index_.account_written(cut->ref->data_file, cut->ref->stored_length);
+          const auto previous = cut->ref ? index_.put_block(ino, keep - 1, *cut->ref)
+                                         : index_.remove_block(ino, keep - 1);  // all zeros
+          if (previous) index_.account_freed(previous->data_file, previous->stored_length);
+        }
+        if (auto rec = index_.inode(ino)) {
+          rec->size = size;
+          rec->mtime_ns = rec->ctime_ns = now_ns();
+          index_.update_inode(*rec);
+        }
+        txn.commit();
+      }
       // Buffered blocks past the end go; blocks in flight are disowned, and the committer frees
       // their space when they arrive.
       for (auto it = s.dirty.lower_bound(keep); it != s.dirty.end();) {
@@ -32,27 +115,10 @@ Result<void> FileData::truncate(std::uint64_t ino, std::uint64_t size) {
         it = s.dirty.erase(it);
       }
       s.pending.erase(s.pending.lower_bound(keep), s.pending.end());
-      const auto tail = static_cast<std::size_t>(size % block_size_);
       if (tail != 0) {
-        // Cut the new last block so bytes past the end cannot reappear when the file grows.
-        auto dirty = dirty_locked(ino, s, keep - 1, false, 0, used);
-        if (!dirty) {
-          unreserve(block_size_ - used + dropped);
-          return Unexpected{dirty.error()};
-        }
-        // Bytes past a dirty buffer's end read as zeros.
-        if ((*dirty)->data.size() > tail) (*dirty)->data.resize(tail);
+        const std::size_t change = cut_buffered_locked(s, keep - 1, tail, cut.has_value());
+        (cut ? dropped : used) += change;
       }
-      const std::lock_guard index_lock(mutex_);
-      index::Txn txn(index_.db());
-      for (const auto& ref : index_.remove_blocks_from(ino, keep))
-        index_.account_freed(ref.data_file, ref.stored_length);
-      if (auto rec = index_.inode(ino)) {
-        rec->size = size;
-        rec->mtime_ns = rec->ctime_ns = now_ns();
-        index_.update_inode(*rec);
-      }
-      txn.commit();
       s.size = size;
     } else {
       s.size = size;

@@ -153,6 +153,11 @@ class FileData {
     bool retired = false;         // dropped from inodes_; holders must look the state up again
   };
   using StatePtr = std::shared_ptr<InodeState>;
+  // A file's new last block, cut at the new end and stored again (std::nullopt: all zeros, a
+  // hole), to replace its committed version.
+  struct CutBlock {
+    std::optional<index::BlockRef> ref;
+  };
 
   // The state of `ino`, created from its index record (checking it is a regular file).
   Result<StatePtr> state(std::uint64_t ino);
@@ -176,6 +181,18 @@ class FileData {
   // zeros), so the buffer is sized to the data instead of a block.
   Result<DirtyBlock*> dirty_locked(std::uint64_t ino, InodeState& st, std::uint64_t block,
                                    bool whole, std::size_t need, std::size_t& used);
+  // Truncation into block `block`, keeping `tail` (> 0) bytes of it. When its committed version
+  // holds bytes past `tail`, stores the cut content now (encoded and synced, not yet in the
+  // index) for the caller to put in the index with the new size; else std::nullopt. Changes no
+  // state. Requires st.mutex.
+  Result<std::optional<CutBlock>> store_cut_block_locked(std::uint64_t ino, InodeState& st,
+                                                         std::uint64_t block, std::size_t tail);
+  // Then cuts the block's buffered versions: with `committed_now` (the cut block went to the
+  // index) they go; else a dirty buffer is cut, and a version only in flight is copied into a
+  // cut dirty buffer. A version in flight is disowned either way. Returns the bytes freed (with
+  // `committed_now`) or allocated. Requires st.mutex.
+  std::size_t cut_buffered_locked(InodeState& st, std::uint64_t block, std::size_t tail,
+                                  bool committed_now);
   // Hands dirty block `block` (or all of them) to the pool. Requires st.mutex.
   void submit_locked(std::uint64_t ino, InodeState& st, std::uint64_t block);
   void submit_all_locked(std::uint64_t ino, InodeState& st);
