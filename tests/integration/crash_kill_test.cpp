@@ -94,6 +94,10 @@ class Writer {
     if (!current || pick < 30) {  // whole rewrite: temporary file, fsync, rename, fsync dir
       const std::string tmp = name + ".tmp";
       const std::string data = content(size);
+      // A temporary file left by an earlier kill is emptied by the open (O_TRUNC) before it is
+      // written: a kill in between may find it empty, or with its new size before all of its
+      // new blocks (nothing of it was synced yet, so those may land in any order).
+      if (model_.current(tmp)) model_.change(tmp, std::string());
       model_.change(tmp, data);
       if (!write_all(tmp, data)) return false;
       model_.synced(tmp);

@@ -95,13 +95,14 @@ Result<void> FileData::truncate(std::uint64_t ino, std::uint64_t size) {
         index::Txn txn(index_.db());
         for (const auto& ref : index_.remove_blocks_from(ino, keep))
           index_.account_freed(ref.data_file, ref.stored_length);
-        if (cut) {
+        auto rec = index_.inode(ino);
+        if (cut && rec) {
           if (cut->ref) index_.account_written(cut->ref->data_file, cut->ref->stored_length);
           const auto previous = cut->ref ? index_.put_block(ino, keep - 1, *cut->ref)
                                          : index_.remove_block(ino, keep - 1);  // all zeros
           if (previous) index_.account_freed(previous->data_file, previous->stored_length);
         }
-        if (auto rec = index_.inode(ino)) {
+        if (rec) {
           rec->size = size;
           rec->mtime_ns = rec->ctime_ns = now_ns();
           index_.update_inode(*rec);
