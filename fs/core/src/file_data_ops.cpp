@@ -287,8 +287,12 @@ Result<std::uint64_t> FileData::stored_bytes(std::uint64_t ino) {
   if (!index_.inode(ino)) return fail(std::errc::no_such_file_or_directory);
   std::uint64_t total = index_.stored_bytes(ino);
   if (buffered.empty()) return total;
-  for (const auto& [block, ref] : index_.blocks(ino, buffered.front(), buffered.back())) {
-    if (std::binary_search(buffered.begin(), buffered.end(), block)) total -= ref.stored_length;
+  // Committed versions of buffered blocks count at their raw size instead (a new file has none:
+  // no need to look them up).
+  if (total != 0) {
+    for (const auto& [block, ref] : index_.blocks(ino, buffered.front(), buffered.back())) {
+      if (std::binary_search(buffered.begin(), buffered.end(), block)) total -= ref.stored_length;
+    }
   }
   for (const auto block : buffered) {
     const std::uint64_t start = block * block_size_;
