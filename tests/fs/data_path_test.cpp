@@ -198,5 +198,39 @@ TEST(CommitterTest, given_batch_limit_when_many_queued_then_split) {
   EXPECT_EQ(total, 25U);
 }
 
+
+TEST(CommitterTest, given_gather_time_when_blocks_trickle_in_then_a_waiter_commits_them_in_one_batch) {
+  std::atomic<int> calls{0};
+  std::atomic<std::size_t> items{0};
+  // Far longer than the test may take: only the waiter can make this batch commit in time.
+  Committer committer(
+      [&](std::vector<EncodedBlock>& batch) {
+        ++calls;
+        items += batch.size();
+      },
+      1024, std::chrono::minutes(10));
+  for (std::uint64_t b = 0; b < 10; ++b) {
+    committer.enqueue(EncodedBlock{3, b, b + 1, std::nullopt, nullptr, false});
+    std::this_thread::sleep_for(1ms);
+  }
+  EXPECT_EQ(calls.load(), 0);  // still gathering
+  {
+    const Committer::Waiter waiter(committer);
+    for (int i = 0; i < 30'000 && items.load() < 10; ++i) std::this_thread::sleep_for(1ms);
+  }
+  EXPECT_EQ(items.load(), 10U);
+  EXPECT_EQ(calls.load(), 1);
+}
+
+TEST(CommitterTest, given_gather_time_when_batch_limit_reached_then_commits_without_waiting) {
+  std::atomic<std::size_t> items{0};
+  Committer committer([&](std::vector<EncodedBlock>& batch) { items += batch.size(); }, 8,
+                      std::chrono::minutes(10));
+  for (std::uint64_t b = 0; b < 8; ++b)
+    committer.enqueue(EncodedBlock{4, b, b + 1, std::nullopt, nullptr, false});
+  for (int i = 0; i < 30'000 && items.load() < 8; ++i) std::this_thread::sleep_for(1ms);
+  EXPECT_EQ(items.load(), 8U);
+}
+
 }  // namespace
 }  // namespace squeezefs::fs

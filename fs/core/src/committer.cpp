@@ -8,8 +8,8 @@
 
 namespace squeezefs::fs {
 
-Committer::Committer(CommitFn commit, std::size_t max_batch)
-    : commit_(std::move(commit)), max_batch_(std::max<std::size_t>(1, max_batch)) {
+Committer::Committer(CommitFn commit, std::size_t max_batch, std::chrono::milliseconds gather)
+    : commit_(std::move(commit)), max_batch_(std::max<std::size_t>(1, max_batch)), gather_(gather) {
   thread_ = std::thread([this] { run(); });
 }
 
@@ -23,11 +23,27 @@ Committer::~Committer() {
 }
 
 void Committer::enqueue(EncodedBlock block) {
+  bool wake = false;
   {
     const std::lock_guard lock(mutex_);
     queue_.push_back(std::move(block));
+    // A gathering batch waits for its time, a full batch or a waiter, not for every block.
+    wake = queue_.size() == 1 || queue_.size() >= max_batch_ || waiters_ > 0;
   }
-  cv_.notify_one();
+  if (wake) cv_.notify_one();
+}
+
+Committer::Waiter::Waiter(Committer& committer) : committer_(committer) {
+  {
+    const std::lock_guard lock(committer_.mutex_);
+    ++committer_.waiters_;
+  }
+  committer_.cv_.notify_one();  // a gathering batch commits now
+}
+
+Committer::Waiter::~Waiter() {
+  const std::lock_guard lock(committer_.mutex_);
+  --committer_.waiters_;
 }
 
 std::uint64_t Committer::batches() {
@@ -40,6 +56,11 @@ void Committer::run() {
   for (;;) {
     cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
     if (queue_.empty()) return;  // stopping with nothing left
+    if (gather_.count() > 0) {
+      cv_.wait_for(lock, gather_, [this] {
+        return stopping_ || waiters_ > 0 || queue_.size() >= max_batch_;
+      });
+    }
     std::vector<EncodedBlock> batch;
     if (queue_.size() <= max_batch_) {
       batch.swap(queue_);

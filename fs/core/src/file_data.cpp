@@ -9,6 +9,14 @@
 #include "squeezefs/fs/namespace.h"
 
 namespace squeezefs::fs {
+namespace {
+
+constexpr std::size_t kMaxCommitBatch = 1024;
+// How long encoded blocks nobody waits for gather before one data-file sync and one transaction
+// record them all (see Committer).
+constexpr std::chrono::milliseconds kCommitGather{10};
+
+}  // namespace
 
 FileData::FileData(index::Index& index, std::mutex& index_mutex, BlockIo& io,
                    const codecs::Codec& codec, int level, std::uint32_t block_size,
@@ -23,7 +31,8 @@ FileData::FileData(index::Index& index, std::mutex& index_mutex, BlockIo& io,
       cache_(options.cache_bytes),
       space_(options.space_dir, options.space_reserve),
       zeros_(std::make_shared<const std::vector<std::byte>>(block_size)),
-      committer_([this](std::vector<EncodedBlock>& batch) { commit_batch(batch); }),
+      committer_([this](std::vector<EncodedBlock>& batch) { commit_batch(batch); }, kMaxCommitBatch,
+                 kCommitGather),
       pool_(options.threads),
       flusher_([this] { flusher(); }) {
   const std::lock_guard lock(progress_mutex_);

@@ -150,6 +150,7 @@ Result<void> FileData::flush_and_wait(std::uint64_t ino, const StatePtr& st) {
     submit_all_locked(ino, *st);
     for (const auto& [block, p] : st->pending) target = std::max(target, p.seq);
   }
+  const Committer::Waiter waiter(committer_);
   for (;;) {
     std::uint64_t seen = 0;
     {
@@ -247,6 +248,13 @@ void FileData::reserve(std::size_t bytes) {
   const auto fits = [&] {
     return dirty_bytes_ == 0 || encode_bytes_ + dirty_bytes_ + bytes <= options_.dirty_bytes;
   };
+  if (fits()) {
+    dirty_bytes_ += bytes;
+    return;
+  }
+  lock.unlock();
+  const Committer::Waiter waiter(committer_);
+  lock.lock();
   while (!fits()) {
     // Memory pressure: hand every dirty block to the pool so commits free memory, then wait.
     const std::uint64_t seen = epoch_;

@@ -15,6 +15,7 @@ Result<void> FileData::admit(std::size_t bytes) {
   // Buffered blocks count at their raw size but may compress well, and failed ones give their
   // share back: write everything back, then look again.
   const auto deadline = std::chrono::steady_clock::now() + kDrainWait;
+  const Committer::Waiter waiter(committer_);
   std::unique_lock lock(progress_mutex_);
   while (dirty_bytes_ != 0 && std::chrono::steady_clock::now() < deadline) {
     const std::uint64_t seen = epoch_;

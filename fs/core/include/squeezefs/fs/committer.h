@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -29,7 +30,10 @@ struct EncodedBlock {
 // Groups the index updates of encoded blocks: a thread takes everything queued since the last
 // batch (up to `max_batch`) and hands it to `commit` in one call, which syncs the data files once
 // and commits one transaction for the lot. While a batch commits, new blocks queue up for the
-// next, so the batch size grows with the load.
+// next, so the batch size grows with the load. With a `gather` time, the thread also lets a batch
+// gather for that long before it commits, unless somebody waits for it (a Waiter): a copy of
+// many small files then costs one data-file sync per batch instead of one per file, and nobody
+// waits for those blocks (close does not wait for its file's blocks; fsync does).
 //
 // Thread-safe. `commit` runs on the committer's thread and must not throw (exceptions are logged
 // and the batch is dropped). The destructor commits what is queued, then joins.
@@ -37,12 +41,25 @@ class Committer {
  public:
   using CommitFn = std::function<void(std::vector<EncodedBlock>&)>;
 
-  explicit Committer(CommitFn commit, std::size_t max_batch = 1024);
+  explicit Committer(CommitFn commit, std::size_t max_batch = 1024,
+                     std::chrono::milliseconds gather = std::chrono::milliseconds(0));
   Committer(const Committer&) = delete;
   Committer& operator=(const Committer&) = delete;
   ~Committer();
 
   void enqueue(EncodedBlock block);
+  // Held by whoever waits for blocks to commit (fsync, sync, a writer held at the memory cap):
+  // while one exists, batches commit as soon as blocks arrive.
+  class Waiter {
+   public:
+    explicit Waiter(Committer& committer);
+    Waiter(const Waiter&) = delete;
+    Waiter& operator=(const Waiter&) = delete;
+    ~Waiter();
+
+   private:
+    Committer& committer_;
+  };
   // Batches committed so far.
   [[nodiscard]] std::uint64_t batches();
 
@@ -51,11 +68,13 @@ class Committer {
 
   CommitFn commit_;
   const std::size_t max_batch_;
+  const std::chrono::milliseconds gather_;
   std::mutex mutex_;  // a leaf: commit_ runs without it
   std::condition_variable cv_;
   std::vector<EncodedBlock> queue_;  // guarded by mutex_
   std::uint64_t batches_ = 0;        // guarded by mutex_
   bool stopping_ = false;            // guarded by mutex_
+  std::size_t waiters_ = 0;          // guarded by mutex_
   std::thread thread_;
 };
 
