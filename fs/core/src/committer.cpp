@@ -57,9 +57,8 @@ void Committer::run() {
     cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
     if (queue_.empty()) return;  // stopping with nothing left
     if (gather_.count() > 0) {
-      cv_.wait_for(lock, gather_, [this] {
-        return stopping_ || waiters_ > 0 || queue_.size() >= max_batch_;
-      });
+      cv_.wait_for(lock, gather_,
+                   [this] { return stopping_ || waiters_ > 0 || queue_.size() >= max_batch_; });
     }
     std::vector<EncodedBlock> batch;
     if (queue_.size() <= max_batch_) {
