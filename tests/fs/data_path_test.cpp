@@ -198,8 +198,8 @@ TEST(CommitterTest, given_batch_limit_when_many_queued_then_split) {
   EXPECT_EQ(total, 25U);
 }
 
-
-TEST(CommitterTest, given_gather_time_when_blocks_trickle_in_then_a_waiter_commits_them_in_one_batch) {
+TEST(CommitterTest,
+     given_gather_time_when_blocks_trickle_in_then_a_waiter_commits_them_in_one_batch) {
   std::atomic<int> calls{0};
   std::atomic<std::size_t> items{0};
   // Far longer than the test may take: only the waiter can make this batch commit in time.
