@@ -1,6 +1,8 @@
 #include "squeezefs/fs/memory_block_store.h"
 
 #include <algorithm>
+#include <cerrno>
+#include <system_error>
 
 namespace squeezefs::fs {
 
@@ -23,6 +25,11 @@ bool MemoryBlockStore::load(const StoredLocation& location, std::span<std::byte>
   std::copy_n(data.begin() + static_cast<std::ptrdiff_t>(location.offset), location.length,
               out.begin());
   return true;
+}
+
+void MemoryBlockStore::sync() {
+  ++syncs_;
+  if (fail_syncs_) throw std::system_error(EIO, std::generic_category(), "sync of memory store");
 }
 
 }  // namespace squeezefs::fs

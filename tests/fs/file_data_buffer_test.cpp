@@ -170,6 +170,29 @@ TEST_F(BufferTest, given_blocks_in_flight_when_file_removed_then_a_new_file_neve
   expect_accounting_matches(kept);
 }
 
+TEST_F(BufferTest,
+       given_failing_data_file_sync_when_fsynced_then_error_and_its_bytes_counted_dead) {
+  auto data = make_data(kept_until_flushed());
+  const auto ino = make_file("f");
+  store_.fail_syncs(true);  // before the write: its complete blocks are encoded at once
+  ASSERT_TRUE(data->write(ino, 0, text(2 * kBlock + 300, 4)));
+  const auto synced = data->fsync(ino);
+  ASSERT_FALSE(synced);
+  EXPECT_EQ(synced.error(), std::errc::io_error);
+  store_.fail_syncs(false);
+  // Nothing of the file was recorded, but its encoded blocks sit in the data files: counted as
+  // written and freed, so every data file's total matches its size (compaction waits for that).
+  EXPECT_EQ(stored(ino), 0U);
+  const std::lock_guard lock(ns_.index_mutex());
+  std::uint64_t held = 0;
+  for (const auto& f : index_.data_files()) {
+    EXPECT_EQ(f.total_bytes, store_.file(f.id).size()) << "data file " << f.id;
+    EXPECT_EQ(f.live_bytes, 0U) << "data file " << f.id;
+    held += f.total_bytes;
+  }
+  EXPECT_GT(held, 0U) << "the blocks were written before the sync failed";
+}
+
 TEST_F(BufferTest, given_huge_read_size_when_reading_then_clamped_to_the_end) {
   auto data = make_data({});
   const auto ino = make_file("f");

@@ -99,6 +99,11 @@ void FileData::commit_batch(std::vector<EncodedBlock>& batch) {
         if (item.failed || !synced) {
           if (st != nullptr) st->error = item.failed ? item.error : sync_error;
           if (st != nullptr) st->pending.erase(item.block);
+          // Written but not known durable: dead space, counted so compaction can take it back.
+          if (item.ref) {
+            index_.account_written(item.ref->data_file, item.ref->stored_length);
+            index_.account_freed(item.ref->data_file, item.ref->stored_length);
+          }
           continue;
         }
         if (item.ref) index_.account_written(item.ref->data_file, item.ref->stored_length);

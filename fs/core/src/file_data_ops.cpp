@@ -96,11 +96,14 @@ Result<void> FileData::truncate(std::uint64_t ino, std::uint64_t size) {
         for (const auto& ref : index_.remove_blocks_from(ino, keep))
           index_.account_freed(ref.data_file, ref.stored_length);
         auto rec = index_.inode(ino);
+        if (cut && cut->ref) index_.account_written(cut->ref->data_file, cut->ref->stored_length);
         if (cut && rec) {
-          if (cut->ref) index_.account_written(cut->ref->data_file, cut->ref->stored_length);
           const auto previous = cut->ref ? index_.put_block(ino, keep - 1, *cut->ref)
                                          : index_.remove_block(ino, keep - 1);  // all zeros
           if (previous) index_.account_freed(previous->data_file, previous->stored_length);
+        } else if (cut && cut->ref) {
+          // The inode was removed meanwhile: the cut block is dead space.
+          index_.account_freed(cut->ref->data_file, cut->ref->stored_length);
         }
         if (rec) {
           rec->size = size;
