@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 #include <thread>
 #include <vector>
@@ -64,22 +65,34 @@ int MountedStore::mkfs(const std::string& args) {
 }
 
 int MountedStore::mount(const std::string& args) {
-  const int rc = run_quiet(squeezefs_binary() + " mount " + store_ + " " + mnt_ + " " + args);
-  if (rc == 0) mounted_ = true;
+  const auto [rc, output] =
+      run_capture(squeezefs_binary() + " mount " + store_ + " " + mnt_ + " " + args);
+  if (rc == 0) {
+    mounted_ = true;
+  } else {
+    // Some tests expect the refusal; for the others this says why their mount failed.
+    std::cerr << "mount " << store_ << " " << args << " exited with " << rc << ": " << output;
+  }
   return rc;
 }
 
 void MountedStore::unmount() {
   if (!mounted_) return;
-  if (run_quiet("fusermount3 -u " + mnt_) != 0) return;
+  if (const auto [rc, output] = run_capture("fusermount3 -u " + mnt_); rc != 0) {
+    ADD_FAILURE() << "fusermount3 -u " << mnt_ << " exited with " << rc << ": " << output;
+    return;
+  }
   mounted_ = false;
   // The daemon flushes after the kernel lets go; it holds its flock on the index until it exits.
   const int fd = ::open((store_ + "/index.db").c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (::flock(fd, LOCK_EX | LOCK_NB) != 0 && std::chrono::steady_clock::now() < deadline)
+  bool released = false;
+  while (!(released = ::flock(fd, LOCK_EX | LOCK_NB) == 0) &&
+         std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   ::close(fd);
+  if (!released) ADD_FAILURE() << "the daemon of " << store_ << " still runs 30 s after unmount";
 }
 
 int in_child(const std::function<int()>& f, int uid, int gid) {
