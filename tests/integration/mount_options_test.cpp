@@ -10,6 +10,7 @@
 #include <sstream>
 #include <string>
 
+#include "killable_daemon.h"
 #include "mounted_store.h"
 
 namespace squeezefs::testing {
@@ -25,6 +26,19 @@ std::string mount_line(const std::string& mnt) {
     if (line.find(" " + mnt + " ") != std::string::npos) return line;
   }
   return "";
+}
+
+TEST(MountOptionsTest, given_fresh_mount_when_unmounted_at_once_then_the_unmount_succeeds) {
+  MountedStore store;
+  ASSERT_EQ(store.mkfs(), 0);
+  // The mount command returns once the mount answers requests: nothing the daemon does at start
+  // (it stats the mount point to tune readahead) may then keep the mount busy.
+  for (int cycle = 0; cycle < 10; ++cycle) {
+    ASSERT_EQ(store.mount(), 0) << "cycle " << cycle;
+    store.unmount();
+    ASSERT_FALSE(::testing::Test::HasFailure()) << "cycle " << cycle;
+    EXPECT_FALSE(is_mounted(store.mnt()));
+  }
 }
 
 TEST(MountOptionsTest, given_ro_when_writing_then_erofs_and_reads_work) {

@@ -72,7 +72,8 @@ class ReadOnlyMount {
   // fusermount3 -u, then waits until the daemon has let go of the store lock (it exits).
   bool unmount() {
     if (!mounted_) return true;
-    if (run_quiet("fusermount3 -u " + mnt_) != 0) {
+    if (const auto [rc, output] = run_capture("fusermount3 -u " + mnt_); rc != 0) {
+      ADD_FAILURE() << "fusermount3 -u " << mnt_ << " exited with " << rc << ": " << output;
       run_quiet("umount -l " + mnt_);
       mounted_ = false;
       return false;

@@ -3,9 +3,9 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
-#include <atomic>
 #include <fstream>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -93,7 +93,6 @@ bool run_fuse(Filesystem& fs, const FuseSettings& settings, const std::function<
     return false;
   }
   log().info("mounted {} at {}", fs.layout().root().string(), settings.mountpoint);
-  on_ready();
   // Decoded blocks (a block size each) are allocated and freed with every read. Keep freed ones
   // in the heap for reuse instead of unmapping them and faulting fresh zeroed pages back in,
   // which cost as much as a quarter of a cold read's CPU time.
@@ -102,20 +101,35 @@ bool run_fuse(Filesystem& fs, const FuseSettings& settings, const std::function<
   mallopt(M_ARENA_MAX, kHeapArenas);  // before the FUSE threads start allocating
   const std::unique_ptr<fuse_loop_config, LoopConfigCloser> config(fuse_loop_cfg_create());
   fuse_loop_cfg_set_max_threads(config.get(), 8);
-  // stat() of the mount point waits for the loop to answer, so it runs beside it.
-  const auto tuned = std::make_shared<std::atomic<bool>>(false);
-  std::thread tuner([mountpoint = settings.mountpoint, tuned] {
+  // stat() of the mount point waits for the loop to answer, so it runs beside it. The mount is
+  // reported ready only after that stat: while it waits it keeps the mount busy, so an unmount
+  // right after the report would fail with EBUSY.
+  struct Startup {
+    std::mutex mutex;
+    bool loop_ended = false;  // guarded by mutex: on_ready must not run any more
+    bool done = false;        // guarded by mutex
+  };
+  const auto startup = std::make_shared<Startup>();
+  std::thread tuner([mountpoint = settings.mountpoint, startup, &on_ready] {
     raise_kernel_readahead(mountpoint);
-    *tuned = true;
+    const std::lock_guard lock(startup->mutex);
+    if (!startup->loop_ended) on_ready();
+    startup->done = true;
   });
   const int rc = fuse_session_loop_mt(se.get(), config.get());
   fuse_session_unmount(se.get());
-  if (*tuned) {
+  bool tuned = false;
+  {
+    const std::lock_guard lock(startup->mutex);
+    startup->loop_ended = true;
+    tuned = startup->done;
+  }
+  if (tuned) {
     tuner.join();
   } else {
     // The loop ended before answering its stat() (a signal right after mounting). The request
-    // fails once the session closes the device, after this returns; the thread only uses what
-    // it owns.
+    // fails once the session closes the device, after this returns; the thread then uses only
+    // what it owns (on_ready is no longer called).
     tuner.detach();
   }
   fuse_remove_signal_handlers(se.get());

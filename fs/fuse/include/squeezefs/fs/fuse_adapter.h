@@ -18,8 +18,9 @@ struct FuseSettings {
 
 // Mounts `fs` and serves requests on a multi-threaded loop until the file system is unmounted
 // (fusermount3 -u) or SIGTERM/SIGINT/SIGHUP arrives; then unmounts and syncs everything.
-// `on_ready` runs once the mount is in place. Returns false (after logging why) when the
-// session cannot be created or mounted; then `on_ready` is not called.
+// `on_ready` runs (on another thread) once the mount is in place and answers requests; not at all
+// when the session ends first. Returns false (after logging why) when the session cannot be
+// created or mounted; then `on_ready` is not called.
 bool run_fuse(Filesystem& fs, const FuseSettings& settings, const std::function<void()>& on_ready);
 
 }  // namespace squeezefs::fs
