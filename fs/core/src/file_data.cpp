@@ -81,9 +81,11 @@ void FileData::forget_if_idle(std::uint64_t ino) {
   if (opens_.contains(ino)) return;
   const auto it = inodes_.find(ino);
   if (it == inodes_.end()) return;
-  const std::lock_guard state_lock(it->second->mutex);
-  if (it->second->dirty.empty() && it->second->pending.empty()) {
-    it->second->retired = true;
+  // Held here so that the state, when the map had the last reference, outlives its lock.
+  const StatePtr st = it->second;
+  const std::lock_guard state_lock(st->mutex);
+  if (st->dirty.empty() && st->pending.empty()) {
+    st->retired = true;
     inodes_.erase(it);
   }
 }

@@ -271,10 +271,12 @@ Result<std::uint64_t> FileData::stored_bytes(std::uint64_t ino) {
   // Buffered blocks (dirty or in flight) count at their raw size in place of what is stored for
   // them, so a file just written does not look empty to du. The file's lock keeps the committer
   // from moving a block from `pending` to the index meanwhile.
+  // The state outlives its lock: a concurrent forget_if_idle may drop the map's reference.
+  const StatePtr st = find_state(ino);
   std::unique_lock<std::mutex> state_lock;
   std::vector<std::uint64_t> buffered;
   std::uint64_t size = 0;
-  if (StatePtr st = find_state(ino)) {
+  if (st) {
     state_lock = std::unique_lock(st->mutex);
     // A retired state holds no buffered block.
     if (!st->retired) {
