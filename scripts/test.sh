@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds squeezefs and runs the whole test suite: the normal build, the same suite under
-# AddressSanitizer + UndefinedBehaviorSanitizer, a formatting check, and a short run of every
-# fuzz target. Installs its own dependencies. Usage: bash scripts/test.sh
+# AddressSanitizer + UndefinedBehaviorSanitizer, the threaded parts under ThreadSanitizer, a
+# formatting check, and a short run of every fuzz target. Installs its own dependencies.
+# Usage: bash scripts/test.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh
@@ -19,6 +20,24 @@ echo "== address + undefined behaviour sanitizers (after ${SECONDS}s)"
 bash scripts/build.sh build/asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSQUEEZEFS_SANITIZE=address,undefined
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --test-dir build/asan --output-on-failure -j 2
+
+echo "== thread sanitizer: data path, real mounts, online maintenance (after ${SECONDS}s)"
+SQUEEZEFS_BUILD_TARGET=thread_checks bash scripts/build.sh build/tsan \
+  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSQUEEZEFS_SANITIZE=thread
+reports=$PWD/build/tsan/reports
+rm -rf "$reports" && mkdir -p "$reports"
+# A mounted daemon's stderr is /dev/null, so every process writes its reports to files.
+for test in core_test integration_test store_tools_test; do
+  echo "-- $test"
+  TSAN_OPTIONS="halt_on_error=0 log_path=$reports/race" "build/tsan/bin/$test" \
+    > "build/tsan/$test.log" 2>&1 || { tail -80 "build/tsan/$test.log"; cat "$reports"/* 2>/dev/null; exit 1; }
+  grep -E "^\[  PASSED  \]" "build/tsan/$test.log"
+done
+if compgen -G "$reports/race*" > /dev/null; then
+  cat "$reports"/race*
+  echo "ThreadSanitizer reported data races (above)"
+  exit 1
+fi
 
 echo "== fuzz smoke run (${fuzz_seconds}s per target) (after ${SECONDS}s)"
 CC=clang-14 CXX=clang++-14 SQUEEZEFS_BUILD_TARGET=fuzzers bash scripts/build.sh build/fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
