@@ -27,10 +27,14 @@ SQUEEZEFS_BUILD_TARGET=thread_checks bash scripts/build.sh build/tsan \
 reports=$PWD/build/tsan/reports
 rm -rf "$reports" && mkdir -p "$reports"
 # A mounted daemon's stderr is /dev/null, so every process writes its reports to files.
+# One test waits a fixed time for the background compaction, too short at ThreadSanitizer's
+# speed; it runs in the two stages above.
+timed=OnlineMaintTest.given_dead_space_past_the_limit_then_compacted_in_the_background
 for test in core_test integration_test store_tools_test; do
   echo "-- $test"
   TSAN_OPTIONS="halt_on_error=0 log_path=$reports/race" "build/tsan/bin/$test" \
-    > "build/tsan/$test.log" 2>&1 || { tail -80 "build/tsan/$test.log"; cat "$reports"/* 2>/dev/null; exit 1; }
+    --gtest_filter="-$timed" > "build/tsan/$test.log" 2>&1 ||
+    { tail -80 "build/tsan/$test.log"; cat "$reports"/* 2>/dev/null; exit 1; }
   grep -E "^\[  PASSED  \]" "build/tsan/$test.log"
 done
 if compgen -G "$reports/race*" > /dev/null; then
