@@ -440,6 +440,15 @@ void Index::account_written(std::uint32_t id, std::uint64_t written) {
     throw IndexError("accounting for missing data file " + std::to_string(id));
 }
 
+void Index::account_dead(std::uint32_t id, std::uint64_t dead) {
+  db_.cached("UPDATE data_files SET total_bytes = total_bytes + ?2 WHERE id = ?1")
+      .bind(1, id)
+      .bind(2, s64(dead))
+      .run();
+  if (db_.changes() != 1)
+    throw IndexError("accounting for missing data file " + std::to_string(id));
+}
+
 void Index::account_freed(std::uint32_t id, std::uint64_t freed) {
   db_.cached("UPDATE data_files SET live_bytes = MAX(live_bytes - ?2, 0) WHERE id = ?1")
       .bind(1, id)

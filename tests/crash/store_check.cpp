@@ -43,21 +43,34 @@ CrashModel::State read_back(fs::Filesystem& filesystem, const std::string& name)
   return std::string(reinterpret_cast<const char*>(data->data()), data->size());
 }
 
-// An unsynced file may mix its states block by block: its size reaches the index when written,
-// while each block is committed when it is encoded (blocks not committed yet read as zeros).
-// True when `actual` has the size of one of `states` and every block of it equals the same
-// block of some state, or is all zeros.
+// An unsynced file may mix its states block by block: each block is committed when it is
+// encoded (blocks not committed yet read as before, zeros where the file did not reach), and a
+// size grown by writes reaches the index with its blocks, so it may stop at a block boundary
+// short of the size written. True when `actual` has the size of one of `states`, or a size that
+// is a multiple of the block size between theirs, and every block of it equals the same block
+// of some state, or is all zeros (except the last).
 bool mixes_states(const std::string& actual, const std::vector<CrashModel::State>& states,
                   std::size_t block_size) {
-  const bool size_known = std::any_of(states.begin(), states.end(), [&](const auto& state) {
-    return state && state->size() == actual.size();
-  });
-  if (!size_known) return false;
+  std::size_t smallest = SIZE_MAX;
+  std::size_t largest = 0;
+  bool size_known = false;
+  for (const auto& state : states) {
+    if (!state) continue;
+    size_known = size_known || state->size() == actual.size();
+    smallest = std::min(smallest, state->size());
+    largest = std::max(largest, state->size());
+  }
+  const bool at_a_block_between =
+      actual.size() % block_size == 0 && actual.size() >= smallest && actual.size() <= largest;
+  if (!size_known && !at_a_block_between) return false;
   for (std::size_t start = 0; start < actual.size(); start += block_size) {
     const std::string_view chunk = std::string_view(actual).substr(start, block_size);
-    if (chunk.find_first_not_of('\0') == std::string_view::npos) continue;
+    // The last block comes from a state that reached the end: no file ends in zeros (blocks not
+    // committed yet) it never held there.
+    const bool last = start + chunk.size() == actual.size();
+    if (!last && chunk.find_first_not_of('\0') == std::string_view::npos) continue;
     const bool from_a_state = std::any_of(states.begin(), states.end(), [&](const auto& state) {
-      if (!state) return false;
+      if (!state || (last && state->size() < actual.size())) return false;
       std::string padded = start < state->size() ? state->substr(start, block_size) : "";
       padded.resize(block_size, '\0');
       return std::string_view(padded).substr(0, chunk.size()) == chunk;

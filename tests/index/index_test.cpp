@@ -231,6 +231,14 @@ TEST_F(IndexTest, given_data_files_when_accounted_then_totals_track_writes_and_f
   EXPECT_THROW(index_.account_written(999, 1), IndexError);
 }
 
+TEST_F(IndexTest, given_dead_block_when_accounted_then_only_total_grows) {
+  const auto a = index_.add_data_file();
+  index_.account_written(a, 1000);
+  index_.account_dead(a, 400);
+  EXPECT_EQ(index_.data_file(a), (DataFileRecord{a, 1000, 1400}));
+  EXPECT_THROW(index_.account_dead(999, 1), IndexError);
+}
+
 TEST_F(IndexTest, given_txn_when_not_committed_then_inode_is_gone) {
   std::uint64_t ino = 0;
   {

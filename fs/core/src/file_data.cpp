@@ -65,7 +65,7 @@ Result<FileData::StatePtr> FileData::state(std::uint64_t ino) {
   if (S_ISDIR(rec->mode)) return fail(std::errc::is_a_directory);
   if (!S_ISREG(rec->mode)) return fail(std::errc::invalid_argument);
   auto st = std::make_shared<InodeState>();
-  st->size = rec->size;
+  st->size = st->index_size = rec->size;
   inodes_.emplace(ino, st);
   return st;
 }
@@ -84,7 +84,8 @@ void FileData::forget_if_idle(std::uint64_t ino) {
   // Held here so that the state, when the map had the last reference, outlives its lock.
   const StatePtr st = it->second;
   const std::lock_guard state_lock(st->mutex);
-  if (st->dirty.empty() && st->pending.empty()) {
+  // A state loaded again starts from the index's size: it must be the live one.
+  if (st->dirty.empty() && st->pending.empty() && store_size_locked(ino, *st, st->size)) {
     st->retired = true;
     inodes_.erase(it);
   }
@@ -101,7 +102,8 @@ Result<std::unique_lock<std::mutex>> FileData::lock_live(std::uint64_t ino, Stat
   }
 }
 
-void FileData::stamp_inode(std::uint64_t ino, std::optional<std::uint64_t> size, bool modified) {
+void FileData::stamp_inode_locked(std::uint64_t ino, InodeState& st,
+                                  std::optional<std::uint64_t> size, bool modified) {
   const std::lock_guard lock(mutex_);
   auto rec = index_.inode(ino);
   if (!rec) return;  // removed meanwhile
@@ -113,6 +115,34 @@ void FileData::stamp_inode(std::uint64_t ino, std::optional<std::uint64_t> size,
   index::Txn txn(index_.db());
   index_.update_inode(*rec);
   txn.commit();
+  if (size) st.index_size = *size;
+}
+
+bool FileData::store_size_locked(std::uint64_t ino, InodeState& st, std::uint64_t size) {
+  size = std::min(size, st.size);
+  if (st.index_size >= size) return true;
+  try {
+    const std::lock_guard lock(mutex_);
+    auto rec = index_.inode(ino);
+    if (!rec) return true;  // removed meanwhile
+    index::Txn txn(index_.db());
+    rec->size = size;
+    index_.update_inode(*rec);
+    txn.commit();
+    st.index_size = size;
+    return true;
+  } catch (const std::exception& e) {
+    log().error("inode {}: cannot store its size: {}", ino, e.what());
+    if (!st.error) st.error = storage_error(e);
+    return false;
+  }
+}
+
+std::uint64_t FileData::committed_size_locked(const InodeState& st, std::uint64_t reach) const {
+  std::uint64_t prefix = st.size;
+  if (!st.dirty.empty()) prefix = std::min(prefix, st.dirty.begin()->first * block_size_);
+  if (!st.pending.empty()) prefix = std::min(prefix, st.pending.begin()->first * block_size_);
+  return std::min(st.size, std::max(prefix, reach));
 }
 
 Result<BlockCache::Block> FileData::load_stored(std::uint64_t ino, std::uint64_t block,
@@ -373,7 +403,8 @@ Result<std::size_t> FileData::write(std::uint64_t ino, std::uint64_t offset,
       if (in_block + n == block_size_) submit_locked(ino, s, block);  // complete: compress now
       pos += n;
     }
-    stamp_inode(ino, s.size != old_size ? std::optional(s.size) : std::nullopt, true);
+    // The grown size reaches the index with the blocks (commit_batch).
+    stamp_inode_locked(ino, s, std::nullopt, true);
   }
   unreserve(reserved - used);
   return result;

@@ -94,39 +94,51 @@ void FileData::commit_batch(std::vector<EncodedBlock>& batch) {
     try {
       index::Txn txn(index_.db());
       std::map<std::uint64_t, bool> exists;
+      std::map<std::uint64_t, std::uint64_t> reach;  // end of each file's furthest block here
       for (const auto& item : batch) {
         InodeState* st = current(item);
         if (item.failed || !synced) {
           if (st != nullptr) st->error = item.failed ? item.error : sync_error;
           if (st != nullptr) st->pending.erase(item.block);
           // Written but not known durable: dead space, counted so compaction can take it back.
-          if (item.ref) {
-            index_.account_written(item.ref->data_file, item.ref->stored_length);
-            index_.account_freed(item.ref->data_file, item.ref->stored_length);
-          }
+          if (item.ref) index_.account_dead(item.ref->data_file, item.ref->stored_length);
           continue;
         }
-        if (item.ref) index_.account_written(item.ref->data_file, item.ref->stored_length);
         if (st != nullptr && !exists.contains(item.ino))
           exists[item.ino] = index_.inode(item.ino).has_value();
         if (st == nullptr || !exists[item.ino]) {
           // Superseded, or its inode was removed meanwhile: the block only occupies space. A
           // removed inode's block must still leave `pending`, or its waiters never return.
           if (st != nullptr) st->pending.erase(item.block);
-          if (item.ref) index_.account_freed(item.ref->data_file, item.ref->stored_length);
+          if (item.ref) index_.account_dead(item.ref->data_file, item.ref->stored_length);
           continue;
         }
+        if (item.ref) index_.account_written(item.ref->data_file, item.ref->stored_length);
         const auto previous = item.ref
                                   ? index_.put_block(item.ino, item.block, *item.ref)
                                   : index_.remove_block(item.ino, item.block);  // all zeros: a hole
         if (previous) index_.account_freed(previous->data_file, previous->stored_length);
         st->pending.erase(item.block);
+        reach[item.ino] = std::max(reach[item.ino], (item.block + 1) * block_size_);
         // The decoded bytes are at hand: later reads of this block need no decode (unless the
         // buffer was shorter than the block: the cache holds whole blocks).
         if (item.ref && item.raw->size() == item.ref->raw_length)
           cache_.put(CacheKey{item.ref->data_file, item.ref->offset}, item.raw);
       }
+      // Sizes grown by writes, with the blocks that make them up.
+      std::vector<std::pair<InodeState*, std::uint64_t>> grown;
+      for (const auto& [ino, end] : reach) {
+        InodeState& st = *states[ino];
+        const std::uint64_t size = committed_size_locked(st, end);
+        if (size <= st.index_size) continue;
+        auto rec = index_.inode(ino);
+        if (!rec) continue;
+        rec->size = size;
+        index_.update_inode(*rec);
+        grown.emplace_back(&st, size);
+      }
       txn.commit();
+      for (const auto& [st, size] : grown) st->index_size = size;
     } catch (const std::exception& e) {
       // Rolled back: none of the batch is recorded. Report it through the files it concerned.
       log().error("cannot commit {} blocks: {}", batch.size(), e.what());
@@ -150,8 +162,10 @@ void FileData::commit_batch(std::vector<EncodedBlock>& batch) {
 
 Result<void> FileData::flush_and_wait(std::uint64_t ino, const StatePtr& st) {
   std::uint64_t target = 0;
+  std::uint64_t size = 0;  // what this call makes durable, with the blocks up to `target`
   {
     const std::lock_guard lock(st->mutex);
+    size = st->size;
     submit_all_locked(ino, *st);
     for (const auto& [block, p] : st->pending) target = std::max(target, p.seq);
   }
@@ -167,6 +181,8 @@ Result<void> FileData::flush_and_wait(std::uint64_t ino, const StatePtr& st) {
       const bool done = std::none_of(st->pending.begin(), st->pending.end(),
                                      [&](const auto& p) { return p.second.seq <= target; });
       if (done) {
+        // Not every size reaches the index with a block (a punched hole can take the last one).
+        store_size_locked(ino, *st, size);
         const auto error = std::exchange(st->error, {});
         if (error) return Unexpected{error};
         return {};

@@ -96,14 +96,14 @@ Result<void> FileData::truncate(std::uint64_t ino, std::uint64_t size) {
         for (const auto& ref : index_.remove_blocks_from(ino, keep))
           index_.account_freed(ref.data_file, ref.stored_length);
         auto rec = index_.inode(ino);
-        if (cut && cut->ref) index_.account_written(cut->ref->data_file, cut->ref->stored_length);
         if (cut && rec) {
+          if (cut->ref) index_.account_written(cut->ref->data_file, cut->ref->stored_length);
           const auto previous = cut->ref ? index_.put_block(ino, keep - 1, *cut->ref)
                                          : index_.remove_block(ino, keep - 1);  // all zeros
           if (previous) index_.account_freed(previous->data_file, previous->stored_length);
         } else if (cut && cut->ref) {
           // The inode was removed meanwhile: the cut block is dead space.
-          index_.account_freed(cut->ref->data_file, cut->ref->stored_length);
+          index_.account_dead(cut->ref->data_file, cut->ref->stored_length);
         }
         if (rec) {
           rec->size = size;
@@ -111,6 +111,7 @@ Result<void> FileData::truncate(std::uint64_t ino, std::uint64_t size) {
           index_.update_inode(*rec);
         }
         txn.commit();
+        s.index_size = size;
       }
       // Buffered blocks past the end go; blocks in flight are disowned, and the committer frees
       // their space when they arrive.
@@ -126,7 +127,7 @@ Result<void> FileData::truncate(std::uint64_t ino, std::uint64_t size) {
       s.size = size;
     } else {
       s.size = size;
-      stamp_inode(ino, size, true);
+      stamp_inode_locked(ino, s, size, true);
     }
   }
   unreserve(block_size_ - used + dropped);
@@ -222,7 +223,7 @@ Result<void> FileData::allocate(std::uint64_t ino, std::uint64_t offset, std::ui
     if (!lock) return Unexpected{lock.error()};
     if (offset + length > sp->size) {
       sp->size = offset + length;
-      stamp_inode(ino, sp->size, false);
+      stamp_inode_locked(ino, *sp, sp->size, false);
     }
   }
   forget_if_idle(ino);
@@ -268,6 +269,12 @@ Result<std::uint64_t> FileData::seek_hole(std::uint64_t ino, std::uint64_t offse
 }
 
 Result<std::uint64_t> FileData::stored_bytes(std::uint64_t ino) {
+  auto u = usage(ino);
+  if (!u) return Unexpected{u.error()};
+  return u->stored_bytes;
+}
+
+Result<FileData::Usage> FileData::usage(std::uint64_t ino) {
   // Buffered blocks (dirty or in flight) count at their raw size in place of what is stored for
   // them, so a file just written does not look empty to du. The file's lock keeps the committer
   // from moving a block from `pending` to the index meanwhile.
@@ -275,12 +282,12 @@ Result<std::uint64_t> FileData::stored_bytes(std::uint64_t ino) {
   const StatePtr st = find_state(ino);
   std::unique_lock<std::mutex> state_lock;
   std::vector<std::uint64_t> buffered;
-  std::uint64_t size = 0;
+  std::optional<std::uint64_t> live_size;
   if (st) {
     state_lock = std::unique_lock(st->mutex);
-    // A retired state holds no buffered block.
+    // A retired state holds no buffered block, and left its size in the index.
     if (!st->retired) {
-      size = st->size;
+      live_size = st->size;
       for (const auto& entry : st->dirty) buffered.push_back(entry.first);
       for (const auto& entry : st->pending) {
         if (!st->dirty.contains(entry.first)) buffered.push_back(entry.first);
@@ -289,21 +296,24 @@ Result<std::uint64_t> FileData::stored_bytes(std::uint64_t ino) {
     }
   }
   const std::lock_guard lock(mutex_);
-  if (!index_.inode(ino)) return fail(std::errc::no_such_file_or_directory);
-  std::uint64_t total = index_.stored_bytes(ino);
-  if (buffered.empty()) return total;
+  const auto rec = index_.inode(ino);
+  if (!rec) return fail(std::errc::no_such_file_or_directory);
+  Usage usage{live_size.value_or(rec->size), index_.stored_bytes(ino)};
+  if (buffered.empty()) return usage;
   // Committed versions of buffered blocks count at their raw size instead (a new file has none:
   // no need to look them up).
-  if (total != 0) {
+  if (usage.stored_bytes != 0) {
     for (const auto& [block, ref] : index_.blocks(ino, buffered.front(), buffered.back())) {
-      if (std::binary_search(buffered.begin(), buffered.end(), block)) total -= ref.stored_length;
+      if (std::binary_search(buffered.begin(), buffered.end(), block))
+        usage.stored_bytes -= ref.stored_length;
     }
   }
   for (const auto block : buffered) {
     const std::uint64_t start = block * block_size_;
-    if (start < size) total += std::min<std::uint64_t>(block_size_, size - start);
+    if (start < usage.size)
+      usage.stored_bytes += std::min<std::uint64_t>(block_size_, usage.size - start);
   }
-  return total;
+  return usage;
 }
 
 }  // namespace squeezefs::fs

@@ -64,7 +64,11 @@ struct stat to_stat(Filesystem& fs, const index::InodeRecord& rec) {
   st.st_blksize = static_cast<blksize_t>(fs.block_size());
   std::uint64_t stored = 0;
   if (S_ISREG(rec.mode)) {
-    if (auto bytes = fs.data().stored_bytes(rec.ino)) stored = *bytes;
+    // The index may not hold a size grown by writes yet: the data path knows the live one.
+    if (auto usage = fs.data().usage(rec.ino)) {
+      st.st_size = static_cast<off_t>(usage->size);
+      stored = usage->stored_bytes;
+    }
   }
   st.st_blocks = static_cast<blkcnt_t>((stored + 511) / 512);
   st.st_atim = to_timespec(rec.atime_ns);
@@ -266,8 +270,12 @@ void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     if (S_ISDIR(rec->mode)) return errno_code(EISDIR);
     // With FUSE_CAP_ATOMIC_O_TRUNC (on by default) the kernel sends no separate setattr for
     // O_TRUNC: open must truncate, or the old bytes past the new end come back.
-    if ((fi->flags & O_TRUNC) != 0 && S_ISREG(rec->mode) && rec->size != 0) {
-      if (auto ok = fs.data().truncate(ino, 0); !ok) return ok.error();
+    if ((fi->flags & O_TRUNC) != 0 && S_ISREG(rec->mode)) {
+      auto usage = fs.data().usage(ino);
+      if (!usage) return usage.error();
+      if (usage->size != 0) {
+        if (auto ok = fs.data().truncate(ino, 0); !ok) return ok.error();
+      }
     }
     // The open handle keeps an unlinked file alive until release; regular files also keep their
     // buffered blocks until then.
@@ -341,8 +349,8 @@ void op_release(fuse_req_t req, fuse_ino_t ino, fuse_file_info* /*fi*/) {
 }
 
 void op_fsync(fuse_req_t req, fuse_ino_t ino, int /*datasync*/, fuse_file_info* /*fi*/) {
-  // The file's data files are synced before its block map commits; its size and times are in
-  // the index already.
+  // The file's data files are synced before its block map and size commit; its times are in the
+  // index already.
   checked_call(req, "fsync", [&] { return reply_ok(req, fs_of(req).fsync(ino)); });
 }
 

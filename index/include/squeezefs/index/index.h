@@ -100,6 +100,9 @@ class Index {
   void account_written(std::uint32_t id, std::uint64_t written);
   // Subtracts `freed` from live bytes (a block is no longer referenced).
   void account_freed(std::uint32_t id, std::uint64_t freed);
+  // Adds `dead` to total bytes only (a block was appended but nothing references it: written
+  // and freed at once).
+  void account_dead(std::uint32_t id, std::uint64_t dead);
 
   // Whole-store scans and repairs for checking and compaction (index_check.cpp).
   // What SQLite's integrity_check reports; empty for a sound database file.

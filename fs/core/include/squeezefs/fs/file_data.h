@@ -47,9 +47,11 @@ struct DataPathOptions {
 // half its cap. A dirty block's buffer holds the block only up to its last written byte (the rest
 // reads as zeros), so a small file costs its size, not a block. Encoded blocks are appended to the
 // data files by the workers; the committer then syncs the data files and records the blocks in the
-// index, many per transaction (data before the metadata that references it). Sizes and times go to
-// the index at once, so getattr is always right; stored_bytes() estimates buffered blocks at their
-// raw size until they commit.
+// index, many per transaction (data before the metadata that references it). Times go to the index
+// at once. A size grown by writes reaches the index with the blocks that make it up, in their
+// transaction, so after a crash an unsynced appended file ends at its last committed block instead
+// of in zeros it never held; usage() gives the live size for getattr. Truncate and fallocate put
+// their sizes in the index at once.
 //
 // Reads see dirty and in-flight blocks, else decode stored blocks through an LRU cache (one
 // decode per block however many readers want it) and read ahead when access is sequential.
@@ -106,9 +108,16 @@ class FileData {
   // the file counts as a hole.
   Result<std::uint64_t> seek_data(std::uint64_t ino, std::uint64_t offset);
   Result<std::uint64_t> seek_hole(std::uint64_t ino, std::uint64_t offset);
-  // Bytes stored for the file, for st_blocks (rounded up to 512-byte units by callers): the
-  // compressed size of committed blocks, and the raw size of blocks still buffered (an estimate
-  // until they commit, when all-zero blocks become holes and the rest shrink).
+  // What getattr reports for a regular file: its live size (which the index may not hold yet,
+  // see above), and the bytes stored for it, for st_blocks (rounded up to 512-byte units by
+  // callers): the compressed size of committed blocks, and the raw size of blocks still
+  // buffered (an estimate until they commit, when all-zero blocks become holes and the rest
+  // shrink).
+  struct Usage {
+    std::uint64_t size = 0;
+    std::uint64_t stored_bytes = 0;
+  };
+  Result<Usage> usage(std::uint64_t ino);
   Result<std::uint64_t> stored_bytes(std::uint64_t ino);
 
   // Open handles. The last release hands the file's dirty blocks to the pool without waiting for
@@ -144,7 +153,8 @@ class FileData {
   // The buffered state of one file. Lives while the file is open or has buffered blocks.
   struct InodeState {
     std::mutex mutex;
-    std::uint64_t size = 0;                         // guarded by mutex; mirrors the index
+    std::uint64_t size = 0;        // the live size; guarded by mutex
+    std::uint64_t index_size = 0;  // the size in the index, at most `size`; guarded by mutex
     std::map<std::uint64_t, DirtyBlock> dirty;      // guarded by mutex
     std::map<std::uint64_t, PendingBlock> pending;  // handed to the pool; guarded by mutex
     std::error_code error;                          // failed write-back; guarded by mutex
@@ -202,8 +212,19 @@ class FileData {
   Result<void> commit_buffered(std::uint64_t ino);
   // Drops the state when no handle and no buffered block needs it.
   void forget_if_idle(std::uint64_t ino);
-  // Stores a new size (when given) and stamps the times in the index record.
-  void stamp_inode(std::uint64_t ino, std::optional<std::uint64_t> size, bool modified);
+  // Stores a new size (when given) and stamps the times in the index record. Requires st.mutex.
+  void stamp_inode_locked(std::uint64_t ino, InodeState& st, std::optional<std::uint64_t> size,
+                          bool modified);
+  // Puts `size` (at most the live size) in the index if it holds a smaller one, for sizes no
+  // commit raised: fsync, or the state going idle. Requires st.mutex. False (and the error kept
+  // for the file's next fsync) when the index cannot take it.
+  bool store_size_locked(std::uint64_t ino, InodeState& st, std::uint64_t size);
+  // The size the index may take once the batch's blocks of `st` are in it: the live size, cut
+  // at the first block still buffered, but at least `reach`, the end of the furthest block just
+  // committed (no committed block may lie past the size). Blocks committed out of order can
+  // leave a block below the size reading as before; never one past it.
+  [[nodiscard]] std::uint64_t committed_size_locked(const InodeState& st,
+                                                    std::uint64_t reach) const;
   void submit_everything();
   void commit_batch(std::vector<EncodedBlock>& batch);
   void readahead(std::uint64_t ino, const std::vector<std::pair<std::uint64_t, index::BlockRef>>&);
