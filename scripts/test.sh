@@ -55,4 +55,7 @@ for target in build/fuzz/bin/fuzz_*; do
     "$corpus" > "build/fuzz/$name.log" 2>&1 || { tail -50 "build/fuzz/$name.log"; exit 1; }
   grep -E "^Done|#[0-9]+.*DONE" "build/fuzz/$name.log" | tail -1 || true
 done
+echo "== the README's run command on a fresh clone (after ${SECONDS}s)"
+bash tests/setup/fresh_clone_run.sh
+
 echo "== all checks passed (after ${SECONDS}s)"
