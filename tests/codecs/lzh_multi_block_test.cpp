@@ -1,4 +1,5 @@
-// Tests of lzh streams of several blocks: streams written by earlier encoders must still decode.
+// Tests of lzh streams of several blocks against bits derived by hand from CODECS.md §003, and of
+// streams written by earlier encoders, which must still decode.
 
 #include <gtest/gtest.h>
 
@@ -18,6 +19,102 @@ const Codec& lzh() {
   return *find_codec("lzh");
 }
 
+Bytes compress(const Bytes& in) {
+  Bytes out(lzh().max_compressed_size(in.size()));
+  const CodecResult r = lzh().compress(in, out, 1);
+  EXPECT_TRUE(r.ok());
+  out.resize(r.bytes);
+  return out;
+}
+
+// A stream written field by field, each MSB first, as the expectations below spell it out.
+class BitString {
+ public:
+  void field(unsigned value, unsigned width) {
+    for (unsigned i = width; i > 0; --i) bits_ += ((value >> (i - 1)) & 1U) != 0 ? '1' : '0';
+  }
+  // A code (or several fields) given as a string of '0' and '1'.
+  void bits(const std::string& text) {
+    for (const char ch : text) {
+      if (ch == '0' || ch == '1') bits_ += ch;  // spaces only group the digits
+    }
+  }
+  void repeat(const std::string& text, std::size_t count) {
+    for (std::size_t i = 0; i < count; ++i) bits(text);
+  }
+  // Zero padded to a byte boundary.
+  [[nodiscard]] Bytes bytes() const {
+    Bytes out((bits_.size() + 7) / 8);
+    for (std::size_t i = 0; i < bits_.size(); ++i) {
+      if (bits_[i] == '1') out[i / 8] |= static_cast<std::byte>(0x80U >> (i % 8));
+    }
+    return out;
+  }
+
+ private:
+  std::string bits_;
+};
+
+// "ab" repeated to `size` bytes: literals 'a' and 'b', then runs at distance 2 of 256 bytes, the
+// last one shorter.
+Bytes ab_period(std::size_t size) {
+  Bytes out(size);
+  for (std::size_t i = 0; i < size; ++i) out[i] = static_cast<std::byte>(i % 2 == 0 ? 'a' : 'b');
+  return out;
+}
+
+// Two literals and 2614 runs of 256 fill the first block, then a run of 256, a run of 10 and EOF.
+constexpr std::size_t kAbSize = 2 + 2614 * 256 + 256 + 10;
+
+// The stream of ab_period(kAbSize), derived by hand from §003.
+Bytes ab_period_stream() {
+  BitString s;
+  // Block 1. Items: 'a', 'b' and 6 runs (group 0: 21 buffer bytes), then groups of 8 runs (25
+  // bytes each) at 21, 46, ..., 21 + 25 * 325 = 8146. The next group would start at 8171 >= 8162,
+  // so the block ends after 327 groups: 2616 items, 'a', 'b' and 2614 runs (len 256, distance 2).
+  s.field(2616, 16);  // SIZE
+  // c frequencies: 0x61 1, 0x62 1, 0x1FD (len 256) 2614. make_tree: heap [61 62 1FD] (already a
+  // heap: freq[61] <= freq[62]); pop 61, then 62 -> node 1FF (2); pop 1FF, then 1FD -> 200.
+  // Lengths: 0x1FD 1, 0x61 2, 0x62 2; canonical codes 1FD 0, 61 10, 62 11.
+  // TTABLE. The c lengths go up to 0x1FD (n = 510; the zero length of 0x1FE is not sent):
+  // zeros 0x000-0x060 (97: t2), 0x61 (len 2: t4), 0x62 (t4), zeros 0x063-0x1FC (410: t2),
+  // 0x1FD (len 1: t3). t_freq = [0 0 2 1 2]. make_tree(NT): heap [2 3 4] -> downheap swaps 2
+  // (freq 2) with its lighter child 3 (freq 1): [3 2 4]; pop 3, then 4 (freq[4] <= freq[2] keeps
+  // it on top) -> node 19 (3); pop 2, then 19. Lengths t2 1, t3 2, t4 2 (longest first in pop
+  // order 3 4 2); codes t2 0, t3 10, t4 11.
+  s.bits("00101");        // n = 5 (t lengths 0..4)
+  s.bits("000 000 001");  // t0 0, t1 0, t2 1
+  s.bits("00");           // skip field: t3 has a length, no zeros skipped
+  s.bits("010 010");      // t3 2, t4 2
+  s.bits("111111110");    // CTABLE: n = 510
+  s.bits("0 001001101");  // zeros 0x000-0x060: t2, 97 - 20 in 9 bits
+  s.bits("11 11");        // 0x61, 0x62: t4 (length 2)
+  s.bits("0 110000110");  // zeros 0x063-0x1FC: t2, 410 - 20
+  s.bits("10");           // 0x1FD: t3 (length 1)
+  s.bits("00000 00001");  // PTABLE: only bit length 1 (offset 1) occurs: single symbol 1
+  s.bits("10 11");        // 'a', 'b'
+  s.repeat("0", 2614);    // each run: c-code 0x1FD, p-code of 0 bits, no offset bits (k = 1)
+  // Block 2: a run of 256, a run of 10 (0x107), EOF (0x1FE with offset 0).
+  s.field(3, 16);  // SIZE
+  // c frequencies 0x107, 0x1FD, 0x1FE all 1. make_tree: heap [107 1FD 1FE]; pop 107, then 1FE
+  // (freq[1FD] > freq[1FE] is false, so downheap keeps 1FE on top) -> node 1FF (2), sinks below
+  // 1FD; pop 1FD, then 1FF. Lengths 0x1FD 1, 0x107 2, 0x1FE 2; codes 1FD 0, 107 10, 1FE 11.
+  // t: zeros 0x000-0x106 (263: t2), 0x107 (t4), zeros 0x108-0x1FC (245: t2), 0x1FD (t3), 0x1FE
+  // (t4): t_freq = [0 0 2 1 2] again, so the same t code and TTABLE.
+  s.bits("00101 000 000 001 00 010 010");
+  s.bits("111111111");    // CTABLE: n = 511
+  s.bits("0 011110011");  // zeros 0x000-0x106: t2, 263 - 20
+  s.bits("11");           // 0x107: t4
+  s.bits("0 011100001");  // zeros 0x108-0x1FC: t2, 245 - 20
+  s.bits("10 11");        // 0x1FD: t3, 0x1FE: t4
+  // p frequencies: bit length 0 (EOF) 1, bit length 1 2: lengths 1 and 1, codes 0 and 1.
+  s.bits("00010 001 001");  // PTABLE: n = 2, lengths 1, 1 (no skip field)
+  s.bits("0 1");            // run 256: c 0x1FD, p-code 1
+  s.bits("10 1");           // run 10: c 0x107, p-code 1
+  s.bits("11 0");           // EOF: c 0x1FE, p-code 0
+  return s.bytes();         // zero padding to the byte boundary
+}
+
 // "squeezefs " repeated to `size` bytes: 10 literals, then runs of 256 bytes at distance 10.
 Bytes squeezefs_period(std::size_t size) {
   const std::string period = "squeezefs ";
@@ -32,6 +129,17 @@ Bytes squeezefs_period(std::size_t size) {
 constexpr const char* kBeforeTFreqFix = "lzh_two_blocks_before_t_freq_fix.lzh";
 constexpr std::size_t kBeforeTFreqFixSize = 700000;
 
+TEST(LzhMultiBlock, given_ab_period_of_two_blocks_when_compressed_then_hand_derived_bits) {
+  const Bytes in = ab_period(kAbSize);
+  const Bytes expected = ab_period_stream();
+  EXPECT_EQ(compress(in), expected);
+  Bytes back(in.size());
+  const CodecResult r = lzh().decompress(expected, back);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r.bytes, in.size());
+  EXPECT_EQ(back, in);
+}
+
 TEST(LzhMultiBlock, given_stream_of_the_encoder_before_the_t_freq_fix_when_decoded_then_input) {
   const Bytes old_stream = testing::read_file(std::filesystem::path(SQUEEZEFS_TEST_DATA_DIR) /
                                               "codecs" / kBeforeTFreqFix);
@@ -41,6 +149,8 @@ TEST(LzhMultiBlock, given_stream_of_the_encoder_before_the_t_freq_fix_when_decod
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r.bytes, kBeforeTFreqFixSize);
   EXPECT_EQ(back, squeezefs_period(kBeforeTFreqFixSize));
+  // The fixture really is the old encoder's output: today's encoder writes other bits.
+  EXPECT_NE(compress(back), old_stream);
 }
 
 }  // namespace
