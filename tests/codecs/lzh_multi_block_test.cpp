@@ -4,9 +4,13 @@
 #include <gtest/gtest.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
+#include <ostream>
 #include <string>
+#include <vector>
 
+#include "lzh_spec_writer.h"
 #include "squeezefs/codecs/registry.h"
 #include "test_inputs.h"
 
@@ -14,6 +18,7 @@ namespace squeezefs::codecs {
 namespace {
 
 using testing::Bytes;
+namespace spec = testing::lzh_spec;
 
 const Codec& lzh() {
   return *find_codec("lzh");
@@ -113,6 +118,170 @@ Bytes ab_period_stream() {
   s.bits("10 1");           // run 10: c 0x107, p-code 1
   s.bits("11 0");           // EOF: c 0x1FE, p-code 0
   return s.bytes();         // zero padding to the byte boundary
+}
+
+// The bits of `bytes` in stream order, as '0' and '1'.
+std::string bit_string(const Bytes& bytes) {
+  std::string bits;
+  for (const std::byte b : bytes) {
+    const auto value = std::to_integer<unsigned>(b);
+    for (unsigned k = 8; k > 0; --k) bits += ((value >> (k - 1)) & 1U) != 0 ? '1' : '0';
+  }
+  return bits;
+}
+
+// 24-bit LFSR bytes: every 3 consecutive bytes are the register, so no 3-byte string repeats
+// within 2^24 - 1 bytes and the greedy parse is all literals.
+Bytes lfsr_bytes(std::size_t size) {
+  Bytes out(size);
+  std::uint32_t state = 1;
+  for (std::byte& b : out) {
+    for (int k = 0; k < 8; ++k) {
+      const std::uint32_t bit = (state >> 23 ^ state >> 22 ^ state >> 21 ^ state >> 16) & 1U;
+      state = (state << 1 | bit) & 0xFFFFFFU;
+    }
+    b = static_cast<std::byte>(state & 0xFFU);
+  }
+  return out;
+}
+
+// A copy of `length` bytes of `base` from `from`, inserted before `base[at]`.
+struct Copy {
+  std::size_t at = 0;
+  std::size_t from = 0;
+  std::size_t length = 0;
+};
+
+// lfsr_bytes(size) with copies inserted (in ascending `at`): each becomes one run of `length`
+// bytes in the parse (the test checks that through the blocks it expects).
+Bytes lfsr_with_copies(std::size_t size, const std::vector<Copy>& copies) {
+  const Bytes base = lfsr_bytes(size);
+  Bytes out;
+  std::size_t next = 0;
+  for (const Copy& copy : copies) {
+    out.insert(out.end(), base.begin() + static_cast<std::ptrdiff_t>(next),
+               base.begin() + static_cast<std::ptrdiff_t>(copy.at));
+    const auto from = base.begin() + static_cast<std::ptrdiff_t>(copy.from);
+    out.insert(out.end(), from, from + static_cast<std::ptrdiff_t>(copy.length));
+    next = copy.at;
+  }
+  out.insert(out.end(), base.begin() + static_cast<std::ptrdiff_t>(next), base.end());
+  return out;
+}
+
+// The encoder's stream of `in` equals the one §003 prescribes (written by lzh_spec, from the
+// text, not by the codec) and decodes to `in`. Returns that stream's blocks, for the caller to
+// check that the input covers what it was made for.
+std::vector<spec::BlockInfo> expect_spec_stream(const Bytes& in) {
+  const std::vector<spec::Item> items = spec::greedy_items(in);
+  const spec::Stream expected = spec::write_stream(items);
+  EXPECT_EQ(compress(in), expected.bytes);
+  Bytes back(in.size());
+  const CodecResult r = lzh().decompress(expected.bytes, back);
+  EXPECT_TRUE(r.ok());
+  EXPECT_EQ(r.bytes, in.size());
+  EXPECT_EQ(back, in);
+  // The stream tells the encoder apart from one that counts the trailing zero c lengths.
+  if (expected.blocks.size() > 1) {
+    EXPECT_NE(spec::write_stream(items, spec::TFreqSpan::kAllNc).bytes, expected.bytes);
+  }
+  return expected.blocks;
+}
+
+TEST(LzhMultiBlock, given_literal_only_input_past_8162_when_compressed_then_spec_stream) {
+  // 9000 literals. Groups of 8 literals take 9 buffer bytes; group 906 starts at 8154 < 8162,
+  // group 907 at 8163 >= 8162, so block 1 holds 907 * 8 = 7256 literals and block 2 the other
+  // 1744 and EOF. Block 1's last c length is that of byte 0xFF: 255 trailing zeros (>= 20).
+  const auto blocks = expect_spec_stream(lfsr_bytes(9000));
+  ASSERT_EQ(blocks.size(), 2U);
+  EXPECT_EQ(blocks[0].items, 7256U);
+  EXPECT_EQ(blocks[0].trailing_zero_c_lengths, 255U);
+  EXPECT_EQ(blocks[1].items, 1745U);
+  EXPECT_EQ(blocks[1].trailing_zero_c_lengths, 0U);
+}
+
+TEST(LzhMultiBlock, given_7256_literals_when_compressed_then_eof_alone_in_the_last_block) {
+  // EOF is item 7257: it would begin group 907 at 8163 >= 8162, so it goes to a block of its own,
+  // whose c and p tables are single symbols (0x1FE, and bit length 0).
+  const auto blocks = expect_spec_stream(lfsr_bytes(7256));
+  ASSERT_EQ(blocks.size(), 2U);
+  EXPECT_EQ(blocks[0].items, 7256U);
+  EXPECT_EQ(blocks[1].items, 1U);
+  EXPECT_EQ(blocks[1].c_table_count, 0U);
+  // By hand: the last block is SIZE 1, TBIT 0, TBIT 0, CBIT 0, CBIT 0x1FE, PBIT 0, PBIT 0 and no
+  // item bits (EOF's c and p codes have 0 bits), then fewer than 8 zero bits of padding.
+  const Bytes out = compress(lfsr_bytes(7256));
+  const std::string bits = bit_string(out);
+  const std::string last_block_to_its_last_one =
+      std::string("0000000000000001") + "00000" + "00000" + "000000000" + "11111111";
+  const std::size_t last_one = bits.rfind('1');
+  ASSERT_GE(last_one + 1, last_block_to_its_last_one.size());
+  EXPECT_EQ(bits.substr(last_one + 1 - last_block_to_its_last_one.size(),
+                        last_block_to_its_last_one.size()),
+            last_block_to_its_last_one);
+  // The last bit of 0x1FE, PBIT 0, PBIT 0 and the padding.
+  const std::size_t trailing_zero_bits = bits.size() - 1 - last_one;
+  EXPECT_GE(trailing_zero_bits, 11U);
+  EXPECT_LT(trailing_zero_bits, 19U);
+}
+
+TEST(LzhMultiBlock, given_a_group_starting_at_exactly_8162_when_compressed_then_new_block) {
+  // Four runs (3 bytes each) among the first 906 groups: 906 flag bytes, 7244 literals and 12 run
+  // bytes end at 8162, so group 906 starts at exactly 8162 and begins block 2 (">= 8162"; with
+  // "> 8162" block 1 would hold one more group).
+  const auto blocks = expect_spec_stream(
+      lfsr_with_copies(9000, {{1000, 100, 40}, {2000, 200, 40}, {3000, 300, 40}, {4000, 400, 60}}));
+  ASSERT_EQ(blocks.size(), 2U);
+  EXPECT_EQ(blocks[0].items, 906U * 8);
+}
+
+struct TrailingZerosCase {
+  unsigned trailing_zeros = 0;
+  std::vector<Copy> copies;
+};
+
+void PrintTo(const TrailingZerosCase& c, std::ostream* os) {
+  *os << c.trailing_zeros << " trailing zero c lengths";
+}
+
+// Block 1 is literals and the runs of `copies`; its longest run, of length l, makes 0x100 + l - 3
+// its last c symbol, followed by 510 - (0x100 + l - 3) = 257 - l zero c lengths.
+class LzhTrailingZeros : public ::testing::TestWithParam<TrailingZerosCase> {};
+
+TEST_P(LzhTrailingZeros, given_block_ending_in_zero_c_lengths_when_compressed_then_spec_stream) {
+  const auto blocks = expect_spec_stream(lfsr_with_copies(9000, GetParam().copies));
+  ASSERT_EQ(blocks.size(), 2U);
+  EXPECT_EQ(blocks[0].trailing_zero_c_lengths, GetParam().trailing_zeros);
+}
+
+// Runs of 237, 220, ..., 16: the zero c lengths between them are runs of 16, so the 20 trailing
+// ones are block 1's only run of 20 or more (t2 occurs only through them).
+std::vector<Copy> runs_every_17_lengths() {
+  std::vector<Copy> copies;
+  for (std::size_t k = 0; k < 14; ++k) {
+    copies.push_back({3500 + 250 * k, 20 + 240 * k, 237 - 17 * k});
+  }
+  return copies;
+}
+
+// The trailing zeros fall in each class of the t alphabet: 1-2 (t0 per zero), 3-18 (t1 + 4 bits),
+// 19 (t0, t1 + 1111), 20 and more (t2 + 9 bits).
+INSTANTIATE_TEST_SUITE_P(RunClasses, LzhTrailingZeros,
+                         ::testing::Values(TrailingZerosCase{1, {{4000, 100, 256}}},
+                                           TrailingZerosCase{2, {{4000, 100, 255}}},
+                                           TrailingZerosCase{3, {{4000, 100, 254}}},
+                                           TrailingZerosCase{11, {{4000, 100, 246}}},
+                                           TrailingZerosCase{18, {{4000, 100, 239}}},
+                                           TrailingZerosCase{19, {{4000, 100, 238}}},
+                                           TrailingZerosCase{20, runs_every_17_lengths()},
+                                           TrailingZerosCase{247, {{4000, 100, 10}}}),
+                         [](const auto& param_info) {
+                           return "trailing_" + std::to_string(param_info.param.trailing_zeros);
+                         });
+
+TEST(LzhMultiBlock, given_text_of_several_blocks_when_compressed_then_spec_stream) {
+  const auto blocks = expect_spec_stream(testing::make_input(testing::Shape::kText, 200000, 3));
+  EXPECT_GE(blocks.size(), 3U);
 }
 
 // "squeezefs " repeated to `size` bytes: 10 literals, then runs of 256 bytes at distance 10.
