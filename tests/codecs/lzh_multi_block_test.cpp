@@ -120,6 +120,42 @@ Bytes ab_period_stream() {
   return s.bytes();         // zero padding to the byte boundary
 }
 
+// Byte i is (i mod 256) * (2 * (i / 256) + 1) mod 256: rows of 256 bytes, each a permutation with
+// its own odd step. A 3-byte string inside a row has two equal steps, one across rows two
+// different ones, so none repeats (up to 128 rows) and the greedy parse is all literals.
+Bytes odd_step_rows(std::size_t size) {
+  Bytes out(size);
+  for (std::size_t i = 0; i < size; ++i) {
+    out[i] = static_cast<std::byte>((i % 256) * (2 * (i / 256) + 1) % 256);
+  }
+  return out;
+}
+
+// The stream of odd_step_rows(7256), derived by hand from §003.
+Bytes odd_step_rows_stream() {
+  const Bytes in = odd_step_rows(7256);
+  BitString s;
+  // Block 1. 7256 literals: groups of 8 literals take 9 buffer bytes; group 906 starts at 8154,
+  // group 907 would start at 8163 >= 8162, so block 1 is 907 groups. EOF is item 7257, the
+  // first of group 907: it is alone in block 2.
+  s.field(7256, 16);  // SIZE
+  // 28 full rows and 88 bytes of row 28: every byte value 28 or 29 times. Every weight is less
+  // than twice any other, so make_tree pairs the 256 leaves, then the 128 nodes, and so on: every
+  // c length is 8 and the canonical code of byte b is b itself.
+  // TTABLE: the c lengths up to 0xFF (n = 256; the 255 zero lengths after it are not sent) are
+  // 256 times length 8 (t10): t_freq has one symbol, written as TBIT 0, TBIT 10.
+  s.bits("00000 01010");
+  s.bits("100000000");    // CTABLE: n = 256, then 256 t-codes of 0 bits
+  s.bits("00000 00000");  // PTABLE: no runs, single symbol 0
+  for (const std::byte b : in) s.field(std::to_integer<unsigned>(b), 8);  // the literals
+  // Block 2: EOF only. c and p tables are single symbols (0x1FE, bit length 0): the codes have
+  // 0 bits, so the block is its tables.
+  s.field(1, 16);
+  s.bits("00000 00000 000000000 111111110");
+  s.bits("00000 00000");
+  return s.bytes();
+}
+
 // The bits of `bytes` in stream order, as '0' and '1'.
 std::string bit_string(const Bytes& bytes) {
   std::string bits;
@@ -297,6 +333,19 @@ Bytes squeezefs_period(std::size_t size) {
 // block a different t code. Such streams are valid and stores hold them.
 constexpr const char* kBeforeTFreqFix = "lzh_two_blocks_before_t_freq_fix.lzh";
 constexpr std::size_t kBeforeTFreqFixSize = 700000;
+
+TEST(LzhMultiBlock, given_256_equally_frequent_literals_past_8162_when_compressed_then_bits) {
+  const Bytes in = odd_step_rows(7256);
+  const Bytes expected = odd_step_rows_stream();
+  EXPECT_EQ(compress(in), expected);
+  Bytes back(in.size());
+  const CodecResult r = lzh().decompress(expected, back);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r.bytes, in.size());
+  EXPECT_EQ(back, in);
+  // Counting the 255 trailing zeros adds t2 and makes the t table two symbols: other bits.
+  EXPECT_NE(spec::write_stream(spec::greedy_items(in), spec::TFreqSpan::kAllNc).bytes, expected);
+}
 
 TEST(LzhMultiBlock, given_ab_period_of_two_blocks_when_compressed_then_hand_derived_bits) {
   const Bytes in = ab_period(kAbSize);
