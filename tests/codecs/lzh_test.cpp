@@ -14,6 +14,7 @@
 #include "../../codecs/src/lzh/lzh_block.h"
 #include "../../codecs/src/lzh/lzh_format.h"
 #include "../../codecs/src/lzh/lzh_tree.h"
+#include "lzh_spec_writer.h"
 #include "squeezefs/codecs/bit_writer.h"
 #include "squeezefs/codecs/registry.h"
 #include "test_inputs.h"
@@ -214,6 +215,55 @@ TEST(Lzh, given_skewed_frequencies_then_lengths_are_limited_to_16_and_complete) 
     kraft += 1U << (16U - len[i]);
   }
   EXPECT_EQ(kraft, 1U << 16);
+}
+
+TEST(Lzh, given_frequencies_when_make_tree_then_lengths_of_the_spec_make_tree) {
+  // Frequency sets for each alphabet size: Fibonacci weights (trees of depth up to 24, which
+  // make_len must cut to 16) in shuffled symbol order, many equal weights (the heap's tie rules),
+  // and random sparse weights. The lengths must be those of lzh_spec, written from §003's text.
+  std::uint32_t seed = 21;
+  const auto next = [&seed](std::uint32_t bound) {
+    seed = seed * 1103515245U + 12345U;
+    return (seed >> 8) % bound;
+  };
+  int deep_trees = 0;
+  for (int round = 0; round < 300; ++round) {
+    const int n = std::array{lzh::kNc, lzh::kNt, lzh::kNp}[static_cast<std::size_t>(round % 3)];
+    std::vector<std::uint64_t> freq(static_cast<std::size_t>(n), 0);
+    const int kind = round / 3 % 3;
+    const auto used = static_cast<std::uint32_t>(
+        kind == 0 ? (n == lzh::kNc ? 20 + static_cast<int>(next(11)) : n)
+                  : 2 + static_cast<int>(next(static_cast<std::uint32_t>(std::min(n, 40)) - 1)));
+    const std::uint32_t first = next(static_cast<std::uint32_t>(n));
+    std::uint64_t a = 1;
+    std::uint64_t b = 1;
+    for (std::uint32_t k = 0; k < used; ++k) {
+      // 11 is prime to 511, 19 and 17: distinct symbols, in no particular order.
+      const std::size_t sym = (first + 11 * k) % static_cast<std::uint32_t>(n);
+      if (kind == 0) {  // Fibonacci
+        freq[sym] = a;
+        b += a;
+        a = b - a;
+      } else if (kind == 1) {  // many ties
+        freq[sym] = 1 + next(3);
+      } else {
+        freq[sym] = 1 + next(1000);
+      }
+    }
+    std::array<std::uint32_t, 2 * lzh::kNc> work{};
+    for (std::size_t i = 0; i < freq.size(); ++i) work[i] = static_cast<std::uint32_t>(freq[i]);
+    std::array<std::uint8_t, lzh::kNc> len{};
+    std::array<std::uint16_t, lzh::kNc> code{};
+    lzh::make_tree(n, work, len, code);
+    const std::vector<unsigned> expected = testing::lzh_spec::code_lengths(freq);
+    bool deep = false;
+    for (std::size_t i = 0; i < freq.size(); ++i) {
+      ASSERT_EQ(len[i], expected[i]) << "round " << round << " symbol " << i;
+      deep = deep || expected[i] == 16;
+    }
+    deep_trees += deep ? 1 : 0;
+  }
+  EXPECT_GT(deep_trees, 50);  // make_len really had work to do
 }
 
 TEST(Lzh, given_single_node_fragments_then_document_bits) {

@@ -16,8 +16,18 @@ void put_code(BitWriter& out, const Tables& t, std::size_t sym) {
   out.put(t.pt_code[sym], t.pt_len[sym]);
 }
 
-// t frequencies of the c-length sequence, with the zero-run classes of write_c_len.
-void count_t_freq(const Tables& t, int n, std::span<std::uint32_t> t_freq) {
+// The number of c lengths the c table transmits: up to the last non-zero one.
+int c_len_count(const Tables& t) {
+  int n = kNc;
+  while (n > 0 && t.c_len[static_cast<std::size_t>(n - 1)] == 0) --n;
+  return n;
+}
+
+// t frequencies of the c lengths exactly as write_c_len walks them, so only up to the last
+// non-zero length: the trailing zeros are never written and must not be counted (LHA
+// count_t_freq; counting them changes the t code of every block but the last).
+void count_t_freq(const Tables& t, std::span<std::uint32_t> t_freq) {
+  const int n = c_len_count(t);
   for (int i = 0; i < n;) {
     const unsigned k = t.c_len[static_cast<std::size_t>(i++)];
     if (k != 0) {
@@ -61,8 +71,7 @@ void write_pt_len(BitWriter& out, const Tables& t, int n, unsigned nbit, int i_s
 }
 
 void write_c_len(BitWriter& out, const Tables& t) {
-  int n = kNc;
-  while (n > 0 && t.c_len[static_cast<std::size_t>(n - 1)] == 0) --n;
+  const int n = c_len_count(t);
   out.put(static_cast<unsigned>(n), kCbit);
   for (int i = 0; i < n;) {
     const unsigned k = t.c_len[static_cast<std::size_t>(i++)];
@@ -99,7 +108,7 @@ void BlockBuilder::send_block() {
   const int c_root = make_tree(kNc, cfreq_, t.c_len, t.c_code);
   if (c_root >= kNc) {
     std::array<std::uint32_t, 2 * kNt> t_freq{};
-    count_t_freq(t, kNc, t_freq);
+    count_t_freq(t, t_freq);
     const int t_root = make_tree(kNt, t_freq, t.pt_len, t.pt_code);
     if (t_root >= kNt) {
       write_pt_len(out_, t, kNt, kTbit, 3);
