@@ -1,5 +1,7 @@
 #pragma once
 
+#include <cstring>
+#include <exception>
 #include <stdexcept>
 #include <string>
 #include <system_error>
@@ -10,6 +12,9 @@ namespace squeezefs::index {
 // `code()` says which POSIX error the failure stands for: no_space_on_device when SQLite could
 // not grow the index or its WAL (SQLITE_FULL, or an I/O error whose system errno was ENOSPC or
 // EDQUOT), io_error otherwise. The filesystem adapter turns it into that errno, once.
+//
+// `what()` is the message alone, fit for users; the throw site (`where()`) is kept apart for the
+// daemon's log (see log_text()), so no source path reaches a terminal or a control socket reply.
 class IndexError : public std::runtime_error {
  public:
   // The builtins record the throw site; std::source_location is not usable with clang-14 and
@@ -19,13 +24,20 @@ class IndexError : public std::runtime_error {
       : IndexError(what, std::errc::io_error, file, line) {}
   IndexError(const std::string& what, std::errc code, const char* file = __builtin_FILE(),
              int line = __builtin_LINE())
-      : std::runtime_error(what + " (" + file + ":" + std::to_string(line) + ")"),
-        code_(std::make_error_code(code)) {}
+      : std::runtime_error(what), code_(std::make_error_code(code)), file_(file), line_(line) {}
 
   [[nodiscard]] std::error_code code() const noexcept { return code_; }
+  // The throw site as "db.cpp:121": the file's name without its directories (the build tree's
+  // path means nothing to whoever reads a log).
+  [[nodiscard]] std::string where() const {
+    const char* slash = std::strrchr(file_, '/');
+    return std::string(slash != nullptr ? slash + 1 : file_) + ":" + std::to_string(line_);
+  }
 
  private:
   std::error_code code_;
+  const char* file_;  // a string literal from __builtin_FILE()
+  int line_;
 };
 
 // Thrown when a store's index was written by a newer format than this build understands.
@@ -33,5 +45,13 @@ class FormatError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
+
+// `e`'s message for a log line: with the throw site when `e` is an IndexError. Messages for
+// users (stderr, control replies, fsck reports) take what() instead.
+inline std::string log_text(const std::exception& e) {
+  if (const auto* index_error = dynamic_cast<const IndexError*>(&e))
+    return std::string(e.what()) + " (" + index_error->where() + ")";
+  return e.what();
+}
 
 }  // namespace squeezefs::index
