@@ -5,6 +5,8 @@
 #include <stdexcept>
 #include <string>
 #include <system_error>
+#include <utility>
+#include <vector>
 
 namespace squeezefs::index {
 
@@ -27,6 +29,9 @@ class IndexError : public std::runtime_error {
       : std::runtime_error(what), code_(std::make_error_code(code)), file_(file), line_(line) {}
 
   [[nodiscard]] std::error_code code() const noexcept { return code_; }
+  // True when SQLite found the database damaged (SQLITE_CORRUPT) rather than failing otherwise.
+  [[nodiscard]] bool damaged() const noexcept { return damaged_; }
+  void set_damaged() noexcept { damaged_ = true; }
   // The throw site as "db.cpp:121": the file's name without its directories (the build tree's
   // path means nothing to whoever reads a log).
   [[nodiscard]] std::string where() const {
@@ -38,12 +43,30 @@ class IndexError : public std::runtime_error {
   std::error_code code_;
   const char* file_;  // a string literal from __builtin_FILE()
   int line_;
+  bool damaged_ = false;
 };
 
-// Thrown when a store's index was written by a newer format than this build understands.
+// Thrown when `path` is not a squeezefs index or was written by a newer format than this build
+// understands.
 class FormatError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
+};
+
+// Thrown when a squeezefs index is damaged: SQLite's check of it (Index::quick_check_problems())
+// found pages or rows it cannot trust. `problems()` lists what the check reported, in SQLite's
+// words (never empty).
+class DamagedIndexError : public std::runtime_error {
+ public:
+  DamagedIndexError(const std::string& path, std::vector<std::string> problems)
+      : std::runtime_error(path + ": the index is damaged"), problems_(std::move(problems)) {
+    if (problems_.empty()) problems_.emplace_back("unknown damage");
+  }
+
+  [[nodiscard]] const std::vector<std::string>& problems() const { return problems_; }
+
+ private:
+  std::vector<std::string> problems_;
 };
 
 // `e`'s message for a log line: with the throw site when `e` is an IndexError. Messages for
