@@ -44,19 +44,30 @@ std::string file_uri(const std::string& path) {
   return uri;
 }
 
-[[noreturn]] void fail(sqlite3* db, std::string_view what, int rc = SQLITE_ERROR) {
+// An IndexError for a failed call that returned `rc`, marked damaged() when SQLite found the
+// database damaged. The throw site is the caller's.
+IndexError error_of(sqlite3* db, int rc, const std::string& msg,
+                    const char* file = __builtin_FILE(), int line = __builtin_LINE()) {
+  IndexError error(msg, errc_of(db, rc), file, line);
+  if ((rc & 0xff) == SQLITE_CORRUPT) error.set_damaged();
+  return error;
+}
+
+[[noreturn]] void fail(sqlite3* db, std::string_view what, int rc = SQLITE_ERROR,
+                       const char* file = __builtin_FILE(), int line = __builtin_LINE()) {
   std::string msg(what);
   msg += ": ";
   msg += db != nullptr ? sqlite3_errmsg(db) : "out of memory";
-  throw IndexError(msg, errc_of(db, rc));
+  throw error_of(db, rc, msg, file, line);
 }
 
 }  // namespace
 
 Stmt::Stmt(sqlite3* db, std::string_view sql) : db_(db) {
-  if (sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &stmt_, nullptr) !=
-      SQLITE_OK) {
-    fail(db, "prepare");
+  if (const int rc =
+          sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &stmt_, nullptr);
+      rc != SQLITE_OK) {
+    fail(db, "prepare", rc);
   }
 }
 
@@ -115,10 +126,9 @@ bool Stmt::step() {
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
   // Reset first so the statement is reusable, then report the step's error.
-  std::string msg = std::string("step: ") + sqlite3_errmsg(db_);
-  const std::errc code = errc_of(db_, rc);
+  IndexError error = error_of(db_, rc, std::string("step: ") + sqlite3_errmsg(db_));
   sqlite3_reset(stmt_);
-  throw IndexError(msg, code);
+  throw error;
 }
 
 void Stmt::run() {
@@ -183,7 +193,7 @@ void Db::exec(std::string_view sql) {
       rc != SQLITE_OK) {
     std::string msg = err != nullptr ? err : "unknown error";
     sqlite3_free(err);
-    throw IndexError("exec: " + msg, errc_of(db_.get(), rc));
+    throw error_of(db_.get(), rc, "exec: " + msg);
   }
 }
 

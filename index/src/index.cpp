@@ -114,6 +114,8 @@ Index Index::open(const std::string& path, const char* vfs, DbAccess access) {
     db.emplace(path, vfs, access);
     version = user_version(*db);
   } catch (const IndexError& e) {
+    // An index whose first page (the schema) is damaged fails here, before any check can run.
+    if (e.damaged()) throw DamagedIndexError(path, {e.what()});
     throw FormatError(path + ": not a valid squeezefs index (" + e.what() + ")");
   }
   if (version == 0) throw FormatError(path + ": not a squeezefs index");

@@ -1,4 +1,8 @@
-// Whole-store scans and repairs used by `squeezefs fsck` and `squeezefs compact`.
+// Whole-store scans and repairs used by `squeezefs fsck` and `squeezefs compact`, and the check
+// of the index at mount.
+#include <sqlite3.h>
+
+#include <memory>
 #include <string>
 
 #include "row_helpers.h"
@@ -24,17 +28,38 @@ StoredBlock read_stored_block(const Stmt& st) {
   return b;
 }
 
+// Runs one of SQLite's integrity checks (`pragma`) and returns its findings. The check stops
+// with SQLITE_CORRUPT (or NOTADB) on damage it cannot walk past, such as a damaged schema: that
+// is a finding too. A fresh statement, as it may fail and the cache should not keep it.
+std::vector<std::string> run_check(sqlite3* db, const char* pragma) {
+  std::vector<std::string> out;
+  sqlite3_stmt* raw = nullptr;
+  int rc = sqlite3_prepare_v2(db, pragma, -1, &raw, nullptr);
+  const std::unique_ptr<sqlite3_stmt, decltype(&sqlite3_finalize)> st(raw, sqlite3_finalize);
+  if (rc == SQLITE_OK) {
+    while ((rc = sqlite3_step(raw)) == SQLITE_ROW) {
+      const auto* text = sqlite3_column_text(raw, 0);
+      std::string line = text != nullptr ? reinterpret_cast<const char*>(text) : "";
+      if (line != "ok") out.push_back(std::move(line));
+    }
+    if (rc == SQLITE_DONE) return out;
+  }
+  const int primary = rc & 0xff;
+  if (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB) {
+    out.emplace_back(sqlite3_errmsg(db));
+    return out;
+  }
+  throw IndexError(std::string("checking the index failed: ") + sqlite3_errmsg(db));
+}
+
 }  // namespace
 
 std::vector<std::string> Index::integrity_problems() {
-  // A fresh statement: on a damaged database it can fail, and the cache should not keep it.
-  Stmt st(db_.handle(), "PRAGMA integrity_check");
-  std::vector<std::string> out;
-  while (st.step()) {
-    std::string line = st.column_blob(0);
-    if (line != "ok") out.push_back(std::move(line));
-  }
-  return out;
+  return run_check(db_.handle(), "PRAGMA integrity_check");
+}
+
+std::vector<std::string> Index::quick_check_problems() {
+  return run_check(db_.handle(), "PRAGMA quick_check");
 }
 
 std::vector<ForeignKeyViolation> Index::foreign_key_violations() {

@@ -35,7 +35,11 @@ int print_report(const std::string& store, const fs::check::CheckReport& report,
     std::printf("files with damaged data%s:\n", repair ? " that could not be saved" : "");
     for (const auto& f : report.unsaved_files) std::printf("  %s\n", f.c_str());
   }
-  if (report.index_damaged) std::printf("the index is damaged; the other checks were skipped\n");
+  if (report.index_damaged) {
+    std::printf(
+        "the index is damaged; the other checks were skipped and nothing was repaired (restore "
+        "index.db from a backup)\n");
+  }
   if (report.clean()) {
     std::printf("%s: clean\n", store.c_str());
     return kFsckClean;

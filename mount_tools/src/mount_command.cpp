@@ -7,6 +7,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <optional>
@@ -172,6 +173,22 @@ void log_to_store(const MountRequest& req) {
       fs::StoreLayout(req.store).log().string()));
 }
 
+// Refuses a store whose index failed its check: says what SQLite found first and where to see
+// the rest. The store is left as it was, for fsck and for a restore from a backup.
+std::string damaged_index_message(const std::string& store, const index::DamagedIndexError& e) {
+  const auto& problems = e.problems();
+  std::string first = problems.front();
+  // integrity_check heads its first finding with the database's name on a line of its own.
+  if (first.starts_with("*** ")) {
+    if (const auto end = first.find('\n'); end != std::string::npos) first.erase(0, end + 1);
+  }
+  std::replace(first.begin(), first.end(), '\n', ' ');
+  std::string message = "cannot open store " + store + ": its index is damaged (" + first;
+  if (problems.size() > 1) message += "; " + std::to_string(problems.size() - 1) + " more";
+  return message + "); run 'squeezefs fsck " + store +
+         "' for the details. The store was not changed";
+}
+
 // Refuses, before anything is written, stores and mount points that cannot work. Changes
 // nothing on disk.
 void check_request(const MountRequest& req) {
@@ -234,6 +251,8 @@ void serve(const MountRequest& req, bool foreground, const std::function<void()>
     fs::StorageOptions storage;
     storage.read_only = req.read_only;
     filesystem = std::make_unique<fs::Filesystem>(req.store, req.codec, req.data, storage);
+  } catch (const index::DamagedIndexError& e) {
+    throw CommandError(damaged_index_message(req.store.string(), e), kExitFailure);
   } catch (const std::exception& e) {
     throw CommandError("cannot open store " + req.store.string() + ": " + e.what(), kExitFailure);
   }

@@ -222,6 +222,27 @@ TEST(DbTest, given_bad_sql_when_prepared_then_throws_index_error) {
   EXPECT_THROW(db.exec("CREATE TABLE"), IndexError);
 }
 
+// Messages reach users (stderr, fsck reports, control replies): the throw site stays out of
+// what() and is kept for the log.
+TEST(DbTest, given_sqlite_error_when_thrown_then_message_names_no_source_file) {
+  Db db(":memory:");
+  db.exec("CREATE TABLE t(a INTEGER UNIQUE)");
+  db.cached("INSERT INTO t(a) VALUES (1)").run();
+  for (const char* sql : {"SELECT FROM nowhere", "INSERT INTO t(a) VALUES (1)"}) {
+    try {
+      db.cached(sql).run();
+      ADD_FAILURE() << sql << " ran";
+    } catch (const IndexError& e) {
+      const std::string what = e.what();
+      EXPECT_EQ(what.find(".cpp"), std::string::npos) << what;
+      EXPECT_EQ(what.find("/src/"), std::string::npos) << what;
+      EXPECT_EQ(what.find('/'), std::string::npos) << what;
+      EXPECT_TRUE(e.where().starts_with("db.cpp:")) << e.where();
+      EXPECT_EQ(log_text(e), what + " (" + e.where() + ")");
+    }
+  }
+}
+
 TEST(DbTest, given_constraint_violation_when_stepped_then_throws_and_statement_is_reusable) {
   Db db(":memory:");
   db.exec("CREATE TABLE t(a INTEGER UNIQUE)");

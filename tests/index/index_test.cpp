@@ -4,7 +4,11 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
+#include <optional>
+#include <random>
 #include <string>
+#include <vector>
 
 #include "squeezefs/index/error.h"
 
@@ -305,6 +309,92 @@ TEST(IndexFileTest, given_non_index_files_when_opened_then_format_error) {
     db.exec("CREATE TABLE unrelated(x)");
   }
   EXPECT_THROW(Index::open(other), FormatError);
+}
+
+// An index of `files` files in the root directory, closed cleanly (its WAL checkpointed).
+void fill_index(const std::string& path, int files) {
+  Index index = Index::create(path, StoreConfig{});
+  Txn txn(index.db());
+  const auto root = index.allocate_inode(sample_inode(040755));
+  for (int i = 0; i < files; ++i)
+    index.add_entry(root, "file-" + std::to_string(i), index.allocate_inode(sample_inode(0100644)));
+  txn.commit();
+}
+
+// The leaf page of table `table` nearest the middle of the index file at `path` (1-based).
+std::int64_t leaf_page_near_middle(const std::string& path, const char* table) {
+  Db db(path, nullptr, DbAccess::kImmutable);
+  Stmt& count = db.cached("PRAGMA page_count");
+  count.step();
+  const auto middle = count.column_int64(0) / 2;
+  count.reset();
+  Stmt& st = db.cached(
+      "SELECT pageno FROM dbstat WHERE name = ?1 AND pagetype = 'leaf' "
+      "ORDER BY abs(pageno - ?2) LIMIT 1");
+  st.bind(1, table).bind(2, middle);
+  const bool found = st.step();
+  const auto page = found ? st.column_int64(0) : 0;
+  st.reset();
+  return page;
+}
+
+// Overwrites `size` bytes at `offset` of `path` with random bytes.
+void write_random(const std::string& path, std::int64_t offset, std::size_t size) {
+  std::mt19937 random(7);
+  std::string junk(size, '\0');
+  for (auto& c : junk) c = static_cast<char>(random());
+  std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+  f.seekp(offset);
+  f.write(junk.data(), static_cast<std::streamsize>(junk.size()));
+}
+
+TEST(IndexFileTest, given_sound_index_when_checked_then_no_problems) {
+  TempDir dir;
+  const auto path = dir.file("index.db");
+  fill_index(path, 2000);
+  Index index = Index::open(path);
+  EXPECT_EQ(index.quick_check_problems(), std::vector<std::string>{});
+  EXPECT_EQ(index.integrity_problems(), std::vector<std::string>{});
+  Index immutable = Index::open(path, nullptr, DbAccess::kImmutable);
+  EXPECT_EQ(immutable.quick_check_problems(), std::vector<std::string>{});
+}
+
+TEST(IndexFileTest, given_random_bytes_over_an_inodes_page_when_checked_then_problems_reported) {
+  TempDir dir;
+  const auto path = dir.file("index.db");
+  fill_index(path, 2000);
+  ASSERT_GE(fs::file_size(path), 40U * 4096) << "the index should span many pages";
+  const auto page = leaf_page_near_middle(path, "inodes");
+  ASSERT_GT(page, 1);
+  write_random(path, (page - 1) * 4096, 4096);
+  for (const auto access : {DbAccess::kReadWrite, DbAccess::kImmutable}) {
+    Index index = Index::open(path, nullptr, access);
+    const auto quick = index.quick_check_problems();
+    EXPECT_FALSE(quick.empty());
+    for (const auto& p : quick) EXPECT_EQ(p.find(".cpp"), std::string::npos) << p;
+    EXPECT_FALSE(index.integrity_problems().empty());
+  }
+}
+
+TEST(IndexFileTest, given_damaged_schema_when_opened_then_damaged_index_error_or_problems) {
+  TempDir dir;
+  const auto path = dir.file("index.db");
+  fill_index(path, 10);
+  // The schema lies on page 1 after the 100-byte file header, which stays intact.
+  write_random(path, 100, 4096 - 100);
+  // A read-write open sets up WAL mode, which reads the schema: refused as damaged, in words.
+  try {
+    Index::open(path);
+    ADD_FAILURE() << "opened an index with a damaged schema";
+  } catch (const DamagedIndexError& e) {
+    ASSERT_FALSE(e.problems().empty());
+    EXPECT_NE(e.problems().front().find("malformed"), std::string::npos) << e.problems().front();
+    EXPECT_EQ(std::string(e.what()).find(".cpp"), std::string::npos) << e.what();
+  }
+  // An immutable open reads nothing but the header: the check finds the damage, without throwing.
+  Index immutable = Index::open(path, nullptr, DbAccess::kImmutable);
+  EXPECT_FALSE(immutable.quick_check_problems().empty());
+  EXPECT_FALSE(immutable.integrity_problems().empty());
 }
 
 TEST(IndexFileTest, given_newer_format_when_opened_then_refused_with_clear_message) {

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <string>
 
 #include "mounted_store.h"
@@ -93,8 +94,59 @@ class DamageTest : public ::testing::Test {
     f.put(static_cast<char>(c ^ 0x21));
   }
 
+  // Adds `count` empty files to the root directory through the index, so that the index spans
+  // many pages (as a store with that many files does).
+  void add_empty_files(int count) {
+    auto idx = index::Index::open(store_.store() + "/index.db");
+    index::Txn txn(idx.db());
+    index::InodeRecord file;
+    file.mode = 0100644;
+    file.nlink = 1;
+    for (int i = 0; i < count; ++i)
+      idx.add_entry(1, "empty-" + std::to_string(i), idx.allocate_inode(file));
+    txn.commit();
+  }
+
+  // Writes 4 KiB of random bytes over the leaf page of the inodes table nearest the middle of
+  // the index file, so the damage lands in rows every lookup reads, not in free pages.
+  void damage_index_middle() {
+    const auto path = store_.store() + "/index.db";
+    std::int64_t page = 0;
+    std::int64_t page_size = 0;
+    {
+      // Immutable: creates no -wal or -shm, so the store holds only what the mount left.
+      index::Db db(path, nullptr, index::DbAccess::kImmutable);
+      auto& size = db.cached("PRAGMA page_size");
+      size.step();
+      page_size = size.column_int64(0);
+      size.reset();
+      auto& st = db.cached(
+          "SELECT pageno FROM dbstat WHERE name = 'inodes' AND pagetype = 'leaf' "
+          "ORDER BY abs(pageno - ?1) LIMIT 1");
+      st.bind(1, static_cast<std::int64_t>(std::filesystem::file_size(path)) / page_size / 2);
+      ASSERT_TRUE(st.step());
+      page = st.column_int64(0);
+      st.reset();
+    }
+    ASSERT_EQ(page_size, 4096);
+    ASSERT_GT(page, 1);
+    ASSERT_LT(page * page_size, static_cast<std::int64_t>(std::filesystem::file_size(path)));
+    std::mt19937 random(11);
+    std::string junk(static_cast<std::size_t>(page_size), '\0');
+    for (auto& c : junk) c = static_cast<char>(random());
+    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp((page - 1) * page_size);
+    f.write(junk.data(), static_cast<std::streamsize>(junk.size()));
+  }
+
   MountedStore store_;
 };
+
+// True when `text` holds something that looks like a place in the source tree.
+bool names_source_file(const std::string& text) {
+  return text.find(".cpp") != std::string::npos || text.find(".h:") != std::string::npos ||
+         text.find("/src/") != std::string::npos;
+}
 
 TEST_F(DamageTest, given_flipped_bytes_when_read_through_mount_then_eio_only_for_damaged_blocks) {
   const auto a = inode_of({"dir", "a"});
@@ -196,6 +248,61 @@ TEST_F(DamageTest, given_overwritten_index_pages_when_mounted_or_checked_then_re
   EXPECT_NE(mount.text.find("cannot open store"), std::string::npos) << mount.text;
   const auto check = run("fsck " + store_.store());
   EXPECT_TRUE(check.code == 8 || check.code == 4) << check.text;
+}
+
+TEST_F(DamageTest, given_random_bytes_in_index_middle_when_mounted_then_refused_naming_fsck) {
+  add_empty_files(3000);
+  ASSERT_GE(std::filesystem::file_size(store_.store() + "/index.db"), 64U * 4096)
+      << "the index should span many pages";
+  ASSERT_NO_FATAL_FAILURE(damage_index_middle());
+  const auto before = tree_digest(store_.store());
+  for (const std::string options : {"", " -o ro"}) {
+    const auto mount = run("mount " + store_.store() + " " + store_.mnt() + options);
+    if (mount.code == 0) run_quiet("fusermount3 -u " + store_.mnt());
+    EXPECT_EQ(mount.code, 1) << options << ": " << mount.text;
+    EXPECT_NE(mount.text.find("index is damaged"), std::string::npos) << mount.text;
+    EXPECT_NE(mount.text.find("run 'squeezefs fsck " + store_.store() + "'"), std::string::npos)
+        << mount.text;
+    EXPECT_FALSE(names_source_file(mount.text)) << mount.text;
+    EXPECT_EQ(tree_digest(store_.store()), before) << options;
+  }
+  // fsck reports the damage and leaves the index alone.
+  const auto check = run("fsck " + store_.store());
+  EXPECT_EQ(check.code, 4) << check.text;
+  EXPECT_NE(check.text.find("index.db: "), std::string::npos) << check.text;
+  EXPECT_NE(check.text.find("the index is damaged; the other checks were skipped"),
+            std::string::npos)
+      << check.text;
+  EXPECT_FALSE(names_source_file(check.text)) << check.text;
+  const auto repair = run("fsck --repair " + store_.store());
+  EXPECT_EQ(repair.code, 4) << repair.text;
+  EXPECT_EQ(tree_digest(store_.store()), before);
+}
+
+TEST_F(DamageTest, given_damaged_schema_page_when_mounted_then_refused_naming_fsck) {
+  {
+    // Page 1 holds the schema after the 100-byte file header, which stays intact.
+    std::fstream f(store_.store() + "/index.db", std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(100);
+    const std::string junk(4096 - 100, '\x5a');
+    f.write(junk.data(), static_cast<std::streamsize>(junk.size()));
+  }
+  const auto before = tree_digest(store_.store());
+  for (const std::string options : {"", " -o ro"}) {
+    const auto mount = run("mount " + store_.store() + " " + store_.mnt() + options);
+    if (mount.code == 0) run_quiet("fusermount3 -u " + store_.mnt());
+    EXPECT_EQ(mount.code, 1) << options << ": " << mount.text;
+    EXPECT_NE(mount.text.find("run 'squeezefs fsck " + store_.store() + "'"), std::string::npos)
+        << mount.text;
+    EXPECT_FALSE(names_source_file(mount.text)) << mount.text;
+  }
+  const auto check = run("fsck " + store_.store());
+  EXPECT_EQ(check.code, 4) << check.text;
+  EXPECT_NE(check.text.find("the index is damaged; the other checks were skipped"),
+            std::string::npos)
+      << check.text;
+  EXPECT_FALSE(names_source_file(check.text)) << check.text;
+  EXPECT_EQ(tree_digest(store_.store()), before);
 }
 
 }  // namespace

@@ -25,13 +25,16 @@ int mount_count(const std::string& mnt) {
 
 class MountErrorTest : public ::testing::Test {
  protected:
-  // Runs `squeezefs mount ARGS`, expecting exit code `code`, a message containing `message` and
-  // an unchanged store.
+  // Runs `squeezefs mount ARGS`, expecting exit code `code`, a message containing `message` (and
+  // no source file) and an unchanged store.
   void expect_refused(const std::string& args, int code, const std::string& message) {
     const auto before = tree_digest(store_.store());
     const auto [rc, output] = run_capture(squeezefs_binary() + " mount " + args);
     EXPECT_EQ(rc, code) << args << ": " << output;
     EXPECT_NE(output.find(message), std::string::npos) << args << ": " << output;
+    // Messages are for users: no place in the source tree.
+    EXPECT_EQ(output.find(".cpp"), std::string::npos) << args << ": " << output;
+    EXPECT_EQ(output.find("/src/"), std::string::npos) << args << ": " << output;
     EXPECT_EQ(tree_digest(store_.store()), before) << args;
   }
   MountedStore store_;

@@ -1,5 +1,7 @@
 #include "squeezefs/fs/check/store_check.h"
 
+#include <optional>
+
 #include "block_check.h"
 #include "data_file_check.h"
 #include "squeezefs/fs/check/path_names.h"
@@ -12,7 +14,16 @@ namespace squeezefs::fs::check {
 CheckReport check_store(const StoreLayout& layout, const CheckOptions& options,
                         const CheckProgress& progress) {
   CheckReport report;
-  auto index = index::Index::open(layout.index().string());
+  std::optional<index::Index> opened;
+  try {
+    opened.emplace(index::Index::open(layout.index().string()));
+  } catch (const index::DamagedIndexError& e) {
+    // Too damaged to open (its schema): reported as any other damage of the index.
+    for (const auto& p : e.problems()) report.add("index.db", p, false);
+    report.index_damaged = true;
+    return report;
+  }
+  auto& index = *opened;
   // Repairs delete files once a commit stops referencing them: commits must survive power loss.
   if (options.repair) index.use_durable_commits();
   try {

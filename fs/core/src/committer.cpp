@@ -5,6 +5,7 @@
 #include <iterator>
 
 #include "squeezefs/fs/log.h"
+#include "squeezefs/index/error.h"
 
 namespace squeezefs::fs {
 
@@ -72,7 +73,7 @@ void Committer::run() {
     try {
       commit_(batch);
     } catch (const std::exception& e) {
-      log().error("block commit failed: {}", e.what());
+      log().error("block commit failed: {}", index::log_text(e));
     }
     lock.lock();
     ++batches_;

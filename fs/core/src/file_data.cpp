@@ -7,6 +7,7 @@
 
 #include "squeezefs/fs/log.h"
 #include "squeezefs/fs/namespace.h"
+#include "squeezefs/index/error.h"
 
 namespace squeezefs::fs {
 namespace {
@@ -49,7 +50,7 @@ FileData::~FileData() {
   try {
     sync();
   } catch (const std::exception& e) {
-    log().error("flushing file data at shutdown: {}", e.what());
+    log().error("flushing file data at shutdown: {}", index::log_text(e));
   }
 }
 
@@ -132,7 +133,7 @@ bool FileData::store_size_locked(std::uint64_t ino, InodeState& st, std::uint64_
     st.index_size = size;
     return true;
   } catch (const std::exception& e) {
-    log().error("inode {}: cannot store its size: {}", ino, e.what());
+    log().error("inode {}: cannot store its size: {}", ino, index::log_text(e));
     if (!st.error) st.error = storage_error(e);
     return false;
   }

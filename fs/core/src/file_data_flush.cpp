@@ -4,6 +4,7 @@
 
 #include "squeezefs/fs/file_data.h"
 #include "squeezefs/fs/log.h"
+#include "squeezefs/index/error.h"
 
 namespace squeezefs::fs {
 
@@ -34,7 +35,7 @@ void FileData::submit_locked(std::uint64_t ino, InodeState& st, std::uint64_t bl
         encoded.ref = io_.write(padded, codec_, level_);
       }
     } catch (const std::exception& e) {
-      log().error("inode {} block {}: cannot store: {}", ino, block, e.what());
+      log().error("inode {} block {}: cannot store: {}", ino, block, index::log_text(e));
       encoded.failed = true;
       encoded.error = storage_error(e);
     }
@@ -64,7 +65,7 @@ void FileData::commit_batch(std::vector<EncodedBlock>& batch) {
   try {
     io_.store().sync();  // data before the metadata that references it
   } catch (const std::exception& e) {
-    log().error("cannot sync data files: {}", e.what());
+    log().error("cannot sync data files: {}", index::log_text(e));
     synced = false;
     sync_error = storage_error(e);
   }
@@ -141,7 +142,7 @@ void FileData::commit_batch(std::vector<EncodedBlock>& batch) {
       for (const auto& [st, size] : grown) st->index_size = size;
     } catch (const std::exception& e) {
       // Rolled back: none of the batch is recorded. Report it through the files it concerned.
-      log().error("cannot commit {} blocks: {}", batch.size(), e.what());
+      log().error("cannot commit {} blocks: {}", batch.size(), index::log_text(e));
       for (auto& [ino, st] : states) {
         if (st) st->error = storage_error(e);
       }
@@ -342,7 +343,7 @@ void FileData::readahead(std::uint64_t ino,
       try {
         cache_.prefetch(CacheKey{ref.data_file, ref.offset}, stored_loader(ino, block, ref));
       } catch (const std::exception& e) {
-        log().error("inode {} block {}: readahead failed: {}", ino, block, e.what());
+        log().error("inode {} block {}: readahead failed: {}", ino, block, index::log_text(e));
       }
       --readahead_inflight_;
     });

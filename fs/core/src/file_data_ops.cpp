@@ -5,6 +5,7 @@
 #include "squeezefs/fs/file_data.h"
 #include "squeezefs/fs/log.h"
 #include "squeezefs/fs/namespace.h"
+#include "squeezefs/index/error.h"
 
 namespace squeezefs::fs {
 
@@ -26,7 +27,8 @@ Result<std::optional<FileData::CutBlock>> FileData::store_cut_block_locked(std::
     io_.store().sync();  // data before the metadata that references it
     return std::optional<CutBlock>(std::move(cut));
   } catch (const std::exception& e) {
-    log().error("inode {} block {}: cannot store the cut block: {}", ino, block, e.what());
+    log().error("inode {} block {}: cannot store the cut block: {}", ino, block,
+                index::log_text(e));
     return Unexpected{storage_error(e)};
   }
 }

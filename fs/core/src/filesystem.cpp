@@ -8,10 +8,12 @@
 #include <mutex>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 #include "squeezefs/fs/log.h"
 #include "squeezefs/fs/space_guard.h"
 #include "squeezefs/fs/unique_fd.h"
+#include "squeezefs/index/error.h"
 
 namespace squeezefs::fs {
 namespace {
@@ -49,14 +51,24 @@ index::DbAccess index_access(const StoreLayout& layout, const StorageOptions& st
   return layout.wal_has_frames() ? index::DbAccess::kReadOnly : index::DbAccess::kImmutable;
 }
 
+// Opens the store's index and checks it before anything relies on it or writes to it: a damaged
+// index would otherwise be served and fail requests one by one with EIO. quick_check reads the
+// whole file once (see Index::quick_check_problems() for what it covers and costs).
+index::Index open_checked_index(const StoreLayout& layout, const StorageOptions& storage) {
+  auto index =
+      index::Index::open(layout.index().string(), storage.index_vfs, index_access(layout, storage));
+  if (auto problems = index.quick_check_problems(); !problems.empty())
+    throw index::DamagedIndexError(layout.index().string(), std::move(problems));
+  return index;
+}
+
 }  // namespace
 
 Filesystem::Filesystem(const std::filesystem::path& root, std::optional<codecs::CodecChoice> codec,
                        DataPathOptions options, const StorageOptions& storage)
     : layout_(root),
       read_only_(storage.read_only),
-      index_(index::Index::open(layout_.index().string(), storage.index_vfs,
-                                index_access(layout_, storage))),
+      index_(open_checked_index(layout_, storage)),
       config_(index_.config()),
       names_(index_),
       // Called by the compression workers, which hold no index lock (the store's lock, then the
@@ -111,7 +123,7 @@ void Filesystem::group_commit_loop(const std::stop_token& stop) {
       failing = false;
     } catch (const std::exception& e) {
       // Logged once per failing spell; the next sync or fsync reports it to its caller.
-      if (!failing) log().error("cannot commit index changes: {}", e.what());
+      if (!failing) log().error("cannot commit index changes: {}", index::log_text(e));
       failing = true;
     }
   }
@@ -127,7 +139,7 @@ void Filesystem::reclaim_loop(const std::stop_token& stop) {
     try {
       sync();
     } catch (const std::exception& e) {
-      log().error("syncing the store to give back removed blocks: {}", e.what());
+      log().error("syncing the store to give back removed blocks: {}", index::log_text(e));
     }
     lock.lock();
   }

@@ -4,6 +4,7 @@
 #include <exception>
 
 #include "squeezefs/fs/log.h"
+#include "squeezefs/index/error.h"
 
 namespace squeezefs::fs {
 
@@ -53,7 +54,7 @@ void WorkerPool::run() {
     try {
       task();
     } catch (const std::exception& e) {
-      log().error("worker task failed: {}", e.what());
+      log().error("worker task failed: {}", index::log_text(e));
     } catch (...) {
       log().error("worker task failed");
     }

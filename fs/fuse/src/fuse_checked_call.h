@@ -9,6 +9,7 @@
 
 #include "squeezefs/fs/log.h"
 #include "squeezefs/fs/result.h"
+#include "squeezefs/index/error.h"
 
 namespace squeezefs::fs {
 
@@ -31,7 +32,7 @@ void checked_call(fuse_req_t req, const char* op, F&& f) noexcept {
   } catch (const std::bad_alloc&) {
     err = ENOMEM;
   } catch (const std::exception& e) {
-    log().error("{}: {}", op, e.what());
+    log().error("{}: {}", op, index::log_text(e));
     err = storage_error(e).value();
   } catch (...) {
     log().error("{}: unknown exception", op);

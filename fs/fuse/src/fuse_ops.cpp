@@ -17,6 +17,7 @@
 
 #include "fuse_checked_call.h"
 #include "squeezefs/fs/filesystem.h"
+#include "squeezefs/index/error.h"
 
 namespace squeezefs::fs {
 namespace {
@@ -123,7 +124,7 @@ void op_destroy(void* userdata) {
   try {
     static_cast<Filesystem*>(userdata)->sync();
   } catch (const std::exception& e) {
-    log().error("sync at unmount: {}", e.what());
+    log().error("sync at unmount: {}", index::log_text(e));
   }
 }
 
@@ -148,7 +149,7 @@ void op_forget(fuse_req_t req, fuse_ino_t ino, std::uint64_t nlookup) {
   try {
     fs_of(req).names().release(ino, nlookup);
   } catch (const std::exception& e) {
-    log().error("forget {}: {}", ino, e.what());
+    log().error("forget {}: {}", ino, index::log_text(e));
   }
   fuse_reply_none(req);
 }
@@ -158,7 +159,7 @@ void op_forget_multi(fuse_req_t req, std::size_t count, fuse_forget_data* forget
     try {
       fs_of(req).names().release(forgets[i].ino, forgets[i].nlookup);
     } catch (const std::exception& e) {
-      log().error("forget {}: {}", forgets[i].ino, e.what());
+      log().error("forget {}: {}", forgets[i].ino, index::log_text(e));
     }
   }
   fuse_reply_none(req);

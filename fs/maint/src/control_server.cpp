@@ -12,6 +12,7 @@
 #include <system_error>
 
 #include "squeezefs/fs/log.h"
+#include "squeezefs/index/error.h"
 
 namespace squeezefs::fs::maint {
 namespace {
@@ -136,7 +137,7 @@ void ControlServer::serve(UniqueFd client, const std::stop_token& stop) {
   try {
     handler_(request, reply, stop);
   } catch (const std::exception& e) {
-    log().error("control request {}: {}", request.dump(), e.what());
+    log().error("control request {}: {}", request.dump(), index::log_text(e));
     reply(nlohmann::json{{"error", e.what()}});
   }
 }

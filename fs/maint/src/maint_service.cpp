@@ -4,6 +4,7 @@
 
 #include "squeezefs/fs/log.h"
 #include "squeezefs/fs/maint/scrub.h"
+#include "squeezefs/index/error.h"
 
 namespace squeezefs::fs::maint {
 namespace {
@@ -40,7 +41,7 @@ MaintService::MaintService(Filesystem& fs, const MaintOptions& options)
     try {
       compactor_.remove_leftovers();
     } catch (const std::exception& e) {
-      log().warn("cannot remove data files left by an interrupted mount: {}", e.what());
+      log().warn("cannot remove data files left by an interrupted mount: {}", index::log_text(e));
     }
   }
   if (options_.compact_after > 0 && !options_.read_only)
@@ -109,7 +110,7 @@ void MaintService::background(const std::stop_token& stop) {
       // What is left is in files above the threshold: wait until that much more is dead.
       floor = compactor_.dead_space().dead();
     } catch (const std::exception& e) {
-      log().error("background compaction: {}", e.what());
+      log().error("background compaction: {}", index::log_text(e));
     }
   }
 }

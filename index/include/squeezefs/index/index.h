@@ -29,7 +29,9 @@ class Index {
   static Index create(const std::string& path, const StoreConfig& config,
                       const char* vfs = nullptr);
   // Opens an existing index (see DbAccess for the read-only ways). Throws FormatError when `path`
-  // is not an index or was written by a newer format.
+  // is not an index or was written by a newer format, and DamagedIndexError when SQLite finds it
+  // too damaged to open (a damaged schema). Other damage is only found by reading the damaged
+  // rows, or by quick_check_problems().
   static Index open(const std::string& path, const char* vfs = nullptr,
                     DbAccess access = DbAccess::kReadWrite);
 
@@ -105,8 +107,15 @@ class Index {
   void account_dead(std::uint32_t id, std::uint64_t dead);
 
   // Whole-store scans and repairs for checking and compaction (index_check.cpp).
-  // What SQLite's integrity_check reports; empty for a sound database file.
+  // What SQLite's integrity_check reports; empty for a sound database file. Damage that stops
+  // the check itself (a page or schema SQLite cannot parse) is reported too; other failures (an
+  // I/O error) throw IndexError. Reads every page and every index: for fsck.
   [[nodiscard]] std::vector<std::string> integrity_problems();
+  // The same through SQLite's quick_check, cheap enough to run at every mount: every page of the
+  // file is read, and the b-trees, the free list and the rows' NOT NULL and CHECK constraints are
+  // checked, but not that each index matches its table nor UNIQUE constraints (integrity_check
+  // does, at a higher cost). Linear in the size of the index.
+  [[nodiscard]] std::vector<std::string> quick_check_problems();
   // Rows referencing missing rows (PRAGMA foreign_key_check).
   [[nodiscard]] std::vector<ForeignKeyViolation> foreign_key_violations();
   [[nodiscard]] std::vector<InodeRecord> all_inodes();

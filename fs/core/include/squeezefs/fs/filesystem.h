@@ -38,8 +38,10 @@ class Filesystem {
  public:
   // Opens the store at `root`. New blocks use `codec` when given, else the store's default.
   // `options` sets the cache and dirty-data caps and the worker count.
-  // Throws index::FormatError for a non-store, a newer format or a damaged index, and
-  // std::runtime_error when the store's default codec is not in this build.
+  // The index is checked first (SQLite's quick_check, which reads all of it) and nothing is
+  // written to the store before it passes. Throws index::FormatError for a non-store or a newer
+  // format, index::DamagedIndexError for an index that fails the check, index::IndexError when it
+  // cannot be read, and std::runtime_error when the store's default codec is not in this build.
   Filesystem(const std::filesystem::path& root, std::optional<codecs::CodecChoice> codec,
              DataPathOptions options = {}, const StorageOptions& storage = {});
   Filesystem(const Filesystem&) = delete;
