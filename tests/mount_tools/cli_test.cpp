@@ -100,6 +100,8 @@ TEST_F(CliTest, given_raw_mode_when_round_tripped_then_identical) {
   EXPECT_FALSE(fs::exists(path("small")));
   EXPECT_EQ(run("codec decompress --raw z.raw x"), 2);
   EXPECT_NE(err_.find("--raw needs --codec"), std::string::npos) << err_;
+  // Outputs go to a temporary "NAME.tmp.XXXXXX" first: none may be left behind.
+  EXPECT_TRUE(only_expected_files({"sample", "s.raw", "restored", "z.raw"}));
 }
 
 TEST_F(CliTest, given_bad_arguments_then_usage_exit_code) {
