@@ -435,12 +435,21 @@ TEST(Lzh, given_hand_made_malformed_tables_then_rejected) {
                                    "00000" + "00000" + eof_block),
                          out)
                   .ok());
-  // c table zero run past n: t single symbol 2 (run of 20+), n = 5.
-  EXPECT_EQ(decompress(from_bits(count1 + "00000" + "00010" + "000000101" + "000000000" +
-                                 std::string(40, '0')),
+  // c table zero run past n. The t table (n = 4) gives symbol 2 (a run of 20+) the code "0"
+  // and symbol 3 (length 1) "1"; the c table has n = 3, lengths 1, 1, then a run of 20. Were the
+  // run's overshoot ignored, symbols 0 and 1 would form a complete table and the block of one
+  // literal 0x00 would decode; with n = 2 and no run it does.
+  const std::string t_table = "00100" + std::string("000000001") + "00" + "001";
+  const std::string p_single = "00000" + std::string("00000");
+  EXPECT_EQ(decompress(from_bits(count1 + t_table + "000000011" + "1" + "1" + "0" + "000000000" +
+                                 p_single + "0" + eof_block),
                        out)
                 .status,
             CodecStatus::kCorrupt);
+  EXPECT_TRUE(
+      decompress(from_bits(count1 + t_table + "000000010" + "1" + "1" + p_single + "0" + eof_block),
+                 out)
+          .ok());
 }
 
 }  // namespace
