@@ -91,6 +91,7 @@ TEST(CompactorTest, given_leftovers_of_an_interrupted_run_when_compacted_then_re
     auto fs = store.open();
     TestStore::write(*fs, "/a", sample_text(50000, 7));
   }
+  std::filesystem::path copy;
   {
     // A crash after the commit but before the unlink leaves a file the index does not know;
     // one before the commit leaves a new file nothing references.
@@ -99,7 +100,8 @@ TEST(CompactorTest, given_leftovers_of_an_interrupted_run_when_compacted_then_re
     const auto id = idx.add_data_file();
     char name[32];
     std::snprintf(name, sizeof name, "%06u.dat", id);
-    std::ofstream(store.layout().data() / name) << "copied but never committed";
+    copy = store.layout().data() / name;
+    std::ofstream(copy) << "copied but never committed";
   }
   // Both are what a crash leaves: expected, not errors.
   const auto before = check_store(store.layout(), CheckOptions{});
@@ -108,6 +110,10 @@ TEST(CompactorTest, given_leftovers_of_an_interrupted_run_when_compacted_then_re
   const auto stats = compact_store(store.layout(), CompactOptions{});
   EXPECT_EQ(stats.files_removed, 2U);
   EXPECT_EQ(stats.files_rewritten, 0U);  // the data file of /a is all live
+  // Gone from the disk, not only counted (the check calls either expected, so it is clean both
+  // ways).
+  EXPECT_FALSE(std::filesystem::exists(store.layout().data() / "000050.dat"));
+  EXPECT_FALSE(std::filesystem::exists(copy));
   const auto report = check_store(store.layout(), CheckOptions{});
   EXPECT_TRUE(report.clean()) << problems_of(report);
   auto fs = store.open();

@@ -440,9 +440,12 @@ TEST(Lzh, given_hand_made_malformed_tables_then_rejected) {
                        out)
                 .status,
             CodecStatus::kCorrupt);
-  // single p symbol 17 is outside NP.
-  EXPECT_EQ(decompress(from_bits(count1 + "00000" + "00000" + "000000000" + "111111110" + "00000" +
-                                 "10001"),
+  // single p symbol 17 is outside NP: a block of one literal 'A' (so p is never decoded), then
+  // an EOF block.
+  const std::string eof_block =
+      count1 + "00000" + "00000" + "000000000" + "111111110" + "00000" + "00000";
+  EXPECT_EQ(decompress(from_bits(count1 + "00000" + "00000" + "000000000" + "001000001" + "00000" +
+                                 "10001" + eof_block),
                        out)
                 .status,
             CodecStatus::kCorrupt);
@@ -470,18 +473,33 @@ TEST(Lzh, given_hand_made_malformed_tables_then_rejected) {
                        out)
                 .status,
             CodecStatus::kCorrupt);
-  // A run (len 3, c 0x100) at distance 1 with no output yet, then EOF: c single 0x100, p 0.
+  // A run (len 3, c 0x100) at distance 1 with no output yet (c single 0x100, p 0), then an EOF
+  // block.
   EXPECT_EQ(decompress(from_bits(count1 + "00000" + "00000" + "000000000" + "100000000" + "00000" +
-                                 "00000"),
+                                 "00000" + eof_block),
                        out)
                 .status,
             CodecStatus::kCorrupt);
-  // c table zero run past n: t single symbol 2 (run of 20+), n = 5.
-  EXPECT_EQ(decompress(from_bits(count1 + "00000" + "00010" + "000000101" + "000000000" +
-                                 std::string(40, '0')),
+  // The literal block with p symbol 0 in place of 17 decodes.
+  EXPECT_TRUE(decompress(from_bits(count1 + "00000" + "00000" + "000000000" + "001000001" +
+                                   "00000" + "00000" + eof_block),
+                         out)
+                  .ok());
+  // c table zero run past n. The t table (n = 4) gives symbol 2 (a run of 20+) the code "0"
+  // and symbol 3 (length 1) "1"; the c table has n = 3, lengths 1, 1, then a run of 20. Were the
+  // run's overshoot ignored, symbols 0 and 1 would form a complete table and the block of one
+  // literal 0x00 would decode; with n = 2 and no run it does.
+  const std::string t_table = "00100" + std::string("000000001") + "00" + "001";
+  const std::string p_single = "00000" + std::string("00000");
+  EXPECT_EQ(decompress(from_bits(count1 + t_table + "000000011" + "1" + "1" + "0" + "000000000" +
+                                 p_single + "0" + eof_block),
                        out)
                 .status,
             CodecStatus::kCorrupt);
+  EXPECT_TRUE(
+      decompress(from_bits(count1 + t_table + "000000010" + "1" + "1" + p_single + "0" + eof_block),
+                 out)
+          .ok());
 }
 
 }  // namespace

@@ -110,29 +110,46 @@ TEST(Opcode, given_malformed_streams_then_corrupt) {
       from_hex("01000380"),                                   // LEN 0
       stream(1, "000 00 00001000  010 00 00 00010000  111"),  // save longer than output
       stream(1, "000 00 00001000  010 00 00 00001000  101 00  010 00 00 00000001 111"),
-      stream(1, "000 00 00001000  101 00  111"),                 // modifier before 111
-      stream(1, "000 00 0000"),                                  // truncated LEN
-      stream(1, "100 00 00010000  0000"),                        // truncated literal
-      stream(1, "000 00 00000111  111"),                         // 7 bits: not whole bytes
-      stream(1, "000 00 00001000  111  01"),                     // non-zero padding
-      stream(1, "000 00 00001000  111 00000 00000000"),          // 8+ padding bits
-      stream(2, "100 00 00010000  000 00 00010000 111 0  111"),  // inner stream after 111
-      stream(1, "101 00 000 00 00001000 111"),                   // modifier on an empty slot
-      stream(1, ""),                                             // missing terminator
+      stream(1, "000 00 00001000  101 00  111"),  // modifier before 111
+      stream(1, "000 00 0000"),                   // truncated LEN
+      stream(1, "100 00 00010000  0000"),         // truncated literal
+      stream(1, "000 00 00000111  111"),          // 7 bits: not whole bytes
+      // Non-zero padding: 29 bits, then 3 pad bits "010" (fewer than 8, so only their value is
+      // wrong).
+      stream(1, "000 00 00001000  000 00 00001000  111 010"),
+      stream(1, "000 00 00001000  111 00000 00000000"),  // 8+ padding bits
+      // An inner stream (a 17-bit literal) with a bit after its 111.
+      stream(2, "100 00 00010001  000 00 00010000 111 0  111"),
+      stream(1, "101 00 000 00 00001000 111"),  // modifier on an empty slot
+      stream(1, ""),                            // missing terminator
   };
-  for (const Bytes& in : bad) {
-    EXPECT_EQ(decode(in, 4096).status, CodecStatus::kCorrupt);
+  for (std::size_t i = 0; i < bad.size(); ++i) {
+    EXPECT_EQ(decode(bad[i], 4096).status, CodecStatus::kCorrupt) << "stream " << i;
   }
+  // The same two streams without their defect decode, so the defect is what is rejected.
+  EXPECT_TRUE(decode(stream(1, "000 00 00001000  000 00 00001000  111"), 4096).ok());
+  EXPECT_TRUE(decode(stream(2, "100 00 00010000  000 00 00010000 111  111"), 4096).ok());
 }
 
 TEST(Opcode, given_bomb_streams_then_output_too_small_fast) {
   // One fill of 2^32-1 bits into a 100-byte buffer.
   EXPECT_EQ(decode(stream(1, "001 11 11111111111111111111111111111111 111"), 100).status,
             CodecStatus::kOutputTooSmall);
-  // Doubling by save/use, far beyond the buffer.
-  std::string bits = "001 00 00001000";
-  for (int i = 0; i < 40; ++i) bits += " 010 00 11 11111111111111111111111111111111 011 00";
-  EXPECT_NE(decode(stream(1, bits + " 111"), 1 << 16).status, CodecStatus::kOk);
+  // Doubling by save/use: each round saves the whole output so far and uses it once more.
+  const auto doubling = [](int rounds) {
+    std::string bits = "001 00 00001000";  // 8 one bits
+    for (std::uint64_t size = 8; rounds-- > 0; size *= 2) {
+      bits += " 010 00 11 ";  // save slot 0, the last `size` bits (a 32-bit LEN)
+      for (int i = 31; i >= 0; --i) bits += ((size >> i) & 1U) != 0 ? '1' : '0';
+      bits += " 011 00";  // use slot 0
+    }
+    return stream(1, bits + " 111");
+  };
+  Bytes small;
+  ASSERT_TRUE(decode(doubling(3), 64, &small).ok()) << "the stream is well formed";
+  EXPECT_EQ(small, Bytes(8, std::byte{0xFF}));
+  // Far beyond the buffer.
+  EXPECT_EQ(decode(doubling(28), 1 << 16).status, CodecStatus::kOutputTooSmall);
   // Nested: the outer pass writes an inner stream whose fill is huge.
   const std::string inner = "001 11 11111111111111111111111111111111 111";
   std::string inner_bits;

@@ -102,7 +102,9 @@ TYPED_TEST(BlockStoreContract, given_location_out_of_range_when_loaded_then_fals
   EXPECT_FALSE(store->load(StoredLocation{loc.data_file, loc.offset, 20}, out));
   out.resize(10);
   EXPECT_FALSE(store->load(StoredLocation{loc.data_file + 100, 0, 10}, out));
-  EXPECT_FALSE(store->load(StoredLocation{loc.data_file, 5, 20}, out));  // length mismatch
+  // In range, but the buffer is not the location's length.
+  EXPECT_FALSE(store->load(StoredLocation{loc.data_file, loc.offset, 5}, out));
+  EXPECT_FALSE(store->load(StoredLocation{loc.data_file, loc.offset + 5, 5}, out));
 }
 
 TEST(FileBlockStoreTest, given_reopened_store_when_reading_old_blocks_then_data_survives) {

@@ -202,7 +202,10 @@ TEST_F(DamageTest, given_bad_command_lines_when_fsck_then_usage_and_operational_
   const auto not_store = run("fsck " + store_.mnt());
   EXPECT_EQ(not_store.code, 8) << not_store.text;
   EXPECT_NE(not_store.text.find("is not a squeezefs store"), std::string::npos);
-  EXPECT_EQ(run("compact --threshold 2 " + store_.store()).code, 2);
+  const auto bad_threshold = run("compact --threshold 2 " + store_.store());
+  EXPECT_EQ(bad_threshold.code, 2) << bad_threshold.text;
+  EXPECT_NE(bad_threshold.text.find("--threshold: Value 2 not in range"), std::string::npos)
+      << bad_threshold.text;
 }
 
 TEST_F(DamageTest, given_terminal_or_pipe_when_fsck_then_progress_only_on_the_terminal) {

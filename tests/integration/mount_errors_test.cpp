@@ -44,7 +44,7 @@ TEST_F(MountErrorTest, given_non_store_when_mounting_then_refused_and_untouched)
   std::filesystem::create_directory(store_.store());
   write_file(store_.store() + "/file", "x");
   expect_refused(store_.store() + " " + store_.mnt(), 1, "is not a squeezefs store");
-  EXPECT_FALSE(std::filesystem::exists(store_.store() + "/lock"));
+  EXPECT_FALSE(std::filesystem::exists(store_.store() + "/index.db"));
   expect_refused(store_.dir() + "/missing " + store_.mnt(), 1, "is not a squeezefs store");
 }
 
@@ -153,7 +153,7 @@ TEST_F(MountErrorTest, given_newer_format_when_mounting_then_refused_and_untouch
     const char version[4] = {0, 0, 0, 99};
     f.write(version, 4);
   }
-  expect_refused(store_.store() + " " + store_.mnt(), 1, "cannot open store");
+  expect_refused(store_.store() + " " + store_.mnt(), 1, "is newer than this squeezefs");
 }
 
 }  // namespace

@@ -123,6 +123,7 @@ TEST(OnlineMaintTest, given_paths_that_are_not_squeezefs_mounts_when_scrubbed_th
   EXPECT_NE(text.find("is not a mounted squeezefs store"), std::string::npos) << text;
   std::tie(code, text) = run_capture(bin() + " scrub /proc");
   EXPECT_EQ(code, 1) << text;
+  EXPECT_NE(text.find("/proc is not a mounted squeezefs store"), std::string::npos) << text;
   std::tie(code, text) = run_capture(bin() + " compact " + store.mnt());
   EXPECT_EQ(code, 1) << text;
   EXPECT_NE(text.find("neither a squeezefs store nor a mount point"), std::string::npos) << text;
@@ -131,6 +132,8 @@ TEST(OnlineMaintTest, given_paths_that_are_not_squeezefs_mounts_when_scrubbed_th
   ASSERT_EQ(::mkdir(store.path("sub").c_str(), 0755), 0);
   std::tie(code, text) = run_capture(bin() + " scrub " + store.path("sub"));
   EXPECT_EQ(code, 1) << text;
+  EXPECT_NE(text.find(store.path("sub") + " is not a mounted squeezefs store"), std::string::npos)
+      << text;
 }
 
 TEST(OnlineMaintTest, given_mount_then_control_socket_is_private_and_gone_after_unmount) {

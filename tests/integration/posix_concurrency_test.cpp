@@ -10,12 +10,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <map>
 #include <set>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "mounted_fixture.h"
@@ -98,22 +100,50 @@ TEST_F(PosixConcurrencyTest,
   ASSERT_EQ(::mkdir(dir.c_str(), 0755), 0);
   constexpr int kStable = 400;
   for (int i = 0; i < kStable; ++i) write_file(dir + "/stable" + std::to_string(i), "");
-  // Another process creates and removes entries while this one lists.
+  // Another process creates and removes entries while this one lists: it churns until the
+  // parent closes `stop`, and says on `started` once it is under way.
+  int stop[2];
+  int started[2];
+  ASSERT_EQ(::pipe(stop), 0);
+  ASSERT_EQ(::pipe(started), 0);
   const pid_t churn = ::fork();
   ASSERT_GE(churn, 0);
   if (churn == 0) {
-    for (int round = 0; round < 200; ++round) {
+    ::close(stop[1]);
+    ::close(started[0]);
+    ::fcntl(stop[0], F_SETFL, O_NONBLOCK);
+    char byte = 0;
+    for (int round = 0; ::read(stop[0], &byte, 1) < 0 && errno == EAGAIN; ++round) {
       char name[64];
       std::snprintf(name, sizeof name, "%s/tmp%d", dir.c_str(), round % 50);
       const int fd = ::open(name, O_CREAT | O_WRONLY, 0644);
-      if (fd >= 0) ::close(fd);
+      if (fd < 0) ::_exit(1);
+      ::close(fd);
       if (round >= 25) {
         std::snprintf(name, sizeof name, "%s/tmp%d", dir.c_str(), (round - 25) % 50);
-        ::unlink(name);
+        if (::unlink(name) != 0) ::_exit(2);
       }
+      if (round == 25 && ::write(started[1], "s", 1) != 1) ::_exit(3);
     }
     ::_exit(0);
   }
+  ::close(stop[0]);
+  ::close(started[1]);
+  // Stops and reaps the churning process, also when an assertion below ends the test early.
+  struct Stopper {
+    pid_t pid;
+    int fd;
+    int finish() {
+      int status = -1;
+      if (fd >= 0) ::close(std::exchange(fd, -1));
+      if (pid > 0 && ::waitpid(std::exchange(pid, -1), &status, 0) < 0) status = -1;
+      return status;
+    }
+    ~Stopper() { finish(); }
+  } stopper{churn, stop[1]};
+  char byte = 0;
+  ASSERT_EQ(::read(started[0], &byte, 1), 1) << "the churning process did not start";
+  ::close(started[0]);
   for (int pass = 0; pass < 5; ++pass) {
     std::map<std::string, int> seen;
     DIR* d = ::opendir(dir.c_str());
@@ -124,9 +154,8 @@ TEST_F(PosixConcurrencyTest,
       ASSERT_EQ(seen["stable" + std::to_string(i)], 1) << "pass " << pass << " entry " << i;
     for (const auto& [name, count] : seen) ASSERT_EQ(count, 1) << name;
   }
-  int status = 0;
-  ASSERT_EQ(::waitpid(churn, &status, 0), churn);
-  EXPECT_EQ(WEXITSTATUS(status), 0);
+  const int status = stopper.finish();
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "wait status " << status;
 }
 
 TEST_F(PosixConcurrencyTest, given_shared_mapping_when_growing_file_then_remount_sees_it) {
@@ -202,7 +231,7 @@ TEST_F(PosixConcurrencyTest, given_processes_and_threads_at_once_when_working_th
   for (const pid_t pid : children) {
     int status = 0;
     ASSERT_EQ(::waitpid(pid, &status, 0), pid);
-    EXPECT_EQ(WEXITSTATUS(status), 0);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "wait status " << status;
   }
   store_.unmount();
   ASSERT_EQ(store_.mount(), 0);

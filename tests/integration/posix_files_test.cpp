@@ -54,7 +54,7 @@ TEST_F(PosixFilesTest, given_fifo_when_writer_and_reader_meet_then_bytes_pass) {
   ::close(fd);
   int status = 0;
   ASSERT_EQ(::waitpid(pid, &status, 0), pid);
-  EXPECT_EQ(WEXITSTATUS(status), 0);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "wait status " << status;
 }
 
 TEST_F(PosixFilesTest, given_unix_socket_when_bound_on_mount_then_it_is_a_socket_inode) {

@@ -93,9 +93,15 @@ TEST_F(CliTest, given_raw_mode_when_round_tripped_then_identical) {
     ASSERT_EQ(run("codec decompress --raw --codec " + codec + " s.raw restored"), 0) << err_;
     EXPECT_EQ(read("restored"), read("sample")) << codec;
   }
-  EXPECT_EQ(run("codec decompress --raw --codec zlib --max-size 64K s.raw small"), 1);
+  // A zlib stream of the 300 KB sample does not fit in 64K: refused for its size, not as corrupt.
+  ASSERT_EQ(run("codec compress --raw --codec zlib sample z.raw"), 0) << err_;
+  EXPECT_EQ(run("codec decompress --raw --codec zlib --max-size 64K z.raw small"), 1);
+  EXPECT_NE(err_.find("exceeds --max-size"), std::string::npos) << err_;
   EXPECT_FALSE(fs::exists(path("small")));
-  EXPECT_EQ(run("codec decompress --raw s.raw x"), 2);
+  EXPECT_EQ(run("codec decompress --raw z.raw x"), 2);
+  EXPECT_NE(err_.find("--raw needs --codec"), std::string::npos) << err_;
+  // Outputs go to a temporary "NAME.tmp.XXXXXX" first: none may be left behind.
+  EXPECT_TRUE(only_expected_files({"sample", "s.raw", "restored", "z.raw"}));
 }
 
 TEST_F(CliTest, given_bad_arguments_then_usage_exit_code) {
@@ -104,9 +110,13 @@ TEST_F(CliTest, given_bad_arguments_then_usage_exit_code) {
   EXPECT_EQ(run("codec compress --codec zlib:42 sample out"), 2);
   EXPECT_NE(err_.find("invalid level"), std::string::npos) << err_;
   EXPECT_EQ(run("codec compress --block-size 3000 sample out"), 2);
+  EXPECT_NE(err_.find("invalid block size '3000'"), std::string::npos) << err_;
   EXPECT_EQ(run("codec compress --block-size 32M sample out"), 2);
+  EXPECT_NE(err_.find("invalid block size '32M'"), std::string::npos) << err_;
   EXPECT_EQ(run("codec bench --codec zstd,bogus sample"), 2);
+  EXPECT_NE(err_.find("unknown codec 'bogus'"), std::string::npos) << err_;
   EXPECT_EQ(run("codec bench --codec zstd,,lz4 sample"), 2);
+  EXPECT_NE(err_.find("empty codec name"), std::string::npos) << err_;
   EXPECT_TRUE(only_expected_files({"sample"}));
 }
 
@@ -114,6 +124,7 @@ TEST_F(CliTest, given_missing_input_then_failure_and_no_output) {
   EXPECT_EQ(run("codec compress --codec zstd missing out"), 1);
   EXPECT_NE(err_.find("cannot open 'missing'"), std::string::npos) << err_;
   EXPECT_EQ(run("codec info missing"), 1);
+  EXPECT_NE(err_.find("cannot open 'missing'"), std::string::npos) << err_;
   const std::string before = read("sample");
   EXPECT_EQ(run("codec compress sample sample"), 1);
   EXPECT_NE(err_.find("refusing to overwrite"), std::string::npos) << err_;
