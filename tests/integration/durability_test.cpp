@@ -39,12 +39,18 @@ class DurabilityTest : public ::testing::Test {
       write_file(store_.path(name), file_data(name));
       expected_[name] = file_data(name);
     }
-    const int fd = ::open(store_.path("open").c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
-    EXPECT_GE(fd, 0);
-    const auto data = file_data("open");
-    EXPECT_EQ(::write(fd, data.data(), data.size()), static_cast<ssize_t>(data.size()));
+    const int fd = write_kept_open("open");
     EXPECT_EQ(::syncfs(fd), 0);
-    expected_["open"] = data;
+    return fd;
+  }
+
+  // `name` written and left open: the returned descriptor, to close after the kill.
+  int write_kept_open(const std::string& name) {
+    const int fd = ::open(store_.path(name).c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+    EXPECT_GE(fd, 0);
+    const auto data = file_data(name);
+    EXPECT_EQ(::write(fd, data.data(), data.size()), static_cast<ssize_t>(data.size()));
+    expected_[name] = data;
     return fd;
   }
 
@@ -90,11 +96,7 @@ TEST_F(DurabilityTest,
       expected_[name] = file_data(name);
     }
     // Kept open and not synced: `squeezefs sync` must hand the kernel's cached pages over too.
-    const int fd = ::open(store_.path("open").c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
-    ASSERT_GE(fd, 0);
-    const auto data = file_data("open");
-    ASSERT_EQ(::write(fd, data.data(), data.size()), static_cast<ssize_t>(data.size()));
-    expected_["open"] = data;
+    const int fd = write_kept_open("open");
     const auto [rc, output] = run_capture(squeezefs_binary() + " sync " + store_.path("a"));
     EXPECT_EQ(rc, 0) << output;
     daemon.kill();
