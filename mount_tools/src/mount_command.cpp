@@ -234,7 +234,7 @@ void serve(const MountRequest& req, bool foreground, const std::function<void()>
   check_request(req);
   // Shared with fsck and compact; waits for a daemon still finishing an unmount of this store.
   const fs::StoreLock lock =
-      lock_store_waiting(fs::StoreLayout(req.store), req.store_wait, kExitFailure);
+      lock_store_waiting(fs::StoreLayout(req.store), req.store_wait, kExitFailure, true);
   if (req.read_only) read_only_store_check(req);
   std::unique_ptr<fs::Filesystem> filesystem;
   try {

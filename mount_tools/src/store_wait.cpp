@@ -51,12 +51,12 @@ CLI::Option* add_wait_option(CLI::App& cmd, const std::shared_ptr<unsigned>& sec
 }
 
 fs::StoreLock lock_store_waiting(const fs::StoreLayout& layout, std::chrono::seconds timeout,
-                                 int code) {
+                                 int code, bool mounting) {
   const auto store = layout.root().string();
   auto lock = acquire(layout, timeout, code, true, [&](const SqueezefsMount& live) {
-    throw CommandError(store + " is mounted at " + live.mount_point.string() +
-                           "; unmount it first (squeezefs umount " + live.mount_point.string() +
-                           ")",
+    throw CommandError(store + (mounting ? " is already mounted at " : " is mounted at ") +
+                           live.mount_point.string() + "; unmount it first (squeezefs umount " +
+                           live.mount_point.string() + ")",
                        code);
   });
   if (!lock) {

@@ -20,9 +20,10 @@ CLI::Option* add_wait_option(CLI::App& cmd, const std::shared_ptr<unsigned>& sec
 // (it is finishing after an unmount) or another squeezefs command holds it, waits for up to
 // `timeout`, saying so in one line on stderr when that is a terminal. A live mount of the store
 // is refused at once with a message naming its mount point. Throws CommandError with `code`
-// when refused, on timeout, or when the index cannot be opened.
+// when refused, on timeout, or when the index cannot be opened. `mounting`: the caller is a
+// mount, for which a live mount means the store is mounted already.
 fs::StoreLock lock_store_waiting(const fs::StoreLayout& layout, std::chrono::seconds timeout,
-                                 int code);
+                                 int code, bool mounting = false);
 
 // For umount: waits up to `timeout` until the daemon of the just unmounted store has exited (it
 // releases the store's lock last). Throws CommandError (kExitFailure) on timeout, when the store

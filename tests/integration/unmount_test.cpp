@@ -144,7 +144,7 @@ TEST_F(UnmountTest, given_a_live_mount_when_mounting_again_then_refused_naming_t
   std::filesystem::create_directory(other);
   const auto [rc, output] = run_capture(cli() + " mount " + store_.store() + " " + other);
   EXPECT_EQ(rc, 1);
-  EXPECT_NE(output.find("is mounted at " + store_.mnt()), std::string::npos) << output;
+  EXPECT_NE(output.find("is already mounted at " + store_.mnt()), std::string::npos) << output;
   EXPECT_FALSE(is_mounted(other));
 }
 
