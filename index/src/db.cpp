@@ -268,6 +268,10 @@ int Db::changes() const {
   return sqlite3_changes(db_.get());
 }
 
+std::int64_t Db::total_changes() const {
+  return sqlite3_total_changes64(db_.get());
+}
+
 Txn::Txn(Db& db) : db_(db) {
   in_group_ = db_.begin_txn();
 }

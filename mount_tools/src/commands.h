@@ -43,5 +43,7 @@ void register_mount(CLI::App& app);
 void register_fsck(CLI::App& app);
 void register_compact(CLI::App& app);
 void register_scrub(CLI::App& app);
+void register_sync(CLI::App& app);
+void register_umount(CLI::App& app);
 
 }  // namespace squeezefs::tools

@@ -2,6 +2,7 @@
 // (for a mount point, or a store that is mounted) by the daemon serving the store.
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -10,9 +11,8 @@
 #include "commands.h"
 #include "control_client.h"
 #include "squeezefs/fs/check/compactor.h"
-#include "squeezefs/fs/maint/maint_service.h"
-#include "squeezefs/fs/store_lock.h"
 #include "store_access.h"
+#include "store_wait.h"
 
 namespace squeezefs::tools {
 namespace {
@@ -61,7 +61,7 @@ void compact_mounted(const std::string& name, const std::filesystem::path& store
   print_stats(name, stats);
 }
 
-void run_compact(const std::string& store, double threshold) {
+void run_compact(const std::string& store, double threshold, std::chrono::seconds wait) {
   if (auto served = mounted_store(store)) {
     compact_mounted(store, *served, threshold);
     return;
@@ -72,15 +72,12 @@ void run_compact(const std::string& store, double threshold) {
                        kExitFailure);
   // Also what a store mounted -o ro from read-only media (no control socket) gets.
   require_writable(store, "compact", kExitFailure);
-  auto lock = fs::StoreLock::try_acquire(layout);
-  if (!lock) {
-    // Mounted: the daemon does it, if it listens.
-    if (std::filesystem::exists(fs::maint::MaintService::socket_path(layout))) {
-      compact_mounted(store, store, threshold);
-      return;
-    }
-    throw CommandError(store + " is in use by another squeezefs command", kExitFailure);
+  // Mounted: the daemon does it, if it listens.
+  if (const auto live = mount_of_store(store)) {
+    compact_mounted(store, live->store, threshold);
+    return;
   }
+  const auto lock = lock_store_waiting(layout, wait, kExitFailure);
   const bool tty = ::isatty(STDERR_FILENO) == 1;
   fs::check::CompactProgress progress;
   if (tty) {
@@ -112,9 +109,11 @@ void register_compact(CLI::App& app) {
   cmd->add_option("--threshold", *threshold,
                   "Rewrite data files whose live fraction is below F (0 < F <= 1, default 0.5)")
       ->check(CLI::Range(0.0, 1.0));
+  auto wait = std::make_shared<unsigned>();
+  add_wait_option(*cmd, wait);
   cmd->callback([=] {
     if (*threshold <= 0.0) throw CommandError("--threshold must be above 0", kExitUsage);
-    run_compact(*store, *threshold);
+    run_compact(*store, *threshold, std::chrono::seconds(*wait));
   });
 }
 

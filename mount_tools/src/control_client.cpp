@@ -6,8 +6,6 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 #include <system_error>
 #include <vector>
 
@@ -19,58 +17,11 @@
 namespace squeezefs::tools {
 namespace {
 
-// mountinfo escapes space, tab, newline and backslash as \ooo.
-std::string unescape(const std::string& field) {
-  std::string out;
-  for (std::size_t i = 0; i < field.size(); ++i) {
-    if (field[i] == '\\' && i + 3 < field.size()) {
-      const std::string oct = field.substr(i + 1, 3);
-      if (oct.size() == 3 && oct.find_first_not_of("01234567") == std::string::npos) {
-        out += static_cast<char>(std::stoi(oct, nullptr, 8));
-        i += 3;
-        continue;
-      }
-    }
-    out += field[i];
-  }
-  return out;
-}
-
 std::string errno_text() {
   return std::error_code(errno, std::generic_category()).message();
 }
 
 }  // namespace
-
-std::optional<std::filesystem::path> mounted_store(const std::string& mountpoint) {
-  std::error_code ec;
-  const auto target = std::filesystem::canonical(mountpoint, ec);
-  if (ec) return std::nullopt;
-  std::ifstream in("/proc/self/mountinfo");
-  std::string line;
-  std::optional<std::filesystem::path> found;
-  while (std::getline(in, line)) {
-    std::istringstream fields(line);
-    std::vector<std::string> parts;
-    for (std::string f; fields >> f;) parts.push_back(f);
-    // ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - FSTYPE SOURCE SUPEROPTIONS
-    std::size_t dash = 6;
-    while (dash < parts.size() && parts[dash] != "-") ++dash;
-    if (parts.size() < 5 || dash + 2 >= parts.size()) continue;
-    if (unescape(parts[4]) != target.string()) continue;
-    // The last mount on a path is the one in effect.
-    found = parts[dash + 1] == "fuse.squeezefs"
-                ? std::optional<std::filesystem::path>(unescape(parts[dash + 2]))
-                : std::nullopt;
-  }
-  return found;
-}
-
-std::filesystem::path store_of_mount(const std::string& mountpoint) {
-  auto store = mounted_store(mountpoint);
-  if (!store) throw CommandError(mountpoint + " is not a mounted squeezefs store", kExitFailure);
-  return *store;
-}
 
 nlohmann::json call_daemon(const std::filesystem::path& store, const nlohmann::json& request,
                            const std::function<void(const nlohmann::json&)>& on_progress) {

@@ -3,18 +3,11 @@
 #include <filesystem>
 #include <functional>
 #include <nlohmann/json.hpp>
-#include <optional>
 #include <string>
 
+#include "mount_table.h"
+
 namespace squeezefs::tools {
-
-// The store served at `mountpoint` (its fsname in /proc/self/mountinfo), or std::nullopt when
-// `mountpoint` is not the mount point of a squeezefs mount.
-[[nodiscard]] std::optional<std::filesystem::path> mounted_store(const std::string& mountpoint);
-
-// The store of `mountpoint`; throws CommandError (kExitFailure) naming `command` when it is not
-// a squeezefs mount.
-[[nodiscard]] std::filesystem::path store_of_mount(const std::string& mountpoint);
 
 // Sends `request` to the daemon serving `store` through its control socket. Progress lines go to
 // `on_progress`; returns the "result" object. Throws CommandError for an "error" answer, a

@@ -2,6 +2,7 @@
 // codes follow e2fsck: 0 clean, 1 errors corrected, 4 errors left, 8 operational error, 16 usage.
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -9,8 +10,8 @@
 
 #include "commands.h"
 #include "squeezefs/fs/check/store_check.h"
-#include "squeezefs/fs/store_lock.h"
 #include "store_access.h"
+#include "store_wait.h"
 
 namespace squeezefs::tools {
 namespace {
@@ -50,23 +51,13 @@ int print_report(const std::string& store, const fs::check::CheckReport& report,
   return report.left_count() > 0 ? kFsckErrorsLeft : kFsckCorrected;
 }
 
-int run_fsck(const std::string& store, bool repair, bool quick) {
+int run_fsck(const std::string& store, bool repair, bool quick, std::chrono::seconds wait) {
   const fs::StoreLayout layout(store);
   if (!std::filesystem::is_directory(store) || !layout.is_store())
     throw CommandError(store + " is not a squeezefs store", kFsckOperational);
   // Even a check without --repair opens the index read-write (SQLite recovers its WAL).
   require_writable(store, "fsck", kFsckOperational);
-  std::optional<fs::StoreLock> lock;
-  try {
-    lock = fs::StoreLock::try_acquire(layout);
-  } catch (const std::exception& e) {
-    throw CommandError(std::string("cannot lock the store: ") + e.what(), kFsckOperational);
-  }
-  if (!lock) {
-    throw CommandError(
-        store + " is mounted (or in use by another squeezefs command); unmount it first",
-        kFsckOperational);
-  }
+  const auto lock = lock_store_waiting(layout, wait, kFsckOperational);
   const bool tty = ::isatty(STDERR_FILENO) == 1;
   fs::check::CheckReport report;
   try {
@@ -93,8 +84,10 @@ void register_fsck(CLI::App& app) {
                 "Fix what can be fixed without guessing (orphans, link counts, accounting, "
                 "unreachable files to /lost+found); damaged files are only listed");
   cmd->add_flag("--quick", *quick, "Do not read and verify the stored blocks");
+  auto wait = std::make_shared<unsigned>();
+  add_wait_option(*cmd, wait);
   cmd->callback([=] {
-    const int code = run_fsck(*store, *repair, *quick);
+    const int code = run_fsck(*store, *repair, *quick, std::chrono::seconds(*wait));
     if (code != kExitOk) throw CommandError("", code);
   });
 }

@@ -18,6 +18,8 @@ int main(int argc, char** argv) {
   squeezefs::tools::register_fsck(app);
   squeezefs::tools::register_compact(app);
   squeezefs::tools::register_scrub(app);
+  squeezefs::tools::register_sync(app);
+  squeezefs::tools::register_umount(app);
 
   try {
     app.parse(argc, argv);

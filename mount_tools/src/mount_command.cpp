@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <optional>
@@ -25,6 +26,7 @@
 #include "squeezefs/fs/unique_fd.h"
 #include "squeezefs/index/error.h"
 #include "store_access.h"
+#include "store_wait.h"
 
 namespace squeezefs::tools {
 namespace {
@@ -38,6 +40,7 @@ struct MountRequest {
   fs::DataPathOptions data;
   fs::FuseSettings fuse;
   fs::maint::MaintOptions maint;
+  std::chrono::seconds store_wait = kDefaultStoreWait;  // for a daemon finishing an unmount
 };
 
 // cache_size=SIZE / dirty_size=SIZE: a byte count with an optional K, M or G suffix.
@@ -90,9 +93,22 @@ std::string escape_option_value(const std::string& value) {
   return out;
 }
 
+// SECONDS of an option NAME=SECONDS, from `min` to 86400.
+std::chrono::seconds seconds_option(const std::string& option, std::string_view name,
+                                    std::uint64_t min) {
+  const auto value = parse_size(std::string_view(option).substr(name.size() + 1));
+  if (!value || *value < min || *value > 86400)
+    throw CommandError("bad " + std::string(name) + " '" + option + "' (seconds, " +
+                           std::to_string(min) + " to 86400)",
+                       kExitUsage);
+  return std::chrono::seconds(*value);
+}
+
 MountRequest parse_request(const std::string& store, const std::string& mountpoint,
-                           const std::vector<std::string>& option_lists, bool debug_flag) {
+                           const std::vector<std::string>& option_lists, bool debug_flag,
+                           std::optional<unsigned> wait_flag) {
   MountRequest req;
+  if (wait_flag) req.store_wait = std::chrono::seconds(*wait_flag);
   req.store = canonical_path(store);
   req.mountpoint = canonical_path(mountpoint).string();
   req.fuse.mountpoint = req.mountpoint;
@@ -123,6 +139,10 @@ MountRequest parse_request(const std::string& store, const std::string& mountpoi
         if (!value || *value == 0 || *value > 86400)
           throw CommandError("bad compact_interval '" + o + "' (seconds)", kExitUsage);
         req.maint.compact_interval = std::chrono::seconds(*value);
+      } else if (o.rfind("commit=", 0) == 0) {
+        req.data.commit_interval = seconds_option(o, "commit", 1);
+      } else if (o.rfind("store_wait=", 0) == 0) {
+        req.store_wait = seconds_option(o, "store_wait", 0);
       } else if (o == "debug") {
         req.fuse.debug = true;
       } else if (o == "relatime" || o == "strictatime" || o == "norelatime") {
@@ -224,27 +244,14 @@ void read_only_store_check(const MountRequest& req) {
                      kExitFailure);
 }
 
-// Takes the store's lock (shared with fsck and compact); throws when another process holds it.
-fs::StoreLock lock_store(const MountRequest& req) {
-  std::optional<fs::StoreLock> lock;
-  try {
-    lock = fs::StoreLock::try_acquire(fs::StoreLayout(req.store));
-  } catch (const std::exception& e) {
-    throw CommandError(std::string("cannot lock the store: ") + e.what(), kExitFailure);
-  }
-  if (!lock) {
-    throw CommandError(req.store.string() + " is already mounted (or being checked or compacted)",
-                       kExitFailure);
-  }
-  return std::move(*lock);
-}
-
 // Checks, locks and serves the store. `ready` is called once mounted; errors before that throw
 // CommandError. Returns when unmounted.
 void serve(const MountRequest& req, bool foreground, const std::function<void()>& ready) {
   setup_logging(req);
   check_request(req);
-  const fs::StoreLock lock = lock_store(req);
+  // Shared with fsck and compact; waits for a daemon still finishing an unmount of this store.
+  const fs::StoreLock lock =
+      lock_store_waiting(fs::StoreLayout(req.store), req.store_wait, kExitFailure, true);
   if (req.read_only) read_only_store_check(req);
   std::unique_ptr<fs::Filesystem> filesystem;
   try {
@@ -315,7 +322,11 @@ void serve_in_background(const MountRequest& req) {
       }
     } catch (const std::exception& e) {
       code = kExitFailure;
-      if (write_end.get() >= 0) report(code, e.what());
+      if (write_end.get() >= 0) {
+        report(code, e.what());
+      } else {
+        fs::log().error("{}", e.what());  // e.g. flushing at unmount failed
+      }
     }
     spdlog::shutdown();
     ::_exit(code);
@@ -342,17 +353,22 @@ void register_mount(CLI::App& app) {
   auto options = std::make_shared<std::vector<std::string>>();
   auto foreground = std::make_shared<bool>(false);
   auto debug = std::make_shared<bool>(false);
+  auto wait = std::make_shared<unsigned>(0);
   cmd->add_option("STORE", *store, "The store directory")->required();
   cmd->add_option("MOUNTPOINT", *mountpoint, "Where to mount it")->required();
   cmd->add_option("-o", *options,
                   "Comma-separated options: codec=NAME[:LEVEL], cache_size=SIZE, dirty_size=SIZE, "
                   "compact_after=SIZE (dead space that starts a background compaction, 0: "
-                  "never; default 256M), compact_interval=SECONDS (default 30), allow_other, "
+                  "never; default 256M), compact_interval=SECONDS (default 30), commit=SECONDS "
+                  "(written data is durable within this time; default 5), store_wait=SECONDS "
+                  "(as --wait), allow_other, "
                   "ro, debug, and the usual mount flags (nodev, nosuid, noatime, ...)");
   cmd->add_flag("-f,--foreground", *foreground, "Stay in the foreground, log to stderr");
   cmd->add_flag("-d", *debug, "Log FUSE requests (implies nothing else)");
+  auto* wait_option = add_wait_option(*cmd, wait);
   cmd->callback([=] {
-    const auto req = parse_request(*store, *mountpoint, *options, *debug);
+    const auto req = parse_request(*store, *mountpoint, *options, *debug,
+                                   wait_option->count() > 0 ? std::optional(*wait) : std::nullopt);
     if (*foreground) {
       serve(req, true, [] {});
     } else {

@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <stdexcept>
+#include <thread>
 
 namespace squeezefs::testing {
 namespace {
@@ -82,6 +83,16 @@ void CoreWorkload::unlink(const std::string& name) {
 void CoreWorkload::sync() {
   fs_.sync();
   model_.synced();
+}
+
+bool CoreWorkload::await_background_sync(std::chrono::milliseconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (fs_.has_unsynced_changes()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  model_.synced();
+  return true;
 }
 
 std::string CoreWorkload::content(std::size_t n) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <random>
 #include <string>
@@ -25,6 +26,9 @@ class CoreWorkload {
   void unlink(const std::string& name);
   // fsync: the core syncs the whole store.
   void sync();
+  // Waits up to `limit` for the store to sync by itself (its background sync); true once it has
+  // and nothing is left unsynced (every change so far is then durable).
+  bool await_background_sync(std::chrono::milliseconds limit);
 
   // `n` bytes mixing random, repetitive text and zero runs (zero blocks are stored as holes).
   std::string content(std::size_t n);

@@ -94,7 +94,8 @@ using Script = std::function<void(CoreWorkload&)>;
 
 // Runs `script` on a new store over the fault layers, cuts the power per `plan` (and at the
 // end in any case), reverts the unsynced changes and checks the reopened store.
-TrialCounts run_trial(const Script& script, std::uint64_t seed, const PowerPlan& plan) {
+TrialCounts run_trial(const Script& script, std::uint64_t seed, const PowerPlan& plan,
+                      const fs::DataPathOptions& options = {}) {
   static std::atomic<int> vfs_serial{0};
   TempDir dir;
   const auto root = dir.path() / "store";
@@ -131,7 +132,7 @@ TrialCounts run_trial(const Script& script, std::uint64_t seed, const PowerPlan&
     storage.index_vfs = vfs.name();
     storage.data_io = &io;
     storage.data_file_limit = kDataFileLimit;
-    fs::Filesystem filesystem(root, std::nullopt, {}, storage);
+    fs::Filesystem filesystem(root, std::nullopt, options, storage);
     CoreWorkload workload(filesystem, model, seed);
     try {
       script(workload);
@@ -209,6 +210,31 @@ TEST(PowerLossTest,
     if (::testing::Test::HasFailure()) break;  // one reported crash point is enough to debug
   }
   EXPECT_GE(reached * 4, full.syncs * 3) << "too few crash points reached";
+}
+
+TEST(PowerLossTest,
+     given_changes_nobody_syncs_when_power_fails_after_the_background_sync_then_all_survive) {
+  // Writes, a rename over a file and a removal, and no sync or fsync: the store syncs them by
+  // itself within the commit interval.
+  const Script script = [](CoreWorkload& w) {
+    w.create("a");
+    w.write("a", 0, w.content(3 * kBlockSize + 100));
+    w.create("b");
+    w.write("b", 0, w.content(100));
+    w.create("c");
+    w.write("c", 0, w.content(kBlockSize));
+    w.create("c.tmp");
+    w.write("c.tmp", 0, w.content(2 * kBlockSize + 7));
+    w.rename("c.tmp", "c");
+    w.unlink("b");
+    if (!w.await_background_sync(std::chrono::seconds(30)))
+      throw std::runtime_error("the store did not sync by itself");
+  };
+  fs::DataPathOptions options;
+  options.commit_interval = std::chrono::milliseconds(200);
+  // Everything not synced when the power goes is lost.
+  const auto counts = run_trial(script, 1, PowerPlan{}, options);
+  EXPECT_FALSE(counts.lost_power);
 }
 
 TEST(PowerLossTest,

@@ -18,7 +18,7 @@ bool is_mounted(const std::string& mnt) {
 }
 
 KillableDaemon::KillableDaemon(const std::string& store, const std::string& mnt,
-                               const std::string& log)
+                               const std::string& log, const std::string& options)
     : mnt_(mnt) {
   const std::string binary = squeezefs_binary();
   pid_ = ::fork();
@@ -29,8 +29,13 @@ KillableDaemon::KillableDaemon(const std::string& store, const std::string& mnt,
       ::dup2(out, 1);
       ::dup2(out, 2);
     }
-    ::execl(binary.c_str(), binary.c_str(), "mount", "-f", store.c_str(), mnt.c_str(),
-            static_cast<char*>(nullptr));
+    if (options.empty()) {
+      ::execl(binary.c_str(), binary.c_str(), "mount", "-f", store.c_str(), mnt.c_str(),
+              static_cast<char*>(nullptr));
+    } else {
+      ::execl(binary.c_str(), binary.c_str(), "mount", "-f", store.c_str(), mnt.c_str(), "-o",
+              options.c_str(), static_cast<char*>(nullptr));
+    }
     ::_exit(127);
   }
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);

@@ -241,7 +241,8 @@ Result<void> FileData::fsync(std::uint64_t ino) {
   return flush_and_wait(ino, st);
 }
 
-void FileData::sync() {
+Result<void> FileData::sync() {
+  std::error_code failure;
   std::vector<std::pair<std::uint64_t, StatePtr>> states;
   {
     const std::lock_guard lock(inodes_mutex_);
@@ -254,9 +255,12 @@ void FileData::sync() {
       // fsync or close returns.
       const std::lock_guard lock(st->mutex);
       if (!st->error) st->error = ok.error();
+      if (!failure) failure = ok.error();
     }
   }
   io_.store().sync();
+  if (failure) return Unexpected{failure};
+  return {};
 }
 
 std::size_t FileData::dirty_bytes() {

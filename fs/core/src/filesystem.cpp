@@ -3,11 +3,13 @@
 #include <fcntl.h>
 #include <linux/falloc.h>
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <mutex>
 #include <stdexcept>
 #include <string>
+#include <system_error>
 #include <utility>
 
 #include "squeezefs/fs/log.h"
@@ -80,7 +82,8 @@ Filesystem::Filesystem(const std::filesystem::path& root, std::optional<codecs::
             return index_.add_data_file();
           },
           storage.data_file_limit, storage.data_io != nullptr ? *storage.data_io : posix_file_io()),
-      io_(store_) {
+      io_(store_),
+      commit_interval_(options.commit_interval) {
   if (!codec) {
     const auto* stored = codecs::find_codec(static_cast<codecs::CodecId>(config_.default_codec));
     if (stored == nullptr) {
@@ -92,6 +95,8 @@ Filesystem::Filesystem(const std::filesystem::path& root, std::optional<codecs::
   }
   // Writes are refused (ENOSPC) before the data files' file system fills up.
   if (options.space_dir.empty()) options.space_dir = layout_.data();
+  // Blocks flushed on their own age are not left for the background sync to flush all at once.
+  options.flush_age = std::min(options.flush_age, commit_interval_);
   data_ = std::make_unique<FileData>(index_, names_.index_mutex(), io_, *codec->codec, codec->level,
                                      config_.block_size, options);
   names_.set_space_releaser([this](const std::vector<index::BlockRef>& blocks) {
@@ -101,7 +106,8 @@ Filesystem::Filesystem(const std::filesystem::path& root, std::optional<codecs::
   // Read-only: orphans stay (no name reaches them) for the next read-write mount to purge.
   if (read_only_) return;
   names_.purge_orphans();
-  reclaimer_ = std::jthread([this](const std::stop_token& stop) { reclaim_loop(stop); });
+  synced_changes_ = index_.db().total_changes();
+  syncer_ = std::jthread([this](const std::stop_token& stop) { sync_loop(stop); });
   group_committer_ = std::jthread([this](const std::stop_token& stop) { group_commit_loop(stop); });
 }
 
@@ -129,17 +135,33 @@ void Filesystem::group_commit_loop(const std::stop_token& stop) {
   }
 }
 
-void Filesystem::reclaim_loop(const std::stop_token& stop) {
-  constexpr auto kPeriod = std::chrono::seconds(1);
+void Filesystem::sync_loop(const std::stop_token& stop) {
+  // Looks about once a second (sooner for a shorter commit interval): removed blocks then wait
+  // about that long for their space, and a change is seen within one tick of being made.
+  const auto tick = std::min<std::chrono::milliseconds>(std::chrono::seconds(1), commit_interval_);
+  // When unsynced changes were first seen (if `changed`); they were made at most one tick before.
+  bool changed = false;
+  std::chrono::steady_clock::time_point changed_since;
   std::unique_lock lock(punch_mutex_);
   while (!stop.stop_requested()) {
-    punch_wake_.wait_for(lock, stop, kPeriod, [] { return false; });
-    if (stop.stop_requested() || pending_punches_.empty()) continue;
+    punch_wake_.wait_for(lock, stop, tick, [] { return false; });
+    if (stop.stop_requested()) break;
+    const bool punches = !pending_punches_.empty();
     lock.unlock();
     try {
-      sync();
+      const auto now = std::chrono::steady_clock::now();
+      if (!changed && has_unsynced_changes()) {
+        changed = true;
+        changed_since = now;
+      }
+      // Synced once the oldest change may be commit_interval_ old, so none waits longer.
+      const bool due = changed && now - changed_since + tick >= commit_interval_;
+      if (punches || due) {
+        changed = false;
+        sync();
+      }
     } catch (const std::exception& e) {
-      log().error("syncing the store to give back removed blocks: {}", index::log_text(e));
+      log().error("background sync of the store: {}", index::log_text(e));
     }
     lock.lock();
   }
@@ -148,8 +170,8 @@ void Filesystem::reclaim_loop(const std::stop_token& stop) {
 void Filesystem::sync() {
   if (read_only_) return;
   // Data first: every buffered block is encoded, written, its data file synced and its block map
-  // committed.
-  data_->sync();
+  // committed. A file whose blocks could not be written is reported after the rest is synced.
+  const auto data = data_->sync();
   std::vector<index::BlockRef> punches;
   {
     const std::lock_guard punch_lock(punch_mutex_);
@@ -167,10 +189,11 @@ void Filesystem::sync() {
       lost_groups_seen_ = lost;
       log().error("index changes were lost after an error; {} removed blocks are left in place",
                   punches.size());
-      return;
+      punches.clear();
     }
   }
   punch_blocks(store_, punches);
+  if (!data) throw std::system_error(data.error(), "writing back buffered data failed");
 }
 
 Result<void> Filesystem::fsync(std::uint64_t ino) {
@@ -180,11 +203,19 @@ Result<void> Filesystem::fsync(std::uint64_t ino) {
   return {};
 }
 
+bool Filesystem::has_unsynced_changes() {
+  if (read_only_) return false;
+  if (data_->dirty_bytes() > 0) return true;
+  const std::lock_guard lock(names_.index_mutex());
+  return index_.db().total_changes() != synced_changes_;
+}
+
 void Filesystem::sync_index() {
   // The index runs with synchronous=NORMAL, so its commits sit unsynced in the WAL until a
   // checkpoint; without this an fsync'ed file could lose its last changes to a power loss.
   const std::lock_guard lock(names_.index_mutex());
   index_.db().sync();
+  synced_changes_ = index_.db().total_changes();
 }
 
 }  // namespace squeezefs::fs

@@ -3,8 +3,10 @@
 #include <fcntl.h>
 #include <sys/file.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <system_error>
+#include <thread>
 
 namespace squeezefs::fs {
 
@@ -26,6 +28,22 @@ std::optional<StoreLock> StoreLock::try_acquire(const StoreLayout& layout) {
     throw std::system_error(errno, std::generic_category(), "flock " + layout.index().string());
   }
   return StoreLock(std::move(fd));
+}
+
+std::optional<StoreLock> StoreLock::acquire_waiting(const StoreLayout& layout,
+                                                    std::chrono::milliseconds timeout,
+                                                    const WaitFn& keep_waiting) {
+  // Polled rather than a blocking flock: the holder's state (a live mount or a finishing daemon)
+  // must be looked at again while waiting, and a blocking flock cannot time out.
+  constexpr auto kPoll = std::chrono::milliseconds(50);
+  const auto start = std::chrono::steady_clock::now();
+  for (;;) {
+    if (auto lock = try_acquire(layout)) return lock;
+    const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - start);
+    if (!keep_waiting(waited) || waited >= timeout) return std::nullopt;
+    std::this_thread::sleep_for(std::min<std::chrono::milliseconds>(kPoll, timeout - waited));
+  }
 }
 
 }  // namespace squeezefs::fs

@@ -81,6 +81,11 @@ void MaintService::handle(const nlohmann::json& request, const ControlServer::Re
         options, true, [&](std::uint64_t done, std::uint64_t total) { progress(done, total); },
         stop);
     reply(nlohmann::json{{"result", to_json(stats)}});
+  } else if (op == "sync") {
+    // Throws (and the client gets the error) when a file's data or the index could not be
+    // written back.
+    fs_.sync();
+    reply(nlohmann::json{{"result", nlohmann::json::object()}});
   } else if (op == "status") {
     const auto dead = compactor_.dead_space();
     reply(nlohmann::json{

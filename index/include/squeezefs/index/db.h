@@ -118,6 +118,9 @@ class Db {
 
   [[nodiscard]] std::int64_t last_insert_rowid() const;
   [[nodiscard]] int changes() const;
+  // Rows inserted, updated or deleted through this connection since it opened: grows with every
+  // write, so a caller can tell whether anything changed since it last looked.
+  [[nodiscard]] std::int64_t total_changes() const;
   [[nodiscard]] sqlite3* handle() const { return db_.get(); }
 
  private:

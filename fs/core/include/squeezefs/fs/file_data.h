@@ -28,10 +28,14 @@ namespace squeezefs::fs {
 
 // Memory and concurrency settings of the data path.
 struct DataPathOptions {
-  std::size_t cache_bytes = std::size_t{256} << 20;    // decoded-block cache
-  std::size_t dirty_bytes = std::size_t{64} << 20;     // dirty plus in-flight blocks
-  unsigned threads = 0;                                // worker threads; 0 = one per core
-  std::chrono::milliseconds flush_age{5000};           // dirty blocks older than this are flushed
+  std::size_t cache_bytes = std::size_t{256} << 20;  // decoded-block cache
+  std::size_t dirty_bytes = std::size_t{64} << 20;   // dirty plus in-flight blocks
+  unsigned threads = 0;                              // worker threads; 0 = one per core
+  std::chrono::milliseconds flush_age{5000};         // dirty blocks older than this are flushed
+  // Written data and index changes become durable (compressed, stored, synced and committed)
+  // within about this time even when nobody syncs (Filesystem's background sync; the mount
+  // option commit=SECONDS). flush_age is cut to it.
+  std::chrono::milliseconds commit_interval{5000};
   std::size_t readahead_bytes = std::size_t{4} << 20;  // decoded ahead of a sequential reader
   // Writes fail with ENOSPC unless the file system holding `space_dir` keeps `space_reserve`
   // bytes free after the data already accepted (see SpaceGuard); an empty path: no check.
@@ -130,8 +134,9 @@ class FileData {
   Result<void> flush(std::uint64_t ino);
   // Returns once the file's data and block map are committed (fsync/fdatasync).
   Result<void> fsync(std::uint64_t ino);
-  // Flushes and commits every file, then syncs the data files (unmount, SIGTERM).
-  void sync();
+  // Flushes and commits every file, then syncs the data files (unmount, SIGTERM). Returns the
+  // error of a file whose write-back failed (the file keeps it for its next flush or fsync).
+  Result<void> sync();
 
   // Dirty plus in-flight bytes (buffer capacities, without the workers' encode buffers), and the
   // decoded-block cache (for tests and statistics).

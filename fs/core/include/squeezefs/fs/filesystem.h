@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <filesystem>
 #include <memory>
@@ -59,8 +60,13 @@ class Filesystem {
   FileBlockStore& data_files() { return store_; }
   // Makes everything written so far durable: flushes and commits every buffered block, syncs
   // the data files and then the index (its WAL frames are not synced at commit). Then gives back
-  // the disk space of blocks whose removal is now durable. Does nothing when read-only.
+  // the disk space of blocks whose removal is now durable. Does nothing when read-only. Throws
+  // std::system_error when the data of some file could not be written back (ENOSPC or EIO; the
+  // file reports it too, at its next flush or fsync), and IndexError when the index fails.
   void sync();
+  // Whether anything was written or changed since the index was last synced: buffered blocks, or
+  // index changes (cheap: for the background sync to stay idle when nothing happens).
+  [[nodiscard]] bool has_unsynced_changes();
   // fsync/fdatasync of one file (or directory): its buffered blocks committed, then the index
   // synced, so its data and metadata survive a crash of the daemon or the machine.
   Result<void> fsync(std::uint64_t ino);
@@ -78,14 +84,18 @@ class Filesystem {
   std::condition_variable_any punch_wake_;
   std::vector<index::BlockRef> pending_punches_;  // removed blocks waiting for a durable index
   std::uint64_t lost_groups_seen_ = 0;  // index groups lost before the last punch (sync())
-  // Makes removals durable about once a second so their space goes back soon. Declared late:
-  // it stops before anything it uses is destroyed.
-  std::jthread reclaimer_;
+  std::chrono::milliseconds commit_interval_;
+  // Index changes counted when the index was last synced; guarded by the index mutex.
+  std::int64_t synced_changes_ = 0;
+  // Syncs every commit_interval_ when something changed, and about once a second while removed
+  // blocks wait for their space to be given back. Declared late: it stops before anything it
+  // uses is destroyed.
+  std::jthread syncer_;
   // Commits the index's open group of changes every few milliseconds, and turns group commit
   // off while space under the store is short. Declared last.
   std::jthread group_committer_;
 
-  void reclaim_loop(const std::stop_token& stop);
+  void sync_loop(const std::stop_token& stop);
   void group_commit_loop(const std::stop_token& stop);
   void sync_index();
 };

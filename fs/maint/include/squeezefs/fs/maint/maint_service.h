@@ -23,12 +23,13 @@ struct MaintOptions {
 };
 
 // Maintenance of a mounted store: the control socket (STORE/control.sock) through which
-// `squeezefs scrub` and `squeezefs compact` drive the daemon, and background compaction, which
-// runs when the dead space passes `compact_after` and nothing is waiting to be written.
+// `squeezefs scrub`, `compact`, `sync` and `umount` drive the daemon, and background compaction,
+// which runs when the dead space passes `compact_after` and nothing is waiting to be written.
 //
 // Requests (one JSON object per connection):
 //   {"op":"scrub","rate":BYTES_PER_SECOND}  (0 or absent: no limit)
 //   {"op":"compact","threshold":F}
+//   {"op":"sync"}  (makes everything written so far durable; squeezefs sync and umount)
 //   {"op":"status"}
 // Answers: {"progress":DONE,"total":TOTAL} lines, then {"result":{...}} or {"error":"..."}.
 //
