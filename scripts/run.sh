@@ -32,6 +32,6 @@ fi
 cat <<USAGE
 Use $mnt like any directory; files are compressed into $store (log: $store/squeezefs.log).
   cp -r /usr/share/doc $mnt/ && du -sh $mnt/doc $store/data
-Unmount (everything is flushed) with:
-  fusermount3 -u $mnt
+Unmount (returns once everything is flushed and the daemon has exited) with:
+  $sqz umount $mnt
 USAGE
