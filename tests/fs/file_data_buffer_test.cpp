@@ -412,6 +412,64 @@ TEST_F(BufferTest, given_block_in_flight_when_truncated_into_it_then_no_stale_by
   expect_accounting_matches({ino});
 }
 
+TEST_F(BufferTest, given_buffered_writes_past_the_stored_size_when_size_set_then_index_keeps_it) {
+  auto data = make_data(kept_until_flushed());
+  const auto ino = make_file("f");
+  const auto index_size = [&] {
+    const std::lock_guard lock(ns_.index_mutex());
+    return index_.inode(ino)->size;
+  };
+  ASSERT_TRUE(data->open(ino));
+  const std::uint64_t synced = 3 * kBlock + 1082;
+  auto model = text(synced, 1);
+  ASSERT_TRUE(data->write(ino, 0, model));
+  ASSERT_TRUE(data->fsync(ino));
+  // Partial blocks past the stored size stay dirty: blocks 3 and 4 up to 18112.
+  const auto patch = text(18112 - synced, 2);
+  ASSERT_TRUE(data->write(ino, synced, patch));
+  model.insert(model.end(), patch.begin(), patch.end());
+  // A shrink that stays past the stored size: storing it would let a crash show block 3's
+  // committed version, ending in zeros where the file held the patch.
+  ASSERT_TRUE(data->truncate(ino, 16231));
+  model.resize(16231);
+  EXPECT_EQ(index_size(), synced) << "the size waits for the blocks that make it up";
+  expect_no_committed_bytes_past_the_end(ino);
+  {
+    // What a daemon starting from the index alone (after a crash) reads: the synced file.
+    auto after_crash = make_data(kept_until_flushed());
+    const auto seen = *after_crash->read(ino, 0, 6 * kBlock);
+    EXPECT_EQ(seen.size(), synced);
+    EXPECT_TRUE(seen == text(synced, 1)) << "the synced content, no zeros past it";
+  }
+  // A grow, or a size set to the live one, past the buffered blocks: the same.
+  ASSERT_TRUE(data->truncate(ino, 16231));
+  EXPECT_EQ(index_size(), synced);
+  ASSERT_TRUE(data->truncate(ino, 5 * kBlock));
+  model.resize(5 * kBlock);
+  EXPECT_EQ(index_size(), synced);
+  ASSERT_TRUE(data->allocate(ino, 0, 6 * kBlock));
+  model.resize(6 * kBlock);
+  EXPECT_EQ(index_size(), synced);
+  EXPECT_EQ(data->usage(ino)->size, 6U * kBlock) << "the live size is right at once";
+  EXPECT_EQ(*data->read(ino, 0, model.size()), model);
+  ASSERT_TRUE(data->fsync(ino));
+  EXPECT_EQ(index_size(), 6U * kBlock);
+  // With nothing buffered past the stored size, sizes go to the index at once.
+  ASSERT_TRUE(data->write(ino, 0, text(100, 3)));  // below the stored size: no matter
+  ASSERT_TRUE(data->truncate(ino, 7 * kBlock + 5));
+  EXPECT_EQ(index_size(), 7U * kBlock + 5);
+  ASSERT_TRUE(data->allocate(ino, 0, 8 * kBlock));
+  EXPECT_EQ(index_size(), 8U * kBlock);
+  ASSERT_TRUE(data->truncate(ino, 2 * kBlock));
+  EXPECT_EQ(index_size(), 2U * kBlock);
+  ASSERT_TRUE(data->release(ino));
+  data->sync();
+  EXPECT_EQ(index_size(), 2U * kBlock);
+  expect_no_committed_bytes_past_the_end(ino);
+  EXPECT_EQ(data->dirty_bytes(), 0U);
+  expect_accounting_matches({ino});
+}
+
 TEST_F(BufferTest, given_small_dirty_cap_when_many_writers_then_memory_stays_under_it) {
   DataPathOptions options;
   options.dirty_bytes = 6 * kBlock;

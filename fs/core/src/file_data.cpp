@@ -147,6 +147,19 @@ std::uint64_t FileData::committed_size_locked(const InodeState& st, std::uint64_
   return std::min(st.size, std::max(prefix, reach));
 }
 
+std::uint64_t FileData::settable_size_locked(const InodeState& st, std::uint64_t size) const {
+  if (size <= st.index_size) return size;
+  // Buffered blocks wholly below the index's size do not matter: whatever version of them a
+  // crash leaves lies inside the size.
+  const std::uint64_t from = st.index_size / block_size_;
+  std::uint64_t prefix = size;
+  if (const auto it = st.dirty.lower_bound(from); it != st.dirty.end())
+    prefix = std::min(prefix, it->first * block_size_);
+  if (const auto it = st.pending.lower_bound(from); it != st.pending.end())
+    prefix = std::min(prefix, it->first * block_size_);
+  return std::max(st.index_size, prefix);
+}
+
 Result<BlockCache::Block> FileData::load_stored(std::uint64_t ino, std::uint64_t block,
                                                 const index::BlockRef& ref) {
   auto loaded = cache_.get(CacheKey{ref.data_file, ref.offset}, stored_loader(ino, block, ref));

@@ -82,7 +82,10 @@ Result<void> FileData::truncate(std::uint64_t ino, std::uint64_t size) {
       // The new last block must hold no byte past the new end, neither buffered nor committed:
       // such bytes would come back as file content when the file grows again. A committed
       // version that does is replaced in the same transaction as the size, so no crash can
-      // leave the smaller size with the old block.
+      // leave the smaller size with the old block. The index may hold a size short of the new
+      // end, with bytes written up to it still buffered: it keeps that size until they commit
+      // (a block to cut lies in the index's size, so the new size goes in with it).
+      const std::uint64_t stored_size = settable_size_locked(s, size);
       std::optional<CutBlock> cut;
       if (tail != 0) {
         auto stored = store_cut_block_locked(ino, s, keep - 1, tail);
@@ -108,12 +111,12 @@ Result<void> FileData::truncate(std::uint64_t ino, std::uint64_t size) {
           index_.account_dead(cut->ref->data_file, cut->ref->stored_length);
         }
         if (rec) {
-          rec->size = size;
+          rec->size = stored_size;
           rec->mtime_ns = rec->ctime_ns = now_ns();
           index_.update_inode(*rec);
         }
         txn.commit();
-        s.index_size = size;
+        s.index_size = stored_size;
       }
       // Buffered blocks past the end go; blocks in flight are disowned, and the committer frees
       // their space when they arrive.
@@ -129,7 +132,7 @@ Result<void> FileData::truncate(std::uint64_t ino, std::uint64_t size) {
       s.size = size;
     } else {
       s.size = size;
-      stamp_inode_locked(ino, s, size, true);
+      stamp_inode_locked(ino, s, settable_size_locked(s, size), true);
     }
   }
   unreserve(block_size_ - used + dropped);
@@ -225,7 +228,7 @@ Result<void> FileData::allocate(std::uint64_t ino, std::uint64_t offset, std::ui
     if (!lock) return Unexpected{lock.error()};
     if (offset + length > sp->size) {
       sp->size = offset + length;
-      stamp_inode_locked(ino, *sp, sp->size, false);
+      stamp_inode_locked(ino, *sp, settable_size_locked(*sp, sp->size), false);
     }
   }
   forget_if_idle(ino);

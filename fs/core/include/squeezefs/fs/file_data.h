@@ -55,7 +55,8 @@ struct DataPathOptions {
 // at once. A size grown by writes reaches the index with the blocks that make it up, in their
 // transaction, so after a crash an unsynced appended file ends at its last committed block instead
 // of in zeros it never held; usage() gives the live size for getattr. Truncate and fallocate put
-// their sizes in the index at once.
+// their sizes in the index at once, except past written blocks still buffered beyond the index's
+// size: then their size too reaches the index with those blocks.
 //
 // Reads see dirty and in-flight blocks, else decode stored blocks through an LRU cache (one
 // decode per block however many readers want it) and read ahead when access is sequential.
@@ -230,6 +231,13 @@ class FileData {
   // leave a block below the size reading as before; never one past it.
   [[nodiscard]] std::uint64_t committed_size_locked(const InodeState& st,
                                                     std::uint64_t reach) const;
+  // The size the index may take now for a size set by truncate or fallocate: `size` itself,
+  // unless written bytes still buffered lie between the index's size and `size`. Then it stays
+  // short of the first such block (never below the index's size, past which no block is
+  // committed), and the commit of those blocks raises it: a size stored before them would let
+  // a crash show their older versions at the end of the file, as zeros it never held there.
+  // Requires st.mutex.
+  [[nodiscard]] std::uint64_t settable_size_locked(const InodeState& st, std::uint64_t size) const;
   void submit_everything();
   void commit_batch(std::vector<EncodedBlock>& batch);
   void readahead(std::uint64_t ino, const std::vector<std::pair<std::uint64_t, index::BlockRef>>&);
