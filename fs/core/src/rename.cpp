@@ -25,8 +25,9 @@ void Namespace::touch_locked(std::uint64_t ino, int delta, std::int64_t now, boo
 }
 
 Result<void> Namespace::rename(std::uint64_t parent, std::string_view name,
-                               std::uint64_t new_parent, std::string_view new_name,
-                               RenameMode mode) {
+                               std::uint64_t new_parent, std::string_view new_name, RenameMode mode,
+                               std::optional<Caller> whiteout) {
+  if (whiteout && mode == RenameMode::kExchange) return fail(std::errc::invalid_argument);
   if (name == "." || name == ".." || new_name == "." || new_name == "..")
     return fail(std::errc::invalid_argument);
   if (new_name.empty() || new_name.find('/') != std::string_view::npos)
@@ -95,6 +96,15 @@ Result<void> Namespace::rename(std::uint64_t parent, std::string_view name,
     if (parent != new_parent) touch_locked(new_parent, 0, now, true);
   }
   touch_locked(src->ino, 0, now, false);
+  if (whiteout) {
+    // As ext4 makes it: S_IFCHR with mode 0 and device 0/0, so no umask or ACL bits apply.
+    index::InodeRecord mark;
+    mark.mode = S_IFCHR;
+    mark.uid = whiteout->uid;
+    mark.gid = whiteout->gid;
+    mark.nlink = 1;
+    if (auto made = create_locked(parent, name, mark, 0); !made) return Unexpected{made.error()};
+  }
   txn.commit();
   give_back(freed);
   return {};

@@ -244,15 +244,23 @@ void op_rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t n
                const char* new_name, unsigned int flags) {
   log().debug("rename {} '{}' -> {} '{}' flags {}", parent, name, new_parent, new_name, flags);
   checked_call(req, "rename", [&]() -> std::error_code {
+    // RENAME_WHITEOUT goes with NOREPLACE or alone (the kernel refuses it with EXCHANGE, and
+    // checks no capability for it).
+    std::optional<Caller> whiteout;
+    if ((flags & RENAME_WHITEOUT) != 0) {
+      whiteout = caller_of(req);
+      flags &= ~static_cast<unsigned>(RENAME_WHITEOUT);
+    }
     RenameMode mode = RenameMode::kReplace;
     if (flags == RENAME_NOREPLACE) {
       mode = RenameMode::kNoReplace;
-    } else if (flags == RENAME_EXCHANGE) {
+    } else if (flags == RENAME_EXCHANGE && !whiteout) {
       mode = RenameMode::kExchange;
     } else if (flags != 0) {
       return errno_code(EINVAL);
     }
-    return reply_ok(req, fs_of(req).names().rename(parent, name, new_parent, new_name, mode));
+    return reply_ok(req,
+                    fs_of(req).names().rename(parent, name, new_parent, new_name, mode, whiteout));
   });
 }
 

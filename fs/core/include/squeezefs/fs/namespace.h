@@ -104,8 +104,12 @@ class Namespace {
   // rename(2)/renameat2(2): overwrites unless kNoReplace (EEXIST); kExchange swaps two existing
   // entries (ENOENT if the target is missing). EINVAL for moving a directory into itself,
   // ENOTDIR/EISDIR for type mismatches, ENOTEMPTY for a non-empty target directory.
+  // With `whiteout` (RENAME_WHITEOUT, not with kExchange: EINVAL) the old name is left holding a
+  // whiteout, a character device 0/0 with no permission bits owned by that caller, created in
+  // the same transaction as the move (overlayfs relies on the two being atomic).
   Result<void> rename(std::uint64_t parent, std::string_view name, std::uint64_t new_parent,
-                      std::string_view new_name, RenameMode mode);
+                      std::string_view new_name, RenameMode mode,
+                      std::optional<Caller> whiteout = std::nullopt);
   // chmod/chown/utimens; updates ctime.
   Result<index::InodeRecord> setattr(std::uint64_t ino, const AttrChange& change);
   // Extended attributes in the user., trusted., security. namespaces and the POSIX ACLs
