@@ -139,4 +139,8 @@ void Index::use_durable_commits() {
   db_.exec("PRAGMA synchronous=FULL");
 }
 
+void Index::set_durable_commits(bool on) {
+  db_.exec(on ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+}
+
 }  // namespace squeezefs::index

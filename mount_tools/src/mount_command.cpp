@@ -4,6 +4,7 @@
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/sinks/syslog_sink.h>
+#include <sys/mount.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -17,6 +18,8 @@
 #include <vector>
 
 #include "commands.h"
+#include "mount_flags.h"
+#include "mount_remount.h"
 #include "size_option.h"
 #include "squeezefs/fs/filesystem.h"
 #include "squeezefs/fs/fuse_adapter.h"
@@ -35,7 +38,7 @@ struct MountRequest {
   std::filesystem::path store;
   std::string mountpoint;
   std::optional<codecs::CodecChoice> codec;
-  fs::AtimePolicy atime = fs::AtimePolicy::kRelatime;
+  MountFlags flags;  // the generic mount flags (ro, nodev, noatime, sync, ...)
   bool read_only = false;
   fs::DataPathOptions data;
   fs::FuseSettings fuse;
@@ -51,17 +54,9 @@ std::size_t memory_option(const std::string& option, std::string_view name) {
   return static_cast<std::size_t>(*value);
 }
 
-// Options libfuse or the kernel understand that we pass through unchanged.
-bool is_passthrough(const std::string& o) {
-  static const char* const kKnown[] = {
-      "rw",           "nodev",      "dev",      "nosuid",   "suid",      "exec",
-      "noexec",       "atime",      "noatime",  "sync",     "async",     "dirsync",
-      "auto_unmount", "nodiratime", "diratime", "lazytime", "nolazytime"};
-  for (const char* k : kKnown) {
-    if (o == k) return true;
-  }
-  // Numeric FUSE tuning options, passed on for libfuse to check.
-  return o.rfind("max_read=", 0) == 0;
+// FUSE options passed to libfuse unchanged (it checks the numbers).
+bool is_fuse_option(const std::string& o) {
+  return o == "allow_other" || o == "auto_unmount" || o.rfind("max_read=", 0) == 0;
 }
 
 // fstab options that mount(8) itself acts on; they reach the helper but mean nothing here.
@@ -145,26 +140,24 @@ MountRequest parse_request(const std::string& store, const std::string& mountpoi
         req.store_wait = seconds_option(o, "store_wait", 0);
       } else if (o == "debug") {
         req.fuse.debug = true;
-      } else if (o == "relatime" || o == "strictatime" || o == "norelatime") {
-        // The kernel leaves atime of FUSE inodes to the file system (and libfuse does not take
-        // these options): they only set the policy.
-        req.atime = o == "relatime" ? fs::AtimePolicy::kRelatime : fs::AtimePolicy::kStrict;
-      } else if (o == "allow_other" || o == "ro" || is_passthrough(o)) {
+      } else if (apply_flag_option(o, req.flags)) {
+        // Set on the mount below; the daemon follows the atime and sync options.
+      } else if (is_fuse_option(o)) {
         req.fuse.kernel_options.push_back(o);
-        if (o == "noatime") req.atime = fs::AtimePolicy::kNever;
+      } else if (o == "remount") {
+        throw CommandError(
+            "remount needs the mount point: squeezefs mount -o remount,... MOUNTPOINT", kExitUsage);
       } else {
         throw CommandError("unknown mount option '" + o + "'", kExitUsage);
       }
     }
   }
-  // A read-only mount writes nothing, access times included.
-  for (const auto& o : req.fuse.kernel_options) {
-    if (o == "ro") req.read_only = true;
-  }
-  if (req.read_only) {
-    req.atime = fs::AtimePolicy::kNever;
-    req.maint.read_only = true;
-  }
+  // libfuse sets the flags its table knows as it mounts; the daemon sets the rest once mounted.
+  for (auto& o : libfuse_flag_options(req.flags)) req.fuse.kernel_options.push_back(std::move(o));
+  req.fuse.remount_flags = mount_remount_bits(req.flags);
+  // A read-only mount writes nothing, access times included (atime_policy() says so too).
+  req.read_only = req.flags.has(MS_RDONLY);
+  req.maint.read_only = req.read_only;
   return req;
 }
 
@@ -263,7 +256,9 @@ void serve(const MountRequest& req, bool foreground, const std::function<void()>
   } catch (const std::exception& e) {
     throw CommandError("cannot open store " + req.store.string() + ": " + e.what(), kExitFailure);
   }
-  filesystem->names().set_atime_policy(req.atime);
+  filesystem->names().set_atime_policy(atime_policy(req.flags));
+  filesystem->names().set_dir_atime(!req.flags.has(MS_NODIRATIME));
+  filesystem->set_synchronous(req.flags.has(MS_SYNCHRONOUS | MS_DIRSYNC));
   if (!foreground) log_to_store(req);
   // The control socket and background compaction; the mount works without them.
   std::unique_ptr<fs::maint::MaintService> maint;
@@ -355,18 +350,28 @@ void register_mount(CLI::App& app) {
   auto debug = std::make_shared<bool>(false);
   auto wait = std::make_shared<unsigned>(0);
   cmd->add_option("STORE", *store, "The store directory")->required();
-  cmd->add_option("MOUNTPOINT", *mountpoint, "Where to mount it")->required();
-  cmd->add_option("-o", *options,
-                  "Comma-separated options: codec=NAME[:LEVEL], cache_size=SIZE, dirty_size=SIZE, "
-                  "compact_after=SIZE (dead space that starts a background compaction, 0: "
-                  "never; default 256M), compact_interval=SECONDS (default 30), commit=SECONDS "
-                  "(written data is durable within this time; default 5), store_wait=SECONDS "
-                  "(as --wait), allow_other, "
-                  "ro, debug, and the usual mount flags (nodev, nosuid, noatime, ...)");
+  cmd->add_option("MOUNTPOINT", *mountpoint,
+                  "Where to mount it (with -o remount, STORE may be left out)");
+  cmd->add_option(
+         "-o", *options,
+         "Comma-separated options: codec=NAME[:LEVEL], cache_size=SIZE, dirty_size=SIZE, "
+         "compact_after=SIZE (dead space that starts a background compaction, 0: "
+         "never; default 256M), compact_interval=SECONDS (default 30), commit=SECONDS "
+         "(written data is durable within this time; default 5), store_wait=SECONDS "
+         "(as --wait), allow_other, debug, and the generic mount flags as on ext4: ro, rw, "
+         "nodev, dev, nosuid, suid, noexec, exec, sync, async, dirsync, lazytime, "
+         "atime, noatime, diratime, nodiratime, relatime, strictatime; remount changes "
+         "the flags and codec= of a mounted store")
+      ->allow_extra_args(false);  // one list per -o: in `mount -o remount,ro MNT`, MNT is no option
   cmd->add_flag("-f,--foreground", *foreground, "Stay in the foreground, log to stderr");
   cmd->add_flag("-d", *debug, "Log FUSE requests (implies nothing else)");
   auto* wait_option = add_wait_option(*cmd, wait);
   cmd->callback([=] {
+    if (wants_remount(*options)) {
+      remount(mountpoint->empty() ? *store : *mountpoint, *options);
+      return;
+    }
+    if (mountpoint->empty()) throw CommandError("MOUNTPOINT is required", kExitUsage);
     const auto req = parse_request(*store, *mountpoint, *options, *debug,
                                    wait_option->count() > 0 ? std::optional(*wait) : std::nullopt);
     if (*foreground) {

@@ -34,6 +34,7 @@ struct MountEntry {
   std::filesystem::path mount_point;
   std::string type;
   std::filesystem::path source;
+  std::string super_options;
 };
 
 // Every mount of /proc/self/mountinfo, in mount order (the last on a path is the one in effect).
@@ -49,8 +50,9 @@ std::vector<MountEntry> read_mountinfo() {
     std::size_t dash = 6;
     while (dash < parts.size() && parts[dash] != "-") ++dash;
     if (parts.size() < 5 || dash + 2 >= parts.size()) continue;
-    entries.push_back(
-        MountEntry{parts[2], unescape(parts[4]), parts[dash + 1], unescape(parts[dash + 2])});
+    entries.push_back(MountEntry{parts[2], unescape(parts[4]), parts[dash + 1],
+                                 unescape(parts[dash + 2]),
+                                 dash + 3 < parts.size() ? parts[dash + 3] : ""});
   }
   return entries;
 }
@@ -73,6 +75,17 @@ std::optional<std::filesystem::path> mounted_store(const std::string& mountpoint
   for (const auto& e : read_mountinfo()) {
     if (e.mount_point != target) continue;
     found = e.type == kType ? std::optional(e.source) : std::nullopt;
+  }
+  return found;
+}
+
+std::string mount_super_options(const std::string& mountpoint) {
+  std::error_code ec;
+  const auto target = std::filesystem::canonical(mountpoint, ec);
+  if (ec) return "";
+  std::string found;
+  for (const auto& e : read_mountinfo()) {
+    if (e.mount_point == target) found = e.super_options;
   }
   return found;
 }

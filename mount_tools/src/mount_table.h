@@ -17,6 +17,10 @@ struct SqueezefsMount {
 // `mountpoint` is not the mount point of a squeezefs mount.
 [[nodiscard]] std::optional<std::filesystem::path> mounted_store(const std::string& mountpoint);
 
+// The superblock options /proc/self/mountinfo lists for the mount at `mountpoint` ("rw,sync,
+// user_id=0,..."); "" when nothing is mounted there.
+[[nodiscard]] std::string mount_super_options(const std::string& mountpoint);
+
 // The store of `mountpoint`; throws CommandError (kExitFailure) when it is not a squeezefs mount.
 [[nodiscard]] std::filesystem::path store_of_mount(const std::string& mountpoint);
 

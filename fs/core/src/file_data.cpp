@@ -25,7 +25,7 @@ FileData::FileData(index::Index& index, std::mutex& index_mutex, BlockIo& io,
     : index_(index),
       mutex_(index_mutex),
       io_(io),
-      codec_(codec),
+      codec_(&codec),
       level_(level),
       block_size_(block_size),
       options_(options),
@@ -37,7 +37,13 @@ FileData::FileData(index::Index& index, std::mutex& index_mutex, BlockIo& io,
       pool_(options.threads),
       flusher_([this] { flusher(); }) {
   const std::lock_guard lock(progress_mutex_);
-  encode_bytes_ = pool_.size() * (codec_.max_compressed_size(block_size_) + block_size_);
+  encode_bytes_ = pool_.size() * (codec.max_compressed_size(block_size_) + block_size_);
+}
+
+void FileData::set_codec(const codecs::Codec& codec, int level) {
+  const std::lock_guard lock(codec_mutex_);
+  codec_ = &codec;
+  level_ = level;
 }
 
 FileData::~FileData() {

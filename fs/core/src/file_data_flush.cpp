@@ -25,14 +25,21 @@ void FileData::submit_locked(std::uint64_t ino, InodeState& st, std::uint64_t bl
   st.pending[block] = PendingBlock{seq, data};
   pool_.submit([this, ino, block, seq, data, length] {
     EncodedBlock encoded{ino, block, seq, std::nullopt, data, false, {}};
+    const codecs::Codec* codec = nullptr;
+    int level = 0;
+    {
+      const std::lock_guard codec_lock(codec_mutex_);
+      codec = codec_;
+      level = level_;
+    }
     try {
       if (data->size() == length) {
-        encoded.ref = io_.write(*data, codec_, level_);
+        encoded.ref = io_.write(*data, *codec, level);
       } else {
         // The padded copy lives only during the encode: it is part of the workers' budget.
         std::vector<std::byte> padded(length);
         std::copy(data->begin(), data->end(), padded.begin());
-        encoded.ref = io_.write(padded, codec_, level_);
+        encoded.ref = io_.write(padded, *codec, level);
       }
     } catch (const std::exception& e) {
       log().error("inode {} block {}: cannot store: {}", ino, block, index::log_text(e));

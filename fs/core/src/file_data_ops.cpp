@@ -23,7 +23,14 @@ Result<std::optional<FileData::CutBlock>> FileData::store_cut_block_locked(std::
   if (auto ok = current_locked(ino, st, block, content); !ok) return Unexpected{ok.error()};
   content.resize(tail);
   try {
-    CutBlock cut{io_.write(content, codec_, level_)};
+    const codecs::Codec* codec = nullptr;
+    int level = 0;
+    {
+      const std::lock_guard codec_lock(codec_mutex_);
+      codec = codec_;
+      level = level_;
+    }
+    CutBlock cut{io_.write(content, *codec, level)};
     io_.store().sync();  // data before the metadata that references it
     return std::optional<CutBlock>(std::move(cut));
   } catch (const std::exception& e) {

@@ -123,7 +123,7 @@ void Filesystem::group_commit_loop(const std::stop_token& stop) {
     const bool groups = index_space.fits(0, 0);
     const std::lock_guard lock(names_.index_mutex());
     try {
-      index_.db().set_group_commit(groups);
+      index_.db().set_group_commit(groups && !synchronous_);
       index_.db().commit_group();
       if (failing) log().info("index commits work again");
       failing = false;
@@ -201,6 +201,19 @@ Result<void> Filesystem::fsync(std::uint64_t ino) {
   if (auto ok = data_->fsync(ino); !ok) return ok;
   sync_index();
   return {};
+}
+
+void Filesystem::set_synchronous(bool on) {
+  if (read_only_) return;
+  const std::lock_guard lock(names_.index_mutex());
+  synchronous_ = on;
+  // Turning group commit off commits the open group; the WAL sync then makes it durable too.
+  if (on) index_.db().set_group_commit(false);
+  index_.set_durable_commits(on);
+  if (on) {
+    index_.db().sync();
+    synced_changes_ = index_.db().total_changes();
+  }
 }
 
 bool Filesystem::has_unsynced_changes() {

@@ -155,7 +155,7 @@ void Namespace::touch_atime(std::uint64_t ino) {
   constexpr std::int64_t kDay = std::int64_t{86400} * 1'000'000'000;
   const std::lock_guard lock(mutex_);
   auto rec = index_.inode(ino);
-  if (!rec) return;
+  if (!rec || (S_ISDIR(rec->mode) && !dir_atime_)) return;
   const auto now = now_ns();
   if (policy == AtimePolicy::kRelatime && rec->atime_ns > rec->mtime_ns &&
       rec->atime_ns > rec->ctime_ns && now - rec->atime_ns < kDay) {

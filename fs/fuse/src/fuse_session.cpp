@@ -1,8 +1,11 @@
 #include <fuse_lowlevel.h>
 #include <malloc.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <memory>
 #include <mutex>
@@ -54,6 +57,16 @@ void raise_kernel_readahead(const std::string& mountpoint) {
     log().debug("kernel readahead {} raised to {} KiB", mountpoint, kReadaheadKib);
   } else {
     log().debug("kernel readahead of {} stays at {} KiB (not writable)", mountpoint, current);
+  }
+}
+
+// Gives the mount the generic flags libfuse's own table lacks. Runs once the loop answers: the
+// kernel syncs the file system during a remount.
+void set_mount_flags(const std::string& mountpoint, unsigned long flags) {
+  if (flags == 0) return;
+  if (::mount(nullptr, mountpoint.c_str(), nullptr, MS_REMOUNT | flags, nullptr) != 0) {
+    log().error("cannot set the mount flags of {} ({:#x}): {}", mountpoint, flags,
+                std::strerror(errno));
   }
 }
 
@@ -110,12 +123,14 @@ bool run_fuse(Filesystem& fs, const FuseSettings& settings, const std::function<
     bool done = false;        // guarded by mutex
   };
   const auto startup = std::make_shared<Startup>();
-  std::thread tuner([mountpoint = settings.mountpoint, startup, &on_ready] {
-    raise_kernel_readahead(mountpoint);
-    const std::lock_guard lock(startup->mutex);
-    if (!startup->loop_ended) on_ready();
-    startup->done = true;
-  });
+  std::thread tuner(
+      [mountpoint = settings.mountpoint, flags = settings.remount_flags, startup, &on_ready] {
+        raise_kernel_readahead(mountpoint);
+        set_mount_flags(mountpoint, flags);
+        const std::lock_guard lock(startup->mutex);
+        if (!startup->loop_ended) on_ready();
+        startup->done = true;
+      });
   const int rc = fuse_session_loop_mt(se.get(), config.get());
   fuse_session_unmount(se.get());
   bool tuned = false;

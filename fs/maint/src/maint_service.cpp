@@ -34,6 +34,7 @@ MaintService::MaintService(Filesystem& fs, const MaintOptions& options)
     : fs_(fs),
       options_(options),
       compactor_(fs),
+      read_only_(options.read_only),
       server_(socket_path(fs.layout()),
               [this](const nlohmann::json& request, const ControlServer::Reply& reply,
                      const std::stop_token& stop) { handle(request, reply, stop); }) {
@@ -65,8 +66,10 @@ void MaintService::handle(const nlohmann::json& request, const ControlServer::Re
     // A client that goes away stops the scrub (its next progress line fails).
     const auto report = scrub(fs_, options, progress, stop);
     reply(nlohmann::json{{"result", to_json(report)}});
+  } else if (op == "remount") {
+    remount(request, reply);
   } else if (op == "compact") {
-    if (options_.read_only) {
+    if (read_only_) {
       reply(nlohmann::json{{"error", "the store is mounted read-only"}});
       return;
     }
@@ -95,6 +98,45 @@ void MaintService::handle(const nlohmann::json& request, const ControlServer::Re
   }
 }
 
+void MaintService::remount(const nlohmann::json& request, const ControlServer::Reply& reply) {
+  const bool read_only = request.value("read_only", false);
+  if (!read_only && fs_.read_only()) {
+    reply(nlohmann::json{{"error",
+                          "the store was mounted read-only (-o ro) and its index opened so; a "
+                          "remount cannot make it writable: unmount it and mount it again"}});
+    return;
+  }
+  std::optional<codecs::CodecChoice> codec;
+  if (request.contains("codec")) {
+    std::string error;
+    codec = codecs::parse_codec_choice(request.value("codec", ""), error);
+    if (!codec) {
+      reply(nlohmann::json{{"error", error}});
+      return;
+    }
+  }
+  const std::string atime = request.value("atime", "relatime");
+  if (read_only) {
+    // Nothing may wait to be written once the kernel refuses writes, and no compaction may be
+    // running or start (it would rewrite data files under a read-only mount).
+    read_only_ = true;
+    fs_.names().set_atime_policy(AtimePolicy::kNever);
+    const std::lock_guard lock(compact_mutex_);
+    fs_.sync();
+  } else {
+    read_only_ = false;
+    fs_.names().set_atime_policy(atime == "noatime"       ? AtimePolicy::kNever
+                                 : atime == "strictatime" ? AtimePolicy::kStrict
+                                                          : AtimePolicy::kRelatime);
+  }
+  fs_.names().set_dir_atime(request.value("diratime", true));
+  fs_.set_synchronous(request.value("synchronous", false));
+  if (codec) fs_.data().set_codec(*codec->codec, codec->level);
+  log().info("remounted {}{}", read_only ? "read-only" : "read-write",
+             codec ? ", codec " + request.value("codec", "") : "");
+  reply(nlohmann::json{{"result", nlohmann::json::object()}});
+}
+
 void MaintService::background(const std::stop_token& stop) {
   std::mutex mutex;
   std::condition_variable_any wake;
@@ -105,10 +147,11 @@ void MaintService::background(const std::stop_token& stop) {
          !stop.stop_requested()) {
     try {
       // Busy: blocks are waiting to be written; leave the disk to them.
-      if (fs_.data().dirty_bytes() > 0) continue;
+      if (read_only_ || fs_.data().dirty_bytes() > 0) continue;
       const auto dead = compactor_.dead_space().dead();
       if (dead < floor + options_.compact_after) continue;
       const std::lock_guard compact_lock(compact_mutex_);
+      if (read_only_) continue;  // remounted read-only meanwhile
       check::CompactOptions options;
       options.threshold = options_.compact_threshold;
       (void)compactor_.run(options, true, {}, stop);

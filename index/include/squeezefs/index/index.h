@@ -132,6 +132,8 @@ class Index {
   // Makes every later commit durable before it returns (synchronous=FULL), for callers that
   // delete data once a commit stops referencing it.
   void use_durable_commits();
+  // use_durable_commits() on or off (synchronous=FULL or the default NORMAL).
+  void set_durable_commits(bool on);
 
  private:
   explicit Index(Db db) : db_(std::move(db)) {}

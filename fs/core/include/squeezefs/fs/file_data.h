@@ -85,6 +85,10 @@ class FileData {
   // Flushes everything (see sync()).
   ~FileData();
 
+  // Blocks encoded from now on use `codec` at `level` (mount -o remount,codec=...); blocks
+  // already stored keep theirs (each block records its codec).
+  void set_codec(const codecs::Codec& codec, int level);
+
   // A piece of a read: bytes inside a buffer that `owner` keeps alive (a cached block, a block
   // in flight, a copy of a dirty block or shared zeros).
   struct ReadSlice {
@@ -255,7 +259,10 @@ class FileData {
   index::Index& index_;
   std::mutex& mutex_;  // the index mutex, shared with the Namespace
   BlockIo& io_;
-  const codecs::Codec& codec_;
+  // The codec new blocks get; a remount may change it (set_codec). Guarded by codec_mutex_, a
+  // leaf lock.
+  mutable std::mutex codec_mutex_;
+  const codecs::Codec* codec_;
   int level_;
   std::uint32_t block_size_;
   DataPathOptions options_;

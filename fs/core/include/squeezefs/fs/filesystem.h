@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
@@ -70,6 +71,11 @@ class Filesystem {
   // fsync/fdatasync of one file (or directory): its buffered blocks committed, then the index
   // synced, so its data and metadata survive a crash of the daemon or the machine.
   Result<void> fsync(std::uint64_t ino);
+  // Mount options sync and dirsync: every index change (namespace changes, attributes, block
+  // maps) is durable when its operation returns, as SQLite's synchronous=FULL makes each commit
+  // and no group of changes is held open. Data written is made durable by the fsync the kernel
+  // sends after each write on a sync mount. Off by default; a remount may change it.
+  void set_synchronous(bool on);
 
  private:
   StoreLayout layout_;
@@ -87,6 +93,7 @@ class Filesystem {
   std::chrono::milliseconds commit_interval_;
   // Index changes counted when the index was last synced; guarded by the index mutex.
   std::int64_t synced_changes_ = 0;
+  std::atomic<bool> synchronous_{false};  // changed under the index mutex
   // Syncs every commit_interval_ when something changed, and about once a second while removed
   // blocks wait for their space to be given back. Declared late: it stops before anything it
   // uses is destroyed.

@@ -78,6 +78,8 @@ class Namespace {
   void purge_orphans();
 
   void set_atime_policy(AtimePolicy policy) { atime_policy_ = policy; }
+  // false for nodiratime: listings leave a directory's atime alone, whatever the policy.
+  void set_dir_atime(bool on) { dir_atime_ = on; }
   // Receives the blocks of removed inodes once their removal has committed (called under the
   // index mutex), so their space can go back to the backing file system. Set before use.
   void set_space_releaser(std::function<void(const std::vector<index::BlockRef>&)> releaser) {
@@ -160,6 +162,7 @@ class Namespace {
   std::mutex mutex_;  // guards index_ and refs_; a leaf in the lock order
   std::unordered_map<std::uint64_t, std::uint64_t> refs_;  // ino -> references; absent = 0
   std::atomic<AtimePolicy> atime_policy_{AtimePolicy::kRelatime};
+  std::atomic<bool> dir_atime_{true};
   std::function<void(const std::vector<index::BlockRef>&)> space_releaser_;
 };
 

@@ -13,6 +13,10 @@ namespace squeezefs::fs {
 struct FuseSettings {
   std::string mountpoint;
   std::vector<std::string> kernel_options;
+  // Generic mount flags libfuse cannot set (nodiratime, lazytime, strictatime): when not 0, the
+  // complete MS_* set the mount gets by a remount (mount(2) MS_REMOUNT) once it answers requests,
+  // before it is reported ready.
+  unsigned long remount_flags = 0;
   bool debug = false;
 };
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -31,6 +32,9 @@ struct MaintOptions {
 //   {"op":"compact","threshold":F}
 //   {"op":"sync"}  (makes everything written so far durable; squeezefs sync and umount)
 //   {"op":"status"}
+//   {"op":"remount","read_only":B,"atime":"relatime"|"strictatime"|"noatime","diratime":B,
+//    "synchronous":B,"codec":"NAME[:LEVEL]"}  (the mount's new options; mount -o remount runs it
+//    before the kernel remounts; codec may be absent)
 // Answers: {"progress":DONE,"total":TOTAL} lines, then {"result":{...}} or {"error":"..."}.
 //
 // Create after the Filesystem is open and destroy before it (the destructor stops both).
@@ -49,11 +53,14 @@ class MaintService {
   void handle(const nlohmann::json& request, const ControlServer::Reply& reply,
               const std::stop_token& stop);
   void background(const std::stop_token& stop);
+  void remount(const nlohmann::json& request, const ControlServer::Reply& reply);
 
   Filesystem& fs_;
   MaintOptions options_;
   OnlineCompactor compactor_;
   std::mutex compact_mutex_;  // one compaction at a time
+  // Mounted read-only now (at mount or by a remount): no compaction, no access times.
+  std::atomic<bool> read_only_;
   // Declared last: they stop before anything they use goes away.
   ControlServer server_;
   std::jthread background_;
