@@ -3,7 +3,9 @@
 // fstab lines of type fuse.squeezefs; it runs `squeezefs mount` from the same directory (else from
 // PATH). The flags are mount(8)'s: -f fake (do nothing), -v verbose (say what it runs), -n (no
 // mtab; none is written anyway), -s sloppy (accepted; unknown options are still refused), -N
-// mount in another mount namespace (a PID or a namespace file).
+// mount in another mount namespace (a PID or a namespace file). `mount -o remount,... MOUNTPOINT`
+// runs it too, with the mount's options from /proc/self/mountinfo and "remount" among them:
+// `squeezefs mount` then remounts (see mount_remount.h).
 #include <fcntl.h>
 #include <sched.h>
 #include <unistd.h>

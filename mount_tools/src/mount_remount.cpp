@@ -78,7 +78,8 @@ void remount(const std::string& mountpoint, const std::vector<std::string>& opti
   std::optional<std::string> codec;
   for (const auto& o : split_options(option_lists)) {
     if (o == "remount" || o == "defaults" || o == "auto" || o == "noauto" || o == "nofail" ||
-        o == "_netdev" || o.starts_with("x-") || o.starts_with("comment=") ||
+        o == "_netdev" || o == "user" || o == "users" || o == "nouser" || o == "owner" ||
+        o == "group" || o.starts_with("x-") || o.starts_with("comment=") ||
         o.starts_with("fsname=") || o.starts_with("subtype=")) {
       continue;
     }
