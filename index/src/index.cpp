@@ -84,6 +84,21 @@ std::int64_t get_config(Db& db, std::string_view key) {
   return st.column_int64(0);
 }
 
+// Creates the indexes of kAddedIndexes that `db` lacks, in one transaction when there are any.
+void add_missing_indexes(Db& db) {
+  Stmt& exists = db.cached("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?1");
+  std::vector<const char*> missing;
+  for (const auto& [name, sql] : internal::kAddedIndexes) {
+    const ResetGuard reset_guard(exists);
+    exists.bind(1, std::string_view(name));
+    if (!exists.step()) missing.push_back(sql);
+  }
+  if (missing.empty()) return;
+  Txn txn(db);
+  for (const char* sql : missing) db.exec(sql);
+  txn.commit();
+}
+
 }  // namespace
 
 Index Index::create(const std::string& path, const StoreConfig& config, const char* vfs) {
@@ -92,6 +107,7 @@ Index Index::create(const std::string& path, const StoreConfig& config, const ch
   {
     Txn txn(db);
     db.exec(internal::kSchemaV1);
+    for (const auto& [name, sql] : internal::kAddedIndexes) db.exec(sql);
     put_config(db, "block_size", config.block_size);
     put_config(db, "default_codec", config.default_codec);
     put_config(db, "codec_level", config.codec_level);
@@ -124,6 +140,8 @@ Index Index::open(const std::string& path, const char* vfs, DbAccess access) {
                       " is newer than this squeezefs (format " + std::to_string(kFormatVersion) +
                       "); upgrade squeezefs to use this store");
   }
+  // A read-only open goes without: listings are slower there, not wrong.
+  if (access == DbAccess::kReadWrite) add_missing_indexes(*db);
   return Index(std::move(*db));
 }
 
@@ -247,16 +265,23 @@ void Index::move_entry(std::uint64_t parent, std::string_view name, std::uint64_
 }
 
 std::vector<DirEntry> Index::list_entries(std::uint64_t parent, std::int64_t after,
-                                          std::size_t limit) {
+                                          std::size_t limit, std::int64_t last) {
   Stmt& st = db_.cached(
-      "SELECT entry_id, name, child FROM dirents WHERE parent = ?1 AND entry_id > ?2 ORDER BY "
-      "entry_id LIMIT ?3");
+      "SELECT entry_id, name, child FROM dirents WHERE parent = ?1 AND entry_id > ?2 AND "
+      "entry_id <= ?4 ORDER BY entry_id LIMIT ?3");
   const ResetGuard reset_guard(st);
-  st.bind(1, s64(parent)).bind(2, after).bind(3, static_cast<std::int64_t>(limit));
+  st.bind(1, s64(parent)).bind(2, after).bind(3, static_cast<std::int64_t>(limit)).bind(4, last);
   std::vector<DirEntry> out;
   while (st.step())
     out.push_back(DirEntry{st.column_int64(0), parent, st.column_blob(1), u64(st.column_int64(2))});
   return out;
+}
+
+std::int64_t Index::last_entry_id() {
+  Stmt& st = db_.cached("SELECT COALESCE(MAX(entry_id), 0) FROM dirents");
+  const ResetGuard reset_guard(st);
+  st.step();
+  return st.column_int64(0);
 }
 
 bool Index::has_entries(std::uint64_t parent) {

@@ -25,7 +25,9 @@ CREATE TABLE inodes (
 );
 CREATE INDEX inodes_orphans ON inodes(ino) WHERE nlink = 0;
 
--- entry_id orders readdir; it only grows, so offsets stay valid while the directory changes.
+-- entry_id orders readdir; it only grows (AUTOINCREMENT: never reused), so offsets stay valid
+-- while the directory changes. An entry keeps its parent and name for life: rename removes it
+-- and adds a new one.
 CREATE TABLE dirents (
   entry_id INTEGER PRIMARY KEY AUTOINCREMENT,
   parent   INTEGER NOT NULL REFERENCES inodes(ino),
@@ -65,5 +67,14 @@ CREATE TABLE blocks (
   PRIMARY KEY (ino, block_index)
 ) WITHOUT ROWID;
 )sql";
+
+// Indexes added to version 1 later. An index holds no data of its own and builds that predate
+// it maintain it like any other, so adding one needs no new format version: the index is
+// created wherever it is missing (Index::create, and Index::open when it may write).
+// dirents_order serves listings in entry_id order: without it each page of a listing sorts
+// the whole directory.
+inline constexpr const char* kAddedIndexes[][2] = {
+    {"dirents_order", "CREATE INDEX dirents_order ON dirents(parent, entry_id)"},
+};
 
 }  // namespace squeezefs::index::internal

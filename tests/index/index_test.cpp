@@ -132,6 +132,32 @@ TEST_F(IndexTest, given_entries_when_listed_then_order_is_stable_across_changes)
   EXPECT_FALSE(index_.has_entries(children[1]));
 }
 
+// What a listing relies on (fs::DirListing): entries added after last_entry_id(), by creation
+// or by a move (even back into the same directory), list after it and drop out with `last`.
+TEST_F(IndexTest,
+       given_last_entry_id_when_entries_move_and_come_then_listing_up_to_it_excludes_them) {
+  InodeRecord root = sample_inode(040755);
+  root.ino = 1;
+  index_.insert_inode(root);
+  const auto other = index_.allocate_inode(sample_inode(040755));
+  index_.add_entry(1, "other", other);
+  for (int i = 0; i < 4; ++i)
+    index_.add_entry(1, "f" + std::to_string(i), index_.allocate_inode(sample_inode(0100644)));
+  const auto mark = index_.last_entry_id();
+  EXPECT_EQ(mark, index_.lookup(1, "f3")->entry_id);
+  index_.move_entry(1, "f0", 1, "g0");
+  index_.move_entry(1, "f1", other, "f1");
+  index_.move_entry(other, "f1", 1, "f1");
+  index_.add_entry(1, "new", other);
+  index_.retarget_entry(1, "f2", other);  // keeps its place
+  std::vector<std::string> names;
+  for (const auto& e : index_.list_entries(1, 0, 100, mark)) names.push_back(e.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"other", "f2", "f3"}));
+  EXPECT_GT(index_.lookup(1, "f1")->entry_id, mark);
+  EXPECT_EQ(index_.list_entries(1, 0, 100).size(), 6U);
+  EXPECT_EQ(index_.list_entries(1, index_.lookup(1, "f2")->entry_id, 1, mark).at(0).name, "f3");
+}
+
 TEST_F(IndexTest, given_entry_when_duplicated_or_name_too_long_then_throws) {
   const auto dir = index_.allocate_inode(sample_inode(040755));
   const auto file = index_.allocate_inode(sample_inode(0100644));
@@ -395,6 +421,31 @@ TEST(IndexFileTest, given_damaged_schema_when_opened_then_damaged_index_error_or
   Index immutable = Index::open(path, nullptr, DbAccess::kImmutable);
   EXPECT_FALSE(immutable.quick_check_problems().empty());
   EXPECT_FALSE(immutable.integrity_problems().empty());
+}
+
+// Stores made before the listing index get it at their first read-write open.
+TEST(IndexFileTest, given_index_without_listing_index_when_opened_then_it_is_added) {
+  TempDir dir;
+  const auto path = dir.file("index.db");
+  const auto has_listing_index = [](Index& index) {
+    Stmt& st = index.db().cached(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'dirents_order'");
+    st.step();
+    const bool found = st.column_int64(0) == 1;
+    st.reset();
+    return found;
+  };
+  {
+    Index index = Index::create(path, StoreConfig{});
+    EXPECT_TRUE(has_listing_index(index));
+    index.db().exec("DROP INDEX dirents_order");
+  }
+  {
+    Index index = Index::open(path, nullptr, DbAccess::kReadOnly);
+    EXPECT_FALSE(has_listing_index(index)) << "a read-only open writes nothing";
+  }
+  Index index = Index::open(path);
+  EXPECT_TRUE(has_listing_index(index));
 }
 
 TEST(IndexFileTest, given_newer_format_when_opened_then_refused_with_clear_message) {

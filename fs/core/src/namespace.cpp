@@ -351,4 +351,25 @@ Result<std::vector<index::DirEntry>> Namespace::readdir(std::uint64_t ino, std::
   return index_.list_entries(ino, after, limit);
 }
 
+std::int64_t Namespace::entry_mark() {
+  const std::lock_guard lock(mutex_);
+  return index_.last_entry_id();
+}
+
+Result<std::vector<ListedEntry>> Namespace::list(std::uint64_t ino, std::int64_t after,
+                                                 std::int64_t mark, std::size_t limit) {
+  const std::lock_guard lock(mutex_);
+  auto rec = index_.inode(ino);
+  if (!rec) return fail(std::errc::no_such_file_or_directory);
+  if (!is_dir(*rec)) return fail(std::errc::not_a_directory);
+  std::vector<ListedEntry> out;
+  for (auto& entry : index_.list_entries(ino, after, limit, mark)) {
+    auto child = index_.inode(entry.child);
+    // An entry naming a missing inode is damage for fsck to report; the rest stays listable.
+    if (!child) continue;
+    out.push_back(ListedEntry{std::move(entry), std::move(*child)});
+  }
+  return out;
+}
+
 }  // namespace squeezefs::fs

@@ -11,11 +11,14 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "fuse_checked_call.h"
+#include "squeezefs/fs/dir_listing.h"
 #include "squeezefs/fs/filesystem.h"
 #include "squeezefs/index/error.h"
 
@@ -363,25 +366,29 @@ void op_fsync(fuse_req_t req, fuse_ino_t ino, int /*datasync*/, fuse_file_info* 
   checked_call(req, "fsync", [&] { return reply_ok(req, fs_of(req).fsync(ino)); });
 }
 
+DirListing& listing_of(const fuse_file_info* fi) {
+  return *reinterpret_cast<DirListing*>(static_cast<std::uintptr_t>(fi->fh));
+}
+
 void op_opendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   checked_call(req, "opendir", [&]() -> std::error_code {
-    auto rec = fs_of(req).names().getattr(ino);
-    if (!rec) return rec.error();
-    if (!S_ISDIR(rec->mode)) return errno_code(ENOTDIR);
-    fi->fh = 0;
-    fuse_reply_open(req, fi);
+    auto listing = DirListing::open(fs_of(req).names(), ino);
+    if (!listing) return listing.error();
+    fi->fh = reinterpret_cast<std::uintptr_t>(listing->get());
+    // Owned by the kernel's handle from here to releasedir, unless the open was interrupted.
+    if (fuse_reply_open(req, fi) == 0) (void)listing->release();
     return {};
   });
 }
 
-// Directory offsets: 1 after ".", 2 after "..", entry_id + 2 after a stored entry (ids grow
-// monotonically, so offsets stay valid while the directory changes).
-void do_readdir(fuse_req_t req, fuse_ino_t ino, std::size_t size, off_t off, bool plus) {
+// Directory offsets: 1 after ".", 2 after "..", entry_id + 2 after a stored entry. A listing
+// restarts at offset 0 (opendir, rewinddir); see DirListing for why it returns each entry once
+// and ends while the directory changes.
+void do_readdir(fuse_req_t req, fuse_ino_t ino, std::size_t size, off_t off, fuse_file_info* fi,
+                bool plus) {
   checked_call(req, plus ? "readdirplus" : "readdir", [&]() -> std::error_code {
     auto& fs = fs_of(req);
-    auto dir = fs.names().getattr(ino);
-    if (!dir) return dir.error();
-    if (!S_ISDIR(dir->mode)) return errno_code(ENOTDIR);
+    auto& listing = listing_of(fi);
     std::string buf(size, '\0');
     std::size_t used = 0;
     // Adds one entry; false when it does not fit.
@@ -404,19 +411,26 @@ void do_readdir(fuse_req_t req, fuse_ino_t ino, std::size_t size, off_t off, boo
       used += need;
       return true;
     };
-    if (off == 0) fs.names().touch_atime(ino);  // a listing starts
+    if (off == 0) {
+      listing.restart();
+      fs.names().touch_atime(ino);
+    }
     bool full = false;
-    if (off < 1) full = !add(".", *dir, 1);
-    if (!full && off < 2) full = !add("..", *dir, 2);
+    if (off < 2) {
+      auto dir = fs.names().getattr(ino);
+      if (!dir) return dir.error();
+      if (off < 1) full = !add(".", *dir, 1);
+      if (!full) full = !add("..", *dir, 2);
+    }
     std::int64_t after = std::max<std::int64_t>(0, off - 2);
+    // Rows per page: about what fits, as entries take at least 32 bytes (plus: 152).
+    const std::size_t page = size / (plus ? 152 : 32) + 1;
     while (!full) {
-      auto entries = fs.names().readdir(ino, after, size / 32 + 1);
+      auto entries = listing.read(after, page);
       if (!entries) return entries.error();
       if (entries->empty()) break;
-      for (const auto& entry : *entries) {
-        auto child = fs.names().getattr(entry.child);
-        if (!child) continue;  // removed meanwhile
-        if (!add(entry.name.c_str(), *child, static_cast<off_t>(entry.entry_id + 2))) {
+      for (const auto& [entry, child] : *entries) {
+        if (!add(entry.name.c_str(), child, static_cast<off_t>(entry.entry_id + 2))) {
           full = true;
           break;
         }
@@ -429,17 +443,17 @@ void do_readdir(fuse_req_t req, fuse_ino_t ino, std::size_t size, off_t off, boo
   });
 }
 
-void op_readdir(fuse_req_t req, fuse_ino_t ino, std::size_t size, off_t off,
-                fuse_file_info* /*fi*/) {
-  do_readdir(req, ino, size, off, false);
+void op_readdir(fuse_req_t req, fuse_ino_t ino, std::size_t size, off_t off, fuse_file_info* fi) {
+  do_readdir(req, ino, size, off, fi, false);
 }
 
 void op_readdirplus(fuse_req_t req, fuse_ino_t ino, std::size_t size, off_t off,
-                    fuse_file_info* /*fi*/) {
-  do_readdir(req, ino, size, off, true);
+                    fuse_file_info* fi) {
+  do_readdir(req, ino, size, off, fi, true);
 }
 
-void op_releasedir(fuse_req_t req, fuse_ino_t /*ino*/, fuse_file_info* /*fi*/) {
+void op_releasedir(fuse_req_t req, fuse_ino_t /*ino*/, fuse_file_info* fi) {
+  const std::unique_ptr<DirListing> listing(&listing_of(fi));
   fuse_reply_err(req, 0);
 }
 

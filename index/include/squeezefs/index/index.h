@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -61,12 +62,17 @@ class Index {
   bool remove_entry(std::uint64_t parent, std::string_view name);
   // Points an existing entry at another inode, keeping its position (rename over, exchange).
   void retarget_entry(std::uint64_t parent, std::string_view name, std::uint64_t child);
-  // Moves an entry; the new entry gets a fresh id.
+  // Moves an entry; the new entry gets a fresh id. An entry's parent and name never change in
+  // place: listings (fs::DirListing) rely on it.
   void move_entry(std::uint64_t parent, std::string_view name, std::uint64_t new_parent,
                   std::string_view new_name);
-  // Up to `limit` entries of `parent` with entry_id > `after`, in entry_id order.
-  [[nodiscard]] std::vector<DirEntry> list_entries(std::uint64_t parent, std::int64_t after,
-                                                   std::size_t limit);
+  // Up to `limit` entries of `parent` with `after` < entry_id <= `last`, in entry_id order.
+  [[nodiscard]] std::vector<DirEntry> list_entries(
+      std::uint64_t parent, std::int64_t after, std::size_t limit,
+      std::int64_t last = std::numeric_limits<std::int64_t>::max());
+  // The highest entry id in the index (0 when there is none): entries added later get higher
+  // ones, as ids are never reused.
+  [[nodiscard]] std::int64_t last_entry_id();
   [[nodiscard]] bool has_entries(std::uint64_t parent);
   // The directory holding an entry for `child` (for directories, which have exactly one).
   [[nodiscard]] std::optional<std::uint64_t> parent_of(std::uint64_t child);

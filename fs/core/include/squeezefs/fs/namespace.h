@@ -49,6 +49,12 @@ struct Caller {
   std::uint32_t umask = 0;
 };
 
+// A directory entry with its inode, as listings return them.
+struct ListedEntry {
+  index::DirEntry entry;
+  index::InodeRecord inode;
+};
+
 // Directory tree semantics over the index: lookup, creation of every inode type, links,
 // unlink/rmdir and readdir. Permission checks are left to the kernel (default_permissions).
 //
@@ -129,6 +135,13 @@ class Namespace {
   // Up to `limit` entries after entry id `after` ("." and ".." are not stored).
   Result<std::vector<index::DirEntry>> readdir(std::uint64_t ino, std::int64_t after,
                                                std::size_t limit);
+  // For listings (DirListing): the highest entry id yet, which no entry added later (created,
+  // linked, or moved by rename) reaches.
+  std::int64_t entry_mark();
+  // Up to `limit` entries of directory `ino` with `after` < entry id <= `mark`, in id order,
+  // each with its inode as it is now (read in one go, so none is a removed entry).
+  Result<std::vector<ListedEntry>> list(std::uint64_t ino, std::int64_t after, std::int64_t mark,
+                                        std::size_t limit);
 
  private:
   // Adds `record` as `name` in `parent`. Its permission bits come from the parent's default
