@@ -129,6 +129,36 @@ TEST_F(PosixReaddirTest, given_each_entry_renamed_after_reading_when_listing_the
   EXPECT_EQ(listing.names.size(), kEntries + 2U) << "every entry was there at the start";
 }
 
+// Each entry read is replaced atomically, as editors and package managers save files: a new
+// file is written under a temporary name and renamed over it. The name exists for the whole
+// listing, so it must be listed exactly once (as ext4 does), never dropped or repeated.
+TEST_F(PosixReaddirTest, given_names_replaced_by_rename_when_listing_then_each_listed_once) {
+  const auto listing = read_dir(dir_, [&](const std::string& name) {
+    if (name == "." || name == ".." || name.starts_with("tmp")) return;
+    // Replace an entry not yet read (the listing goes in creation order) and the one just read.
+    const int i = std::stoi(name.substr(1));
+    for (const int target : {i, (i + kEntries / 2) % kEntries}) {
+      const auto tmp = in_dir("tmp" + std::to_string(target));
+      const int fd = ::open(tmp.c_str(), O_CREAT | O_WRONLY, 0644);
+      ASSERT_GE(fd, 0);
+      ::close(fd);
+      ASSERT_EQ(::rename(tmp.c_str(), in_dir(entry_name(target)).c_str()), 0) << target;
+    }
+  });
+  EXPECT_FALSE(listing.bounded);
+  std::map<std::string, int> seen;
+  for (const auto& name : listing.names) ++seen[name];
+  int missing = 0;
+  int twice = 0;
+  for (int i = 0; i < kEntries; ++i) {
+    const int n = seen[entry_name(i)];
+    missing += n == 0 ? 1 : 0;
+    twice += n > 1 ? 1 : 0;
+  }
+  EXPECT_EQ(missing, 0) << "names replaced during the listing were left out";
+  EXPECT_EQ(twice, 0);
+}
+
 // Each entry read moves to another directory and back, under its own name.
 TEST_F(PosixReaddirTest, given_each_entry_moved_out_and_back_when_listing_then_each_seen_once) {
   std::set<std::string> touched;

@@ -76,18 +76,21 @@ Result<void> Namespace::rename(std::uint64_t parent, std::string_view name,
     if (src_dir && is_within_locked(new_parent, src->ino)) return fail(std::errc::invalid_argument);
     if (S_ISDIR(dst->mode) && index_.has_entries(dst->ino))
       return fail(std::errc::directory_not_empty);
-    index_.remove_entry(new_parent, new_name);
+    // The target's entry keeps its place (and its position in listings under way) and now
+    // names the source: a name replaced atomically is never missing from a listing.
+    index_.retarget_entry(new_parent, new_name, src->ino);
+    index_.remove_entry(parent, name);
     if (S_ISDIR(dst->mode)) {
       remove_dir_inode_locked(*dst, now);
       touch_locked(new_parent, -1, now, true);
     } else {
       unlink_inode_locked(*dst, now, freed);
     }
-  } else if (src_dir && is_within_locked(new_parent, src->ino)) {
-    return fail(std::errc::invalid_argument);
+  } else {
+    if (src_dir && is_within_locked(new_parent, src->ino)) return fail(std::errc::invalid_argument);
+    index_.move_entry(parent, name, new_parent, new_name);
   }
 
-  index_.move_entry(parent, name, new_parent, new_name);
   if (src_dir && parent != new_parent) {
     touch_locked(parent, -1, now, true);
     touch_locked(new_parent, 1, now, true);
