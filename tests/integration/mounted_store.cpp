@@ -113,6 +113,17 @@ int in_child(const std::function<int()>& f, int uid, int gid) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+int in_child(const std::function<int()>& f, int uid, int gid, const std::vector<gid_t>& groups) {
+  return in_child([&] {
+    if (::setgroups(groups.size(), groups.data()) != 0 ||
+        ::setresgid(static_cast<gid_t>(gid), static_cast<gid_t>(gid), static_cast<gid_t>(gid)) != 0)
+      return 125;
+    if (::setresuid(static_cast<uid_t>(uid), static_cast<uid_t>(uid), static_cast<uid_t>(uid)) != 0)
+      return 126;
+    return f();
+  });
+}
+
 int err_of(long rc) {
   return rc < 0 ? errno : 0;
 }

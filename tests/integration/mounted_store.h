@@ -5,6 +5,7 @@
 #include <functional>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace squeezefs::testing {
 
@@ -49,6 +50,8 @@ std::string squeezefs_binary();
 // its supplementary groups and switches to them (setresgid/setresuid) first, so the kernel checks
 // permissions as that user. Keep `f` to system calls: the parent may have other threads.
 int in_child(const std::function<int()>& f, int uid = -1, int gid = -1);
+// in_child() as `uid`/`gid` with the supplementary groups `groups` instead of none.
+int in_child(const std::function<int()>& f, int uid, int gid, const std::vector<gid_t>& groups);
 // errno when `rc` reports a failure (negative), else 0.
 int err_of(long rc);
 // A digest of every file under `dir` (names, sizes and contents; not SQLite's -shm files), to

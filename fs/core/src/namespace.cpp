@@ -24,12 +24,11 @@ Result<void> check_name(std::string_view name) {
 
 constexpr std::uint32_t kMaxLinks = 0xffffffffU;
 
-// A record for a new inode owned by `caller`; create_locked() fills in the rest.
-index::InodeRecord new_inode(std::uint32_t mode, Caller caller, std::uint32_t nlink) {
+// A record for a new inode owned by `caller`; create_locked() fills in the rest (its group too).
+index::InodeRecord new_inode(std::uint32_t mode, const Caller& caller, std::uint32_t nlink) {
   index::InodeRecord rec;
   rec.mode = mode;
   rec.uid = caller.uid;
-  rec.gid = caller.gid;
   rec.nlink = nlink;
   return rec;
 }
@@ -181,11 +180,14 @@ Result<index::InodeRecord> Namespace::lookup(std::uint64_t parent, std::string_v
 
 Result<index::InodeRecord> Namespace::create_locked(std::uint64_t parent, std::string_view name,
                                                     index::InodeRecord record,
-                                                    std::uint32_t umask) {
+                                                    const Caller& caller) {
   if (auto ok = check_name(name); !ok) return Unexpected{ok.error()};
   auto dir = directory_locked(parent);
   if (!dir) return Unexpected{dir.error()};
   if (index_.lookup(parent, name)) return fail(std::errc::file_exists);
+  const auto owner = new_inode_owner(caller, dir->mode, dir->gid, record.mode);
+  record.gid = owner.gid;
+  record.mode = owner.mode;
   std::optional<std::string> default_acl;
   if (!S_ISLNK(record.mode)) default_acl = index_.xattr(parent, kAclDefault);
   std::optional<InheritedAcl> inherited;
@@ -193,7 +195,7 @@ Result<index::InodeRecord> Namespace::create_locked(std::uint64_t parent, std::s
   if (inherited) {
     record.mode = (record.mode & ~std::uint32_t{0777}) | inherited->mode.perm_bits;
   } else if (!S_ISLNK(record.mode)) {
-    record.mode &= ~(umask & 0777);
+    record.mode &= ~(caller.umask & 0777);
   }
   const auto now = now_ns();
   record.atime_ns = record.mtime_ns = record.ctime_ns = now;
@@ -211,11 +213,11 @@ Result<index::InodeRecord> Namespace::create_locked(std::uint64_t parent, std::s
 }
 
 Result<index::InodeRecord> Namespace::create(std::uint64_t parent, std::string_view name,
-                                             const index::InodeRecord& record, std::uint32_t umask,
+                                             const index::InodeRecord& record, const Caller& caller,
                                              std::string_view target) {
   const std::lock_guard lock(mutex_);
   index::Txn txn(index_.db());
-  auto made = create_locked(parent, name, record, umask);
+  auto made = create_locked(parent, name, record, caller);
   if (!made) return made;
   if (S_ISLNK(made->mode)) index_.set_symlink(made->ino, target);
   txn.commit();
@@ -224,7 +226,9 @@ Result<index::InodeRecord> Namespace::create(std::uint64_t parent, std::string_v
 
 Result<index::InodeRecord> Namespace::mkdir(std::uint64_t parent, std::string_view name,
                                             std::uint32_t mode, Caller caller) {
-  return create(parent, name, new_inode(S_IFDIR | (mode & 07777), caller, 2), caller.umask);
+  // mkdir(2) takes only the permission and sticky bits; S_ISGID comes from a setgid parent.
+  constexpr std::uint32_t kMkdirBits = 01777;
+  return create(parent, name, new_inode(S_IFDIR | (mode & kMkdirBits), caller, 2), caller);
 }
 
 Result<index::InodeRecord> Namespace::mknod(std::uint64_t parent, std::string_view name,
@@ -236,7 +240,7 @@ Result<index::InodeRecord> Namespace::mknod(std::uint64_t parent, std::string_vi
   }
   auto rec = new_inode(type | (mode & 07777), caller, 1);
   rec.rdev = (type == S_IFCHR || type == S_IFBLK) ? rdev : 0;
-  return create(parent, name, rec, caller.umask);
+  return create(parent, name, rec, caller);
 }
 
 Result<index::InodeRecord> Namespace::symlink(std::uint64_t parent, std::string_view name,
@@ -245,7 +249,7 @@ Result<index::InodeRecord> Namespace::symlink(std::uint64_t parent, std::string_
   if (target.size() >= 4096) return fail(std::errc::filename_too_long);
   auto rec = new_inode(S_IFLNK | 0777, caller, 1);
   rec.size = target.size();
-  return create(parent, name, rec, caller.umask, target);
+  return create(parent, name, rec, caller, target);
 }
 
 Result<std::string> Namespace::readlink(std::uint64_t ino) {

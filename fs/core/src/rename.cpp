@@ -100,13 +100,15 @@ Result<void> Namespace::rename(std::uint64_t parent, std::string_view name,
   }
   touch_locked(src->ino, 0, now, false);
   if (whiteout) {
-    // As ext4 makes it: S_IFCHR with mode 0 and device 0/0, so no umask or ACL bits apply.
+    // As ext4 makes it: S_IFCHR with mode 0 and device 0/0, so no umask or ACL bits apply; its
+    // group follows a setgid directory as any new inode's does.
     index::InodeRecord mark;
     mark.mode = S_IFCHR;
     mark.uid = whiteout->uid;
     mark.gid = whiteout->gid;
     mark.nlink = 1;
-    if (auto made = create_locked(parent, name, mark, 0); !made) return Unexpected{made.error()};
+    if (auto made = create_locked(parent, name, mark, *whiteout); !made)
+      return Unexpected{made.error()};
   }
   txn.commit();
   give_back(freed);

@@ -24,7 +24,7 @@ std::size_t Namespace::xattr_space_locked(std::uint64_t ino, std::string_view ex
 }
 
 Result<void> Namespace::setxattr(std::uint64_t ino, std::string_view name, std::string_view value,
-                                 XattrMode mode) {
+                                 XattrMode mode, const Caller& caller) {
   if (name.empty() || name.size() > kMaxXattrName) return fail(std::errc::result_out_of_range);
   if (value.size() > kMaxXattrValue) return fail(std::errc::argument_list_too_long);
   if (!supported_name(name)) return fail(std::errc::operation_not_supported);
@@ -45,6 +45,10 @@ Result<void> Namespace::setxattr(std::uint64_t ino, std::string_view name, std::
     if (name == kAclAccess) {
       // The mode's group bits show the ACL mask; an ACL the mode expresses is not stored.
       rec->mode = (rec->mode & ~std::uint32_t{0777}) | acl->perm_bits;
+      // As a chmod would: the kernel's FUSE_SETXATTR_ACL_KILL_SGID says the same, but libfuse
+      // 3.14 neither negotiates nor passes it.
+      if ((rec->mode & S_ISGID) != 0 && !may_keep_setgid(caller, rec->gid))
+        rec->mode &= ~std::uint32_t{S_ISGID};
       if (acl->equivalent_to_mode) {
         index_.remove_xattr(ino, name);
       } else {

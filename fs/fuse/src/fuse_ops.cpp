@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "caller_credentials.h"
 #include "fuse_checked_call.h"
 #include "squeezefs/fs/dir_listing.h"
 #include "squeezefs/fs/filesystem.h"
@@ -38,7 +39,9 @@ std::error_code errno_code(int e) {
 
 Caller caller_of(fuse_req_t req) {
   const auto* ctx = fuse_req_ctx(req);
-  return Caller{ctx->uid, ctx->gid, ctx->umask};
+  // The rest of the credentials is read only when a setgid rule needs more than the fsgid (it
+  // costs a /proc read).
+  return Caller{ctx->uid, ctx->gid, ctx->umask, ctx->pid, read_caller_credentials};
 }
 
 timespec to_timespec(std::int64_t ns) {
@@ -482,8 +485,8 @@ void op_setxattr(fuse_req_t req, fuse_ino_t ino, const char* name, const char* v
     } else if (flags != 0) {
       return errno_code(EINVAL);
     }
-    return reply_ok(req,
-                    fs_of(req).names().setxattr(ino, name, std::string_view(value, size), mode));
+    return reply_ok(req, fs_of(req).names().setxattr(ino, name, std::string_view(value, size), mode,
+                                                     caller_of(req)));
   });
 }
 
@@ -527,6 +530,7 @@ void op_removexattr(fuse_req_t req, fuse_ino_t ino, const char* name) {
 
 void op_create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
                fuse_file_info* fi) {
+  log().debug("create {} '{}' {:o}", parent, name, mode);
   checked_call(req, "create", [&]() -> std::error_code {
     auto& fs = fs_of(req);
     auto rec = fs.names().mknod(parent, name, S_IFREG | (mode & 07777), 0, caller_of(req));

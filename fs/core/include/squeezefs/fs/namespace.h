@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "squeezefs/fs/caller.h"
 #include "squeezefs/fs/result.h"
 #include "squeezefs/index/index.h"
 
@@ -39,15 +40,6 @@ enum class RenameMode { kReplace, kNoReplace, kExchange };
 // When reads and listings update atime (mount options relatime, strictatime, noatime). The
 // kernel leaves atime of FUSE inodes to the file system.
 enum class AtimePolicy { kRelatime, kStrict, kNever };
-
-// The caller of an operation, for ownership of new inodes.
-struct Caller {
-  std::uint32_t uid = 0;
-  std::uint32_t gid = 0;
-  // Applied to the mode of new inodes unless their directory has a default ACL (then the ACL
-  // decides, as POSIX.1e says).
-  std::uint32_t umask = 0;
-};
 
 // A directory entry with its inode, as listings return them.
 struct ListedEntry {
@@ -97,6 +89,8 @@ class Namespace {
 
   Result<index::InodeRecord> getattr(std::uint64_t ino);
   Result<index::InodeRecord> lookup(std::uint64_t parent, std::string_view name);
+  // New inodes belong to `caller`, or to the directory's group in a setgid directory (see
+  // new_inode_owner()). mkdir ignores S_ISUID and S_ISGID in `mode`, as mkdir(2) does.
   Result<index::InodeRecord> mkdir(std::uint64_t parent, std::string_view name, std::uint32_t mode,
                                    Caller caller);
   // Regular files, FIFOs, sockets and device nodes; `mode` includes the type bits.
@@ -124,11 +118,12 @@ class Namespace {
   // (others: EOPNOTSUPP). setxattr: EEXIST for kCreate on an existing name, ENODATA for
   // kReplace on a missing one, ERANGE for a name over kMaxXattrName or empty, E2BIG for a value
   // over kMaxXattrValue, ENOSPC past kMaxXattrSpace, EINVAL for a malformed ACL. Setting the
-  // access ACL sets the mode's permission bits from it; chmod (setattr) updates the ACL.
+  // access ACL sets the mode's permission bits from it, and clears S_ISGID unless
+  // may_keep_setgid(caller, the inode's group); chmod (setattr) updates the ACL.
   // getxattr/removexattr: ENODATA when absent. The adapter applies the caller's buffer size
   // (ERANGE) to the returned value or list.
   Result<void> setxattr(std::uint64_t ino, std::string_view name, std::string_view value,
-                        XattrMode mode);
+                        XattrMode mode, const Caller& caller = Caller{});
   Result<std::string> getxattr(std::uint64_t ino, std::string_view name);
   Result<std::vector<std::string>> listxattr(std::uint64_t ino);
   Result<void> removexattr(std::uint64_t ino, std::string_view name);
@@ -144,13 +139,14 @@ class Namespace {
                                         std::size_t limit);
 
  private:
-  // Adds `record` as `name` in `parent`. Its permission bits come from the parent's default
-  // ACL (which it inherits) when there is one, else from its mode less `umask`.
+  // Adds `record` as `name` in `parent`, created by `caller`. Its group and S_ISGID follow
+  // new_inode_owner(); its permission bits come from the parent's default ACL (which it
+  // inherits) when there is one, else from its mode less the caller's umask.
   Result<index::InodeRecord> create_locked(std::uint64_t parent, std::string_view name,
-                                           index::InodeRecord record, std::uint32_t umask);
+                                           index::InodeRecord record, const Caller& caller);
   // create_locked() in a transaction of its own; a new symlink also stores `target`.
   Result<index::InodeRecord> create(std::uint64_t parent, std::string_view name,
-                                    const index::InodeRecord& record, std::uint32_t umask,
+                                    const index::InodeRecord& record, const Caller& caller,
                                     std::string_view target = {});
   Result<index::InodeRecord> directory_locked(std::uint64_t ino);
   // The inode that `name` in `parent` names: ENOENT without such an entry, EIO when the entry
