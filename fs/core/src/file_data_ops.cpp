@@ -112,7 +112,7 @@ Result<void> FileData::truncate(std::uint64_t ino, std::uint64_t size) {
         }
         if (rec) {
           rec->size = stored_size;
-          rec->mtime_ns = rec->ctime_ns = now_ns();
+          rec->mtime_ns = rec->ctime_ns = now_after_ns(rec->ctime_ns);
           index_.update_inode(*rec);
         }
         txn.commit();
@@ -202,7 +202,7 @@ Result<void> FileData::punch_hole(std::uint64_t ino, std::uint64_t offset, std::
         index_.account_freed(ref->data_file, ref->stored_length);
     }
     if (auto rec = index_.inode(ino)) {
-      rec->mtime_ns = rec->ctime_ns = now_ns();
+      rec->mtime_ns = rec->ctime_ns = now_after_ns(rec->ctime_ns);
       index_.update_inode(*rec);
     }
     txn.commit();

@@ -36,12 +36,6 @@ index::InodeRecord new_inode(std::uint32_t mode, Caller caller, std::uint32_t nl
 
 }  // namespace
 
-std::int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 void Namespace::format(index::Index& index, Caller owner) {
   index::InodeRecord root;
   root.ino = kRootIno;
@@ -336,7 +330,7 @@ Result<index::InodeRecord> Namespace::setattr(std::uint64_t ino, const AttrChang
   if (change.gid) rec->gid = *change.gid;
   if (change.atime_ns) rec->atime_ns = *change.atime_ns;
   if (change.mtime_ns) rec->mtime_ns = *change.mtime_ns;
-  rec->ctime_ns = now_ns();
+  rec->ctime_ns = change.ctime_ns ? *change.ctime_ns : now_after_ns(rec->ctime_ns);
   index_.update_inode(*rec);
   txn.commit();
   return *rec;

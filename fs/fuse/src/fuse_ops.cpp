@@ -195,6 +195,8 @@ void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set,
     } else if ((to_set & FUSE_SET_ATTR_MTIME) != 0) {
       change.mtime_ns = from_timespec(attr->st_mtim);
     }
+    // The writeback cache stamps ctime in the kernel and sends it with the mtime.
+    if ((to_set & FUSE_SET_ATTR_CTIME) != 0) change.ctime_ns = from_timespec(attr->st_ctim);
     return reply_attr(req, fs.names().setattr(ino, change));
   });
 }
