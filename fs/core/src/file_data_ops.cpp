@@ -217,24 +217,6 @@ Result<void> FileData::punch_hole(std::uint64_t ino, std::uint64_t offset, std::
   return result;
 }
 
-Result<void> FileData::allocate(std::uint64_t ino, std::uint64_t offset, std::uint64_t length) {
-  if (offset > kMaxFileSize || length > kMaxFileSize - offset)
-    return fail(std::errc::file_too_large);
-  auto st = state(ino);
-  if (!st) return Unexpected{st.error()};
-  {
-    StatePtr sp = *st;
-    auto lock = lock_live(ino, sp);
-    if (!lock) return Unexpected{lock.error()};
-    if (offset + length > sp->size) {
-      sp->size = offset + length;
-      stamp_inode_locked(ino, *sp, settable_size_locked(*sp, sp->size), false);
-    }
-  }
-  forget_if_idle(ino);
-  return {};
-}
-
 Result<void> FileData::commit_buffered(std::uint64_t ino) {
   auto st = state(ino);
   if (!st) return Unexpected{st.error()};

@@ -538,9 +538,21 @@ void op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset, off_t 
     if (offset < 0 || length <= 0) return errno_code(EINVAL);
     const auto off = static_cast<std::uint64_t>(offset);
     const auto len = static_cast<std::uint64_t>(length);
-    if (mode == 0) return reply_ok(req, fs_of(req).data().allocate(ino, off, len));
-    if (mode == (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE))
-      return reply_ok(req, fs_of(req).data().punch_hole(ino, off, len));
+    auto& data = fs_of(req).data();
+    const auto size_mode =
+        (mode & FALLOC_FL_KEEP_SIZE) != 0 ? FileData::SizeMode::kKeep : FileData::SizeMode::kExtend;
+    // The kernel (6.18) passes on only these modes; COLLAPSE_RANGE and INSERT_RANGE never come.
+    switch (mode & ~FALLOC_FL_KEEP_SIZE) {
+      case 0:
+        return reply_ok(req, data.allocate(ino, off, len, size_mode));
+      case FALLOC_FL_ZERO_RANGE:
+        return reply_ok(req, data.zero_range(ino, off, len, size_mode));
+      case FALLOC_FL_PUNCH_HOLE:
+        if (size_mode != FileData::SizeMode::kKeep) break;  // as the kernel requires
+        return reply_ok(req, data.punch_hole(ino, off, len));
+      default:
+        break;
+    }
     return errno_code(EOPNOTSUPP);
   });
 }
