@@ -156,7 +156,9 @@ void Namespace::touch_atime(std::uint64_t ino) {
     return;
   }
   index::Txn txn(index_.db());
-  rec->atime_ns = now;
+  // Past the change it follows even within one tick of the coarse clock: else the next read
+  // finds atime equal to ctime and stamps it again.
+  rec->atime_ns = now_past_ns(std::max(rec->mtime_ns, rec->ctime_ns));
   index_.update_inode(*rec);
   txn.commit();
 }

@@ -20,4 +20,10 @@ namespace squeezefs::fs {
 // times (utimensat) are stored as given and do not pass through here.
 [[nodiscard]] std::int64_t now_after_ns(std::int64_t stored);
 
+// A stamp that must come after `latest` (an atime that relatime compares with mtime and ctime):
+// now_ns(), or `latest` + 1 ns when the clock has not moved past `latest` yet (a stamp from the
+// same coarse clock tick, or from the kernel's floor). A `latest` further ahead (set by
+// utimensat) is left alone.
+[[nodiscard]] std::int64_t now_past_ns(std::int64_t latest);
+
 }  // namespace squeezefs::fs
