@@ -116,7 +116,7 @@ void FileData::stamp_inode_locked(std::uint64_t ino, InodeState& st,
   auto rec = index_.inode(ino);
   if (!rec) return;  // removed meanwhile
   if (size) rec->size = *size;
-  rec->ctime_ns = now_ns();
+  rec->ctime_ns = now_after_ns(rec->ctime_ns);
   if (modified) rec->mtime_ns = rec->ctime_ns;
   // A Txn joins the open group of changes; alone, the update would commit (and write the WAL)
   // by itself whenever no group happened to be open.

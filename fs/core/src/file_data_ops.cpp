@@ -119,7 +119,7 @@ Result<void> FileData::truncate(std::uint64_t ino, std::uint64_t size) {
         }
         if (rec) {
           rec->size = stored_size;
-          rec->mtime_ns = rec->ctime_ns = now_ns();
+          rec->mtime_ns = rec->ctime_ns = now_after_ns(rec->ctime_ns);
           index_.update_inode(*rec);
         }
         txn.commit();
@@ -209,7 +209,7 @@ Result<void> FileData::punch_hole(std::uint64_t ino, std::uint64_t offset, std::
         index_.account_freed(ref->data_file, ref->stored_length);
     }
     if (auto rec = index_.inode(ino)) {
-      rec->mtime_ns = rec->ctime_ns = now_ns();
+      rec->mtime_ns = rec->ctime_ns = now_after_ns(rec->ctime_ns);
       index_.update_inode(*rec);
     }
     txn.commit();
@@ -222,24 +222,6 @@ Result<void> FileData::punch_hole(std::uint64_t ino, std::uint64_t offset, std::
   auto result = flush_and_wait(ino, sp);
   forget_if_idle(ino);
   return result;
-}
-
-Result<void> FileData::allocate(std::uint64_t ino, std::uint64_t offset, std::uint64_t length) {
-  if (offset > kMaxFileSize || length > kMaxFileSize - offset)
-    return fail(std::errc::file_too_large);
-  auto st = state(ino);
-  if (!st) return Unexpected{st.error()};
-  {
-    StatePtr sp = *st;
-    auto lock = lock_live(ino, sp);
-    if (!lock) return Unexpected{lock.error()};
-    if (offset + length > sp->size) {
-      sp->size = offset + length;
-      stamp_inode_locked(ino, *sp, settable_size_locked(*sp, sp->size), false);
-    }
-  }
-  forget_if_idle(ino);
-  return {};
 }
 
 Result<void> FileData::commit_buffered(std::uint64_t ino) {

@@ -35,12 +35,6 @@ index::InodeRecord new_inode(std::uint32_t mode, const Caller& caller, std::uint
 
 }  // namespace
 
-std::int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 void Namespace::format(index::Index& index, Caller owner) {
   index::InodeRecord root;
   root.ino = kRootIno;
@@ -161,7 +155,9 @@ void Namespace::touch_atime(std::uint64_t ino) {
     return;
   }
   index::Txn txn(index_.db());
-  rec->atime_ns = now;
+  // Past the change it follows even within one tick of the coarse clock: else the next read
+  // finds atime equal to ctime and stamps it again.
+  rec->atime_ns = now_past_ns(std::max(rec->mtime_ns, rec->ctime_ns));
   index_.update_inode(*rec);
   txn.commit();
 }
@@ -340,7 +336,7 @@ Result<index::InodeRecord> Namespace::setattr(std::uint64_t ino, const AttrChang
   if (change.gid) rec->gid = *change.gid;
   if (change.atime_ns) rec->atime_ns = *change.atime_ns;
   if (change.mtime_ns) rec->mtime_ns = *change.mtime_ns;
-  rec->ctime_ns = now_ns();
+  rec->ctime_ns = change.ctime_ns ? *change.ctime_ns : now_after_ns(rec->ctime_ns);
   index_.update_inode(*rec);
   txn.commit();
   return *rec;

@@ -29,8 +29,12 @@ namespace {
 constexpr double kTimeout = 1.0;
 constexpr std::size_t kMaxWrite = std::size_t{1} << 20;
 
+FuseContext& context_of(fuse_req_t req) {
+  return *static_cast<FuseContext*>(fuse_req_userdata(req));
+}
+
 Filesystem& fs_of(fuse_req_t req) {
-  return *static_cast<Filesystem*>(fuse_req_userdata(req));
+  return context_of(req).fs;
 }
 
 std::error_code errno_code(int e) {
@@ -117,18 +121,20 @@ std::error_code reply_ok(fuse_req_t req, const Result<void>& r) {
   return {};
 }
 
-void op_init(void* /*userdata*/, fuse_conn_info* conn) {
+void op_init(void* userdata, fuse_conn_info* conn) {
   if ((conn->capable & FUSE_CAP_WRITEBACK_CACHE) != 0) conn->want |= FUSE_CAP_WRITEBACK_CACHE;
   // The kernel enforces POSIX ACLs (with default_permissions) from system.posix_acl_* xattrs.
   if ((conn->capable & FUSE_CAP_POSIX_ACL) != 0) conn->want |= FUSE_CAP_POSIX_ACL;
   // The core applies the umask itself: a directory's default ACL replaces it (POSIX.1e).
   if ((conn->capable & FUSE_CAP_DONT_MASK) != 0) conn->want |= FUSE_CAP_DONT_MASK;
   conn->max_write = static_cast<unsigned>(kMaxWrite);
+  static_cast<FuseContext*>(userdata)->writeback_cache =
+      (conn->want & FUSE_CAP_WRITEBACK_CACHE) != 0;
 }
 
 void op_destroy(void* userdata) {
   try {
-    static_cast<Filesystem*>(userdata)->sync();
+    static_cast<FuseContext*>(userdata)->fs.sync();
   } catch (const std::exception& e) {
     log().error("sync at unmount: {}", index::log_text(e));
   }
@@ -201,6 +207,8 @@ void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set,
     } else if ((to_set & FUSE_SET_ATTR_MTIME) != 0) {
       change.mtime_ns = from_timespec(attr->st_mtim);
     }
+    // The writeback cache stamps ctime in the kernel and sends it with the mtime.
+    if ((to_set & FUSE_SET_ATTR_CTIME) != 0) change.ctime_ns = from_timespec(attr->st_ctim);
     return reply_attr(req, fs.names().setattr(ino, change));
   });
 }
@@ -556,26 +564,54 @@ void op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset, off_t 
     if (offset < 0 || length <= 0) return errno_code(EINVAL);
     const auto off = static_cast<std::uint64_t>(offset);
     const auto len = static_cast<std::uint64_t>(length);
-    if (mode == 0) return reply_ok(req, fs_of(req).data().allocate(ino, off, len));
-    if (mode == (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE))
-      return reply_ok(req, fs_of(req).data().punch_hole(ino, off, len));
+    auto& data = fs_of(req).data();
+    const auto size_mode =
+        (mode & FALLOC_FL_KEEP_SIZE) != 0 ? FileData::SizeMode::kKeep : FileData::SizeMode::kExtend;
+    // The kernel (6.18) passes on only these modes; COLLAPSE_RANGE and INSERT_RANGE never come.
+    switch (mode & ~FALLOC_FL_KEEP_SIZE) {
+      case 0:
+        return reply_ok(req, data.allocate(ino, off, len, size_mode));
+      case FALLOC_FL_ZERO_RANGE:
+        return reply_ok(req, data.zero_range(ino, off, len, size_mode));
+      case FALLOC_FL_PUNCH_HOLE:
+        if (size_mode != FileData::SizeMode::kKeep) break;  // as the kernel requires
+        return reply_ok(req, data.punch_hole(ino, off, len));
+      default:
+        break;
+    }
     return errno_code(EOPNOTSUPP);
   });
 }
 
+std::error_code seek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence) {
+  if (off < 0) return errno_code(ENXIO);
+  const auto offset = static_cast<std::uint64_t>(off);
+  Result<std::uint64_t> found = fail(std::errc::invalid_argument);
+  if (whence == SEEK_DATA) {
+    found = fs_of(req).data().seek_data(ino, offset);
+  } else if (whence == SEEK_HOLE) {
+    found = fs_of(req).data().seek_hole(ino, offset);
+  }
+  if (!found) return found.error();
+  fuse_reply_lseek(req, static_cast<off_t>(*found));
+  return {};
+}
+
 void op_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence, fuse_file_info* /*fi*/) {
-  checked_call(req, "lseek", [&]() -> std::error_code {
-    if (off < 0) return errno_code(ENXIO);
-    const auto offset = static_cast<std::uint64_t>(off);
-    Result<std::uint64_t> found = fail(std::errc::invalid_argument);
-    if (whence == SEEK_DATA) {
-      found = fs_of(req).data().seek_data(ino, offset);
-    } else if (whence == SEEK_HOLE) {
-      found = fs_of(req).data().seek_hole(ino, offset);
-    }
-    if (!found) return found.error();
-    fuse_reply_lseek(req, static_cast<off_t>(*found));
-    return {};
+  auto& context = context_of(req);
+  if (!context.writeback_cache || off < 0 || (whence != SEEK_DATA && whence != SEEK_HOLE)) {
+    checked_call(req, "lseek", [&] { return seek(req, ino, off, whence); });
+    return;
+  }
+  // The kernel's writeback cache may hold written pages the daemon has not seen: invalidating
+  // them from `off` on first writes them back (dirty mmap pages too), and returns once their
+  // WRITE requests are served. Those are served by the pool's threads, so the wait runs on the
+  // side thread, holding no pool thread and no daemon lock. The cost: the kernel drops its
+  // cached pages of the file from `off` on.
+  context.side.post([req, ino, off, whence, session = context.session] {
+    const int rc = fuse_lowlevel_notify_inval_inode(session, ino, off, 0);
+    if (rc != 0 && rc != -ENOENT) log().warn("lseek {}: write-back of cached pages: {}", ino, rc);
+    checked_call(req, "lseek", [&] { return seek(req, ino, off, whence); });
   });
 }
 

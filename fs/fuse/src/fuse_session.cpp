@@ -5,6 +5,7 @@
 #include <sys/sysmacros.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <fstream>
 #include <memory>
@@ -40,6 +41,8 @@ constexpr int kHeapTrimThreshold = 32 << 20;
 // left tens of MiB of free heap beside the data when many small files were written. Two arenas
 // keep it to a few MiB at no cost seen in the benchmark.
 constexpr int kHeapArenas = 2;
+// How long the loop's end waits for lseeks whose write-back is under way.
+constexpr std::chrono::seconds kSideThreadGrace{5};
 
 // Raises the read_ahead_kb of the mount's backing device (only root may). The INIT reply sets it
 // to at most what the kernel offered, so this runs once stat() shows that INIT is done.
@@ -89,13 +92,16 @@ bool run_fuse(Filesystem& fs, const FuseSettings& settings, const std::function<
   fuse_args args = FUSE_ARGS_INIT(static_cast<int>(argv.size()), argv.data());
 
   const auto ops = make_fuse_ops();
+  // Outlives the session (declared first), whose destruction calls op_destroy with it.
+  FuseContext context(fs);
   const std::unique_ptr<fuse_session, SessionCloser> se(
-      fuse_session_new(&args, &ops, sizeof(ops), &fs));
+      fuse_session_new(&args, &ops, sizeof(ops), &context));
   fuse_opt_free_args(&args);  // libfuse may have copied the arguments while parsing them
   if (!se) {
     log().error("cannot create the FUSE session (options: {})", joined);
     return false;
   }
+  context.session = se.get();
   if (fuse_set_signal_handlers(se.get()) != 0) {
     log().error("cannot install signal handlers");
     return false;
@@ -132,6 +138,15 @@ bool run_fuse(Filesystem& fs, const FuseSettings& settings, const std::function<
         startup->done = true;
       });
   const int rc = fuse_session_loop_mt(se.get(), config.get());
+  // Replies to the lseeks still waiting while the session can take them. One that waits for a
+  // write-back now waits for WRITE requests nobody reads any more (the loop ended on a signal):
+  // a forced unmount aborts the connection, which fails them, as closing the device would.
+  if (!context.side.stop(kSideThreadGrace)) {
+    log().warn("aborting the connection of {}: an lseek waits for a write-back",
+               settings.mountpoint);
+    ::umount2(settings.mountpoint.c_str(), MNT_FORCE | MNT_DETACH);
+  }
+  context.side.stop();
   fuse_session_unmount(se.get());
   bool tuned = false;
   {

@@ -109,9 +109,18 @@ class FileData {
   // fallocate(PUNCH_HOLE|KEEP_SIZE): the range reads as zeros afterwards and whole blocks inside
   // it are freed; the size does not change.
   Result<void> punch_hole(std::uint64_t ino, std::uint64_t offset, std::uint64_t length);
-  // fallocate mode 0: extends the size to offset + length if larger (blocks stay holes, since
-  // compressed space cannot be reserved ahead).
-  Result<void> allocate(std::uint64_t ino, std::uint64_t offset, std::uint64_t length);
+  // Whether fallocate may extend the file (mode 0) or keeps its size (FALLOC_FL_KEEP_SIZE).
+  enum class SizeMode { kExtend, kKeep };
+  // fallocate mode 0 or KEEP_SIZE: with kExtend the size grows to offset + length if larger.
+  // Blocks stay holes (compressed space cannot be reserved ahead), but a range the store's disk
+  // could not hold even uncompressed fails with ENOSPC, counting only the blocks that hold no
+  // data yet; EFBIG past kMaxFileSize.
+  Result<void> allocate(std::uint64_t ino, std::uint64_t offset, std::uint64_t length,
+                        SizeMode size_mode = SizeMode::kExtend);
+  // fallocate ZERO_RANGE: the range reads as zeros afterwards (as punch_hole), and with kExtend
+  // the size grows to offset + length if larger. ENOSPC and EFBIG as allocate().
+  Result<void> zero_range(std::uint64_t ino, std::uint64_t offset, std::uint64_t length,
+                          SizeMode size_mode);
   // lseek SEEK_DATA / SEEK_HOLE at block granularity: the first data (or hole) offset at or
   // after `offset`. ENXIO when `offset` is at or past the end (or no data follows). The end of
   // the file counts as a hole.
@@ -246,6 +255,13 @@ class FileData {
   void commit_batch(std::vector<EncodedBlock>& batch);
   void readahead(std::uint64_t ino, const std::vector<std::pair<std::uint64_t, index::BlockRef>>&);
 
+  // Grows the size to `size` if larger (fallocate).
+  Result<void> extend(std::uint64_t ino, std::uint64_t size);
+  // The bytes of the range (length > 0) in blocks holding no data, neither stored nor buffered.
+  std::uint64_t unbacked_bytes(std::uint64_t ino, std::uint64_t offset, std::uint64_t length);
+  // Admission control for fallocate: ENOSPC when the range's blocks that hold no data yet do not
+  // fit on the store's file system even uncompressed.
+  Result<void> admit_range(std::uint64_t ino, std::uint64_t offset, std::uint64_t length);
   // Admission control: ENOSPC unless `bytes` more fit on the store's file system, after writing
   // back what is buffered when the first look says no.
   Result<void> admit(std::size_t bytes);

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "squeezefs/fs/caller.h"
+#include "squeezefs/fs/clock.h"
 #include "squeezefs/fs/result.h"
 #include "squeezefs/index/index.h"
 
@@ -24,6 +25,8 @@ struct AttrChange {
   std::optional<std::uint32_t> gid;
   std::optional<std::int64_t> atime_ns;
   std::optional<std::int64_t> mtime_ns;
+  // The kernel's own ctime, sent with the times its writeback cache stamped; else now.
+  std::optional<std::int64_t> ctime_ns;
 };
 
 enum class XattrMode { kAny, kCreate, kReplace };
@@ -174,8 +177,5 @@ class Namespace {
   std::atomic<bool> dir_atime_{true};
   std::function<void(const std::vector<index::BlockRef>&)> space_releaser_;
 };
-
-// Nanoseconds since the epoch, for timestamps.
-[[nodiscard]] std::int64_t now_ns();
 
 }  // namespace squeezefs::fs
