@@ -180,10 +180,7 @@ TEST(MountFlagsTest, given_mount_8_remount_when_ro_then_rw_then_writes_follow) {
     GTEST_SKIP() << "mount namespaces are not available";
   MountedStore store;
   ASSERT_EQ(store.mkfs(), 0);
-  const std::string bin = SQUEEZEFS_BIN_DIR;
-  const auto sbin = store.dir() + "/sbin";
-  std::filesystem::create_directory(sbin);
-  std::filesystem::create_symlink(bin + "/mount.squeezefs", sbin + "/mount.fuse.squeezefs");
+  const auto sbin = lend_mount_helper(store);
   const auto& st = store.store();
   const auto& mnt = store.mnt();
   const std::string script =

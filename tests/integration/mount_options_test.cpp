@@ -137,18 +137,14 @@ TEST(MountOptionsTest, given_store_named_through_symlink_when_unmounting_by_sour
   EXPECT_EQ(read_file(store.path("f")), "by source");
 }
 
-// mount(8) finds helpers in /sbin. The test lends it one in a private mount namespace, so nothing
-// outside the test changes: /usr/sbin (where /sbin points) is covered by a directory holding
-// only mount.fuse.squeezefs, and an fstab line is read from a file of its own (mount -T).
+// mount(8) runs the helper lent to it in a private mount namespace (lend_mount_helper), and reads
+// an fstab line from a file of its own (mount -T).
 TEST(MountOptionsTest, given_mount_helper_when_mount_t_and_fstab_then_store_mounts) {
   if (run_quiet("unshare -m --propagation private true") != 0)
     GTEST_SKIP() << "mount namespaces are not available";
   MountedStore store;
   ASSERT_EQ(store.mkfs(), 0);
-  const std::string bin = SQUEEZEFS_BIN_DIR;
-  const auto sbin = store.dir() + "/sbin";
-  std::filesystem::create_directory(sbin);
-  std::filesystem::create_symlink(bin + "/mount.squeezefs", sbin + "/mount.fuse.squeezefs");
+  const auto sbin = lend_mount_helper(store);
   {
     std::ofstream fstab(store.dir() + "/fstab");
     fstab << "# test table\n"

@@ -24,6 +24,14 @@ std::string squeezefs_binary() {
   return std::string(SQUEEZEFS_BIN_DIR) + "/squeezefs";
 }
 
+std::string lend_mount_helper(const MountedStore& store) {
+  const auto sbin = store.dir() + "/sbin";
+  std::filesystem::create_directory(sbin);
+  std::filesystem::create_symlink(std::string(SQUEEZEFS_BIN_DIR) + "/mount.squeezefs",
+                                  sbin + "/mount.fuse.squeezefs");
+  return sbin;
+}
+
 int run_quiet(const std::string& command) {
   const int status = std::system((command + " >/dev/null 2>&1").c_str());
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;

@@ -38,6 +38,11 @@ class MountedStore {
   bool mounted_ = false;
 };
 
+// mount(8) finds helpers in /sbin: a directory under `store`'s holding only mount.fuse.squeezefs
+// (a link to the built helper), for a test to bind over /usr/sbin (where /sbin points) in a
+// private mount namespace, so that nothing outside the test changes. Returns its path.
+std::string lend_mount_helper(const MountedStore& store);
+
 // Runs a shell command with stdout/stderr discarded; returns its exit code.
 int run_quiet(const std::string& command);
 // Runs a shell command; returns its exit code and its stdout and stderr together.
