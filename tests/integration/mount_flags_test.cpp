@@ -175,7 +175,7 @@ TEST(MountFlagsTest, given_squeezefs_mount_remount_when_ro_then_erofs_and_back_r
 // mount(8) runs mount.fuse.squeezefs for a remount of a fuse.squeezefs mount, with the mount's
 // options from mountinfo plus the new ones and "remount" (found by running it: util-linux 2.38).
 // The helper is lent to mount(8) in a private mount namespace, as in mount_options_test.cpp.
-TEST(MountFlagsTest, given_mount_8_remount_when_ro_then_rw_then_writes_follow) {
+TEST(MountFlagsTest, given_mount_8_remount_when_ro_then_rw_with_codec_then_writes_follow) {
   if (run_quiet("unshare -m --propagation private true") != 0)
     GTEST_SKIP() << "mount namespaces are not available";
   MountedStore store;
@@ -190,9 +190,10 @@ TEST(MountFlagsTest, given_mount_8_remount_when_ro_then_rw_then_writes_follow) {
       "mount -t fuse.squeezefs -o nodiratime " + st + " " + mnt + "\n" + "echo one > " + mnt +
       "/f\n" + "mount -o remount,ro " + mnt + "\n" + "grep ' " + mnt +
       " ' /proc/self/mountinfo | grep -q ' ro,'\n" + "if echo two > " + mnt +
-      "/g 2>/dev/null; then exit 10; fi\n" + "mount -o remount,rw " + mnt + "\n" + "grep ' " + mnt +
-      " ' /proc/self/mountinfo | grep -q ' rw,.*nodiratime'\n" + "echo three > " + mnt + "/h\n" +
-      "umount " + mnt + "\n" + "timeout 30 flock " + st + "/index.db true\n";
+      "/g 2>/dev/null; then exit 10; fi\n" + "mount -o remount,rw,codec=lz4 " + mnt + "\n" +
+      "grep ' " + mnt + " ' /proc/self/mountinfo | grep -q ' rw,.*nodiratime'\n" +
+      "head -c 100000 /dev/zero | tr '\\0' z > " + mnt + "/h\n" + "umount " + mnt + "\n" +
+      "timeout 30 flock " + st + "/index.db true\n";
   write_file(store.dir() + "/script.sh", script);
   const auto [rc, out] =
       run_capture("unshare -m --propagation private sh -x " + store.dir() + "/script.sh");
@@ -200,7 +201,14 @@ TEST(MountFlagsTest, given_mount_8_remount_when_ro_then_rw_then_writes_follow) {
   ASSERT_EQ(store.mount(), 0);
   EXPECT_EQ(read_file(store.path("f")), "one\n");
   EXPECT_FALSE(std::filesystem::exists(store.path("g")));
-  EXPECT_EQ(read_file(store.path("h")), "three\n");
+  EXPECT_EQ(read_file(store.path("h")), std::string(100000, 'z'));
+  store.unmount();
+  // The file written after the remount is stored with lz4 (codec id 2).
+  const auto [listed, codecs] = run_capture("sqlite3 " + st +
+                                            "/index.db 'SELECT DISTINCT codec FROM blocks "
+                                            "ORDER BY codec'");
+  ASSERT_EQ(listed, 0) << codecs;
+  EXPECT_NE(codecs.find("2\n"), std::string::npos) << codecs;
 }
 
 }  // namespace
