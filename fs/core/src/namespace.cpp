@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "posix_acl.h"
@@ -102,7 +103,7 @@ void Namespace::remove_dir_inode_locked(index::InodeRecord rec, std::int64_t now
   }
   // Open or known to the kernel: fstat on it still works until release() removes it.
   rec.nlink = 0;
-  rec.ctime_ns = now;
+  rec.ctime_ns = std::max(now, rec.ctime_ns);
   index_.update_inode(rec);
 }
 
@@ -113,7 +114,7 @@ void Namespace::unlink_inode_locked(index::InodeRecord rec, std::int64_t now,
     return;
   }
   // Still linked elsewhere, or in use: kept (with nlink 0 in the latter case) until release().
-  rec.ctime_ns = now;
+  rec.ctime_ns = std::max(now, rec.ctime_ns);
   index_.update_inode(rec);
 }
 
@@ -202,7 +203,7 @@ Result<index::InodeRecord> Namespace::create_locked(std::uint64_t parent, std::s
       index_.set_xattr(record.ino, kAclAccess, inherited->access);
     if (is_dir(record)) index_.set_xattr(record.ino, kAclDefault, *default_acl);
   }
-  dir->mtime_ns = dir->ctime_ns = now;
+  dir->mtime_ns = dir->ctime_ns = std::max(now, dir->ctime_ns);
   if (is_dir(record)) ++dir->nlink;  // the new directory's ".." links to the parent
   index_.update_inode(*dir);
   return record;
@@ -273,9 +274,9 @@ Result<index::InodeRecord> Namespace::link(std::uint64_t ino, std::uint64_t new_
   const auto now = now_ns();
   index_.add_entry(new_parent, name, ino);
   ++rec->nlink;
-  rec->ctime_ns = now;
+  rec->ctime_ns = std::max(now, rec->ctime_ns);
   index_.update_inode(*rec);
-  dir->mtime_ns = dir->ctime_ns = now;
+  dir->mtime_ns = dir->ctime_ns = std::max(now, dir->ctime_ns);
   index_.update_inode(*dir);
   txn.commit();
   return *rec;
@@ -291,7 +292,7 @@ Result<void> Namespace::unlink(std::uint64_t parent, std::string_view name) {
   if (is_dir(*rec)) return fail(std::errc::is_a_directory);
   const auto now = now_ns();
   index_.remove_entry(parent, name);
-  dir->mtime_ns = dir->ctime_ns = now;
+  dir->mtime_ns = dir->ctime_ns = std::max(now, dir->ctime_ns);
   index_.update_inode(*dir);
   std::vector<index::BlockRef> freed;
   unlink_inode_locked(*rec, now, freed);
@@ -313,7 +314,7 @@ Result<void> Namespace::rmdir(std::uint64_t parent, std::string_view name) {
   if (index_.has_entries(rec->ino)) return fail(std::errc::directory_not_empty);
   index_.remove_entry(parent, name);
   remove_dir_inode_locked(*rec, now_ns());
-  dir->mtime_ns = dir->ctime_ns = now_ns();
+  dir->mtime_ns = dir->ctime_ns = now_after_ns(dir->ctime_ns);
   --dir->nlink;
   index_.update_inode(*dir);
   txn.commit();

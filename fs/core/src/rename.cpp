@@ -1,5 +1,7 @@
 #include <sys/stat.h>
 
+#include <algorithm>
+
 #include "squeezefs/fs/namespace.h"
 
 namespace squeezefs::fs {
@@ -19,8 +21,9 @@ void Namespace::touch_locked(std::uint64_t ino, int delta, std::int64_t now, boo
   auto rec = index_.inode(ino);
   if (!rec) return;
   rec->nlink = static_cast<std::uint32_t>(static_cast<std::int64_t>(rec->nlink) + delta);
-  rec->ctime_ns = now;
-  if (modify) rec->mtime_ns = now;
+  // Never before a stamp the kernel made (see now_after_ns()).
+  rec->ctime_ns = std::max(now, rec->ctime_ns);
+  if (modify) rec->mtime_ns = rec->ctime_ns;
   index_.update_inode(*rec);
 }
 

@@ -60,7 +60,7 @@ Result<void> Namespace::setxattr(std::uint64_t ino, std::string_view name, std::
   } else {
     index_.set_xattr(ino, name, value);
   }
-  rec->ctime_ns = now_ns();
+  rec->ctime_ns = now_after_ns(rec->ctime_ns);
   index_.update_inode(*rec);
   txn.commit();
   return {};
@@ -89,7 +89,7 @@ Result<void> Namespace::removexattr(std::uint64_t ino, std::string_view name) {
   auto rec = index_.inode(ino);
   if (!rec) return fail(std::errc::no_such_file_or_directory);
   if (!index_.remove_xattr(ino, name)) return fail(std::errc::no_message_available);
-  rec->ctime_ns = now_ns();
+  rec->ctime_ns = now_after_ns(rec->ctime_ns);
   index_.update_inode(*rec);
   txn.commit();
   return {};
