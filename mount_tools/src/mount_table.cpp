@@ -68,9 +68,8 @@ std::filesystem::path resolved(const std::filesystem::path& path) {
 }  // namespace
 
 std::optional<std::filesystem::path> mounted_store(const std::string& mountpoint) {
-  std::error_code ec;
-  const auto target = std::filesystem::canonical(mountpoint, ec);
-  if (ec) return std::nullopt;
+  // Resolved as far as it can be: the mount point of a dead daemon cannot be (ENOTCONN).
+  const auto target = resolved(mountpoint);
   std::optional<std::filesystem::path> found;
   for (const auto& e : read_mountinfo()) {
     if (e.mount_point != target) continue;

@@ -2,12 +2,14 @@
 // daemon has flushed, committed, synced and exited, so the store can be mounted, checked or
 // compacted right after.
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
 #include <filesystem>
+#include <iostream>
 #include <memory>
 #include <string>
 #include <system_error>
@@ -24,7 +26,9 @@ namespace {
 SqueezefsMount find_mount(const std::string& target) {
   if (auto store = mounted_store(target)) {
     std::error_code ec;
-    return SqueezefsMount{*store, std::filesystem::canonical(target, ec)};
+    auto mount_point = std::filesystem::canonical(target, ec);
+    if (ec) mount_point = std::filesystem::absolute(target).lexically_normal();
+    return SqueezefsMount{*store, mount_point};
   }
   if (auto mount = mount_of_store(target)) return *mount;
   throw CommandError(target +
@@ -66,13 +70,26 @@ void unmount(const std::filesystem::path& mount_point) {
   }
 }
 
+// A mount whose daemon died (killed, crashed) answers every access with ENOTCONN; nothing can be
+// written back through it any more, and unmounting it is all that is left to do.
+bool daemon_is_gone(const std::filesystem::path& mount_point) {
+  struct stat st {};
+  return ::stat(mount_point.c_str(), &st) != 0 && errno == ENOTCONN;
+}
+
 void run_umount(const std::string& target, std::chrono::seconds timeout) {
   const auto mount = find_mount(target);
-  // Written data reaches the store while the mount is still there, so a failure to write it back
-  // is reported (and the mount kept) instead of ending up only in the daemon's log. A daemon
-  // without a control socket (read-only media) still writes everything back at the unmount.
   const fs::StoreLayout layout(mount.store);
-  if (std::filesystem::exists(fs::maint::MaintService::socket_path(layout))) {
+  if (daemon_is_gone(mount.mount_point)) {
+    std::cerr << "squeezefs: the daemon of " << mount.mount_point.string()
+              << " has stopped; unmounting what it left. Changes it had not committed are lost: "
+                 "check the store with 'squeezefs fsck "
+              << mount.store.string() << "'\n";
+  } else if (std::filesystem::exists(fs::maint::MaintService::socket_path(layout))) {
+    // Written data reaches the store while the mount is still there, so a failure to write it
+    // back is reported (and the mount kept) instead of ending up only in the daemon's log. A
+    // daemon without a control socket (read-only media) still writes everything back at the
+    // unmount.
     try {
       sync_mount(mount);
     } catch (const CommandError& e) {

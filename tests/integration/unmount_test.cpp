@@ -120,6 +120,26 @@ TEST_F(UnmountTest, given_store_path_when_squeezefs_umount_then_its_mount_is_unm
   expect_all_files_intact();
 }
 
+// After a daemon crash the mount stays, answering ENOTCONN; `squeezefs umount` removes it (there
+// is nothing to write back) and says that changes not yet committed are lost.
+TEST(UnmountDeadDaemonTest, given_a_killed_daemon_when_squeezefs_umount_then_mount_is_removed) {
+  MountedStore store;
+  ASSERT_EQ(store.mkfs(), 0);
+  {
+    KillableDaemon daemon(store.store(), store.mnt(), store.dir() + "/daemon.log");
+    write_file(store.path("f"), "before the crash");
+    daemon.kill();
+    ASSERT_TRUE(is_mounted(store.mnt()));
+    const auto [rc, output] = run_capture(cli() + " umount " + store.mnt());
+    EXPECT_EQ(rc, 0) << output;
+    EXPECT_NE(output.find("has stopped"), std::string::npos) << output;
+    EXPECT_FALSE(is_mounted(store.mnt()));
+  }
+  const auto [fsck_rc, fsck_output] = run_capture(cli() + " fsck --wait 0 " + store.store());
+  EXPECT_EQ(fsck_rc, 0) << fsck_output;
+  ASSERT_EQ(store.mount(), 0);
+}
+
 TEST_F(UnmountTest, given_nothing_mounted_when_squeezefs_umount_then_exit_1_says_not_mounted) {
   store_.unmount();
   for (const auto& target : {store_.mnt(), store_.store(), store_.dir() + "/missing"}) {
