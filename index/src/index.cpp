@@ -84,8 +84,8 @@ std::int64_t get_config(Db& db, std::string_view key) {
   return st.column_int64(0);
 }
 
-// Creates the indexes of kAddedIndexes that `db` lacks, in one transaction when there are any.
-void add_missing_indexes(Db& db) {
+// The statements creating the indexes of kAddedIndexes that `db` lacks.
+std::vector<const char*> missing_indexes(Db& db) {
   Stmt& exists = db.cached("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?1");
   std::vector<const char*> missing;
   for (const auto& [name, sql] : internal::kAddedIndexes) {
@@ -93,7 +93,11 @@ void add_missing_indexes(Db& db) {
     exists.bind(1, std::string_view(name));
     if (!exists.step()) missing.push_back(sql);
   }
-  if (missing.empty()) return;
+  return missing;
+}
+
+// Creates `missing` (from missing_indexes()) in one transaction.
+void add_indexes(Db& db, const std::vector<const char*>& missing) {
   Txn txn(db);
   for (const char* sql : missing) db.exec(sql);
   txn.commit();
@@ -140,9 +144,15 @@ Index Index::open(const std::string& path, const char* vfs, DbAccess access) {
                       " is newer than this squeezefs (format " + std::to_string(kFormatVersion) +
                       "); upgrade squeezefs to use this store");
   }
-  // A read-only open goes without: listings are slower there, not wrong.
-  if (access == DbAccess::kReadWrite) add_missing_indexes(*db);
-  return Index(std::move(*db));
+  Index index(std::move(*db));
+  // A read-only open goes without: listings are slower there, not wrong. A damaged index is not
+  // written to: whoever opened it checks it and reports the damage (the check runs only for a
+  // store that lacks an index, once).
+  if (access == DbAccess::kReadWrite) {
+    const auto missing = missing_indexes(index.db_);
+    if (!missing.empty() && index.quick_check_problems().empty()) add_indexes(index.db_, missing);
+  }
+  return index;
 }
 
 StoreConfig Index::config() {

@@ -282,6 +282,26 @@ TEST_F(DamageTest, given_random_bytes_in_index_middle_when_mounted_then_refused_
   EXPECT_EQ(tree_digest(store_.store()), before);
 }
 
+// A store made before an index was added to the schema gets it at its first read-write open,
+// but only when the index file is sound: a damaged one is refused unchanged.
+TEST_F(DamageTest, given_damaged_index_lacking_an_added_index_when_mounted_then_left_unchanged) {
+  add_empty_files(3000);
+  {
+    index::Db db(store_.store() + "/index.db");
+    db.exec("DROP INDEX dirents_order");
+  }
+  ASSERT_NO_FATAL_FAILURE(damage_index_middle());
+  const auto before = tree_digest(store_.store());
+  const auto mount = run("mount " + store_.store() + " " + store_.mnt());
+  if (mount.code == 0) run_quiet("fusermount3 -u " + store_.mnt());
+  EXPECT_EQ(mount.code, 1) << mount.text;
+  EXPECT_NE(mount.text.find("index is damaged"), std::string::npos) << mount.text;
+  EXPECT_EQ(tree_digest(store_.store()), before);
+  const auto check = run("fsck " + store_.store());
+  EXPECT_EQ(check.code, 4) << check.text;
+  EXPECT_EQ(tree_digest(store_.store()), before);
+}
+
 TEST_F(DamageTest, given_damaged_schema_page_when_mounted_then_refused_naming_fsck) {
   {
     // Page 1 holds the schema after the 100-byte file header, which stays intact.
