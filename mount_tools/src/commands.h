@@ -45,5 +45,9 @@ void register_compact(CLI::App& app);
 void register_scrub(CLI::App& app);
 void register_sync(CLI::App& app);
 void register_umount(CLI::App& app);
+void register_version(CLI::App& app);
+
+// "squeezefs VERSION (commit HASH)", as `--version` starts and the daemon logs at start-up.
+[[nodiscard]] std::string version_line();
 
 }  // namespace squeezefs::tools

@@ -20,12 +20,15 @@ int main(int argc, char** argv) {
   squeezefs::tools::register_scrub(app);
   squeezefs::tools::register_sync(app);
   squeezefs::tools::register_umount(app);
+  squeezefs::tools::register_version(app);
 
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     const int rc = app.exit(e);

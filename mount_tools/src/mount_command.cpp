@@ -44,6 +44,7 @@ struct MountRequest {
   fs::FuseSettings fuse;
   fs::maint::MaintOptions maint;
   std::chrono::seconds store_wait = kDefaultStoreWait;  // for a daemon finishing an unmount
+  std::string options_text;                             // the -o lists as given, for the log
 };
 
 // cache_size=SIZE / dirty_size=SIZE: a byte count with an optional K, M or G suffix.
@@ -111,6 +112,8 @@ MountRequest parse_request(const std::string& store, const std::string& mountpoi
   // The store is the source /proc/mounts shows, so `umount -c STORE` finds the mount by it.
   req.fuse.kernel_options = {"fsname=" + escape_option_value(req.store.string()),
                              "subtype=squeezefs", "default_permissions"};
+  for (const auto& list : option_lists)
+    req.options_text += (req.options_text.empty() ? "" : ",") + list;
   for (const auto& list : option_lists) {
     std::stringstream in(list);
     std::string o;
@@ -260,6 +263,8 @@ void serve(const MountRequest& req, bool foreground, const std::function<void()>
   filesystem->names().set_dir_atime(!req.flags.has(MS_NODIRATIME));
   filesystem->set_synchronous(req.flags.has(MS_SYNCHRONOUS | MS_DIRSYNC));
   if (!foreground) log_to_store(req);
+  fs::log().info("{} serving {} at {} (options: {})", version_line(), req.store.string(),
+                 req.mountpoint, req.options_text.empty() ? "none" : req.options_text);
   // The control socket and background compaction; the mount works without them.
   std::unique_ptr<fs::maint::MaintService> maint;
   try {

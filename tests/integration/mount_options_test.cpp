@@ -87,6 +87,12 @@ TEST(MountOptionsTest, given_debug_when_operating_then_log_traces_each_operation
   ASSERT_EQ(::mkdir(store.path("dir").c_str(), 0755), 0);
   store.unmount();
   const auto log = read_file(store.store() + "/squeezefs.log");
+  // The first line says which build serves which store where, with which options.
+  EXPECT_NE(log.find("(commit "), std::string::npos) << log;
+  EXPECT_NE(log.find("serving " + store.store() + " at " + store.mnt() +
+                     " (options: debug,nosuid,nodev,noatime)"),
+            std::string::npos)
+      << log;
   EXPECT_NE(log.find("mkdir"), std::string::npos) << log;
   EXPECT_NE(log.find("create"), std::string::npos) << log;
   EXPECT_NE(log.find("traced"), std::string::npos) << log;
