@@ -71,12 +71,10 @@ Result<void> FileData::allocate(std::uint64_t ino, std::uint64_t offset, std::ui
 
 Result<void> FileData::zero_range(std::uint64_t ino, std::uint64_t offset, std::uint64_t length,
                                   SizeMode size_mode) {
-  if (offset > kMaxFileSize || length > kMaxFileSize - offset)
-    return fail(std::errc::file_too_large);
-  if (auto st = state(ino); !st) return Unexpected{st.error()};
-  if (auto ok = admit_range(ino, offset, length); !ok) return ok;
-  // Bytes past the end are zeros already (truncate leaves none behind): zeroing is punching the
-  // part inside the file, buffered blocks and partial blocks at both ends included.
+  // The same checks and space as an allocation of the range. Bytes past the end are zeros
+  // already (truncate leaves none behind): zeroing is punching the part inside the file,
+  // buffered blocks and partial blocks at both ends included.
+  if (auto ok = allocate(ino, offset, length, SizeMode::kKeep); !ok) return ok;
   if (auto ok = punch_hole(ino, offset, length); !ok) return ok;
   if (size_mode == SizeMode::kKeep) return {};
   return extend(ino, offset + length);
