@@ -107,7 +107,8 @@ void add_indexes(Db& db, const std::vector<const char*>& missing) {
 
 Index Index::create(const std::string& path, const StoreConfig& config, const char* vfs) {
   Db db(path, vfs);
-  if (user_version(db) != 0) throw FormatError(path + ": already holds a squeezefs index");
+  if (user_version(db) != 0)
+    throw FormatError(path + ": already holds a squeezefs index", StorageErrc::kExists);
   {
     Txn txn(db);
     db.exec(internal::kSchemaV1);
@@ -141,8 +142,9 @@ Index Index::open(const std::string& path, const char* vfs, DbAccess access) {
   if (version == 0) throw FormatError(path + ": not a squeezefs index");
   if (version > kFormatVersion) {
     throw FormatError(path + ": index format " + std::to_string(version) +
-                      " is newer than this squeezefs (format " + std::to_string(kFormatVersion) +
-                      "); upgrade squeezefs to use this store");
+                          " is newer than this squeezefs (format " +
+                          std::to_string(kFormatVersion) + "); upgrade squeezefs to use this store",
+                      StorageErrc::kNewerFormat);
   }
   Index index(std::move(*db));
   // A read-only open goes without: listings are slower there, not wrong. A damaged index is not

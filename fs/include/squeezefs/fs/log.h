@@ -1,11 +1,9 @@
 #pragma once
 
-#include <spdlog/spdlog.h>
+// Forwarding header while the code moves to squeezefs/common/log.h.
+// TODO(#16): removed once every user includes the common header.
+#include "squeezefs/common/log.h"
 
 namespace squeezefs::fs {
-
-// The filesystem layer's named logger ("fs"). Created on first use with a stderr sink unless the
-// program registered its own "fs" logger before.
-spdlog::logger& log();
-
+using squeezefs::log;
 }  // namespace squeezefs::fs

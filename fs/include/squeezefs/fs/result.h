@@ -1,78 +1,15 @@
 #pragma once
 
-#include <cerrno>
-#include <exception>
-#include <system_error>
-#include <type_traits>
-#include <utility>
-#include <variant>
-
-#include "squeezefs/index/error.h"
+// Forwarding header while the code moves to squeezefs/common/result.h.
+// TODO(#16): removed once every user includes the common header.
+#include "squeezefs/common/result.h"
+#include "squeezefs/common/storage_error.h"
 
 namespace squeezefs::fs {
-
-// The error side of a Result, mirroring std::unexpected so Result can become std::expected later.
-struct Unexpected {
-  std::error_code error;
-};
-
-inline Unexpected fail(std::errc e) {
-  return Unexpected{std::make_error_code(e)};
-}
-
-// The POSIX error a storage failure stands for. A full file system under the store (a data
-// file's write failing with ENOSPC or EDQUOT, or SQLite unable to grow the index) is
-// no_space_on_device, which callers pass on so users see ENOSPC; anything else is io_error.
+using squeezefs::fail;
+using squeezefs::Result;
+using squeezefs::Unexpected;
 inline std::error_code storage_error(const std::exception& e) noexcept {
-  const auto full = std::make_error_code(std::errc::no_space_on_device);
-  if (const auto* index_error = dynamic_cast<const index::IndexError*>(&e)) {
-    if (index_error->code() == full) return full;
-  } else if (const auto* system_error = dynamic_cast<const std::system_error*>(&e)) {
-    const int value = system_error->code().value();
-    const bool posix = system_error->code().category() == std::generic_category() ||
-                       system_error->code().category() == std::system_category();
-    if (posix && (value == ENOSPC || value == EDQUOT)) return full;
-  }
-  return std::make_error_code(std::errc::io_error);
+  return posix_error_of(e);
 }
-
-// A value or a POSIX-meaningful error (std::errc). Mirrors the std::expected API subset we use.
-template <class T>
-class Result {
- public:
-  Result(T value)
-      : state_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit like expected
-  Result(Unexpected u)
-      : state_(std::in_place_index<1>, u.error) {}  // NOLINT: implicit like expected
-
-  [[nodiscard]] bool has_value() const noexcept { return state_.index() == 0; }
-  explicit operator bool() const noexcept { return has_value(); }
-  T& value() & { return std::get<0>(state_); }
-  const T& value() const& { return std::get<0>(state_); }
-  T&& value() && { return std::get<0>(std::move(state_)); }
-  T& operator*() & { return value(); }
-  const T& operator*() const& { return value(); }
-  T* operator->() { return &value(); }
-  const T* operator->() const { return &value(); }
-  [[nodiscard]] std::error_code error() const { return std::get<1>(state_); }
-
- private:
-  std::variant<T, std::error_code> state_;
-};
-
-// Result<void>: success or an error.
-template <>
-class Result<void> {
- public:
-  Result() = default;
-  Result(Unexpected u) : error_(u.error) {}  // NOLINT: implicit like expected
-
-  [[nodiscard]] bool has_value() const noexcept { return !error_; }
-  explicit operator bool() const noexcept { return has_value(); }
-  [[nodiscard]] std::error_code error() const { return error_; }
-
- private:
-  std::error_code error_;
-};
-
 }  // namespace squeezefs::fs

@@ -1,4 +1,4 @@
-#include "squeezefs/fs/file_io.h"
+#include "squeezefs/common/file_io.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -8,9 +8,9 @@
 #include <string>
 #include <system_error>
 
-#include "squeezefs/fs/unique_fd.h"
+#include "squeezefs/common/unique_fd.h"
 
-namespace squeezefs::fs {
+namespace squeezefs {
 namespace {
 
 [[noreturn]] void throw_errno(const std::string& what, const std::filesystem::path& path) {
@@ -108,4 +108,4 @@ FileIo& posix_file_io() {
   return io;
 }
 
-}  // namespace squeezefs::fs
+}  // namespace squeezefs

@@ -1,8 +1,8 @@
-#include "squeezefs/fs/log.h"
+#include "squeezefs/common/log.h"
 
 #include <spdlog/sinks/stdout_color_sinks.h>
 
-namespace squeezefs::fs {
+namespace squeezefs {
 
 spdlog::logger& log() {
   static const std::shared_ptr<spdlog::logger> logger = [] {
@@ -12,4 +12,4 @@ spdlog::logger& log() {
   return *logger;
 }
 
-}  // namespace squeezefs::fs
+}  // namespace squeezefs
