@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "squeezefs/codecs/registry.h"
-#include "squeezefs/fs/log.h"
+#include "squeezefs/common/log.h"
 
 namespace squeezefs::fs {
 namespace {

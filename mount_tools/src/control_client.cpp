@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "commands.h"
+#include "squeezefs/common/unique_fd.h"
 #include "squeezefs/fs/maint/maint_service.h"
-#include "squeezefs/fs/unique_fd.h"
 #include "store_access.h"
 
 namespace squeezefs::tools {
@@ -31,7 +31,7 @@ nlohmann::json call_daemon(const std::filesystem::path& store, const nlohmann::j
   if (path.size() >= sizeof addr.sun_path)
     throw CommandError("the control socket path " + path + " is too long", kExitFailure);
   std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
-  const fs::UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  const UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
   if (!fd.valid() ||
       ::connect(fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) {
     const int error = errno;

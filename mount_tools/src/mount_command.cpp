@@ -21,12 +21,12 @@
 #include "mount_flags.h"
 #include "mount_remount.h"
 #include "size_option.h"
+#include "squeezefs/common/log.h"
+#include "squeezefs/common/unique_fd.h"
 #include "squeezefs/fs/filesystem.h"
 #include "squeezefs/fs/fuse_adapter.h"
-#include "squeezefs/fs/log.h"
 #include "squeezefs/fs/maint/maint_service.h"
 #include "squeezefs/fs/store_lock.h"
-#include "squeezefs/fs/unique_fd.h"
 #include "squeezefs/index/error.h"
 #include "store_access.h"
 #include "store_wait.h"
@@ -178,7 +178,7 @@ void setup_logging(const MountRequest& req) {
 // which writes nothing to the store. Called once the store has opened (so a refused mount leaves
 // no log file behind) and before any other thread logs.
 void log_to_store(const MountRequest& req) {
-  auto& sinks = fs::log().sinks();
+  auto& sinks = log().sinks();
   sinks.clear();
   if (req.read_only) {
     sinks.push_back(
@@ -263,16 +263,16 @@ void serve(const MountRequest& req, bool foreground, const std::function<void()>
   filesystem->names().set_dir_atime(!req.flags.has(MS_NODIRATIME));
   filesystem->set_synchronous(req.flags.has(MS_SYNCHRONOUS | MS_DIRSYNC));
   if (!foreground) log_to_store(req);
-  fs::log().info("{} serving {} at {} (options: {})", version_line(), req.store.string(),
-                 req.mountpoint, req.options_text.empty() ? "none" : req.options_text);
+  log().info("{} serving {} at {} (options: {})", version_line(), req.store.string(),
+             req.mountpoint, req.options_text.empty() ? "none" : req.options_text);
   // The control socket and background compaction; the mount works without them.
   std::unique_ptr<fs::maint::MaintService> maint;
   try {
     maint = std::make_unique<fs::maint::MaintService>(*filesystem, req.maint);
   } catch (const std::exception& e) {
     // A read-only store has no room for the socket: expected, and the mount serves anyway.
-    fs::log().warn("no control socket (scrub, compact and background compaction are off): {}",
-                   e.what());
+    log().warn("no control socket (scrub, compact and background compaction are off): {}",
+               e.what());
   }
   if (!fs::run_fuse(*filesystem, req.fuse, ready))
     throw CommandError("cannot mount " + req.store.string() + " at " + req.mountpoint,
@@ -284,13 +284,13 @@ void serve_in_background(const MountRequest& req) {
   check_request(req);  // refuse what can be refused before starting a daemon
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) throw CommandError("cannot create a pipe", kExitFailure);
-  fs::UniqueFd read_end(fds[0]);
-  fs::UniqueFd write_end(fds[1]);
+  UniqueFd read_end(fds[0]);
+  UniqueFd write_end(fds[1]);
   std::fflush(nullptr);
   const pid_t pid = ::fork();
   if (pid < 0) throw CommandError("cannot fork", kExitFailure);
   if (pid == 0) {
-    read_end = fs::UniqueFd();
+    read_end = UniqueFd();
     ::setsid();
     // Paths are absolute; do not keep the caller's working directory busy.
     [[maybe_unused]] const int cd = ::chdir("/");
@@ -299,7 +299,7 @@ void serve_in_background(const MountRequest& req) {
       std::string out(1, static_cast<char>(code));
       out += message;
       [[maybe_unused]] const auto n = ::write(write_end.get(), out.data(), out.size());
-      write_end = fs::UniqueFd();
+      write_end = UniqueFd();
     };
     int code = kExitOk;
     try {
@@ -318,20 +318,20 @@ void serve_in_background(const MountRequest& req) {
       if (write_end.get() >= 0) {
         report(code, e.what());
       } else {
-        fs::log().error("{}", e.what());
+        log().error("{}", e.what());
       }
     } catch (const std::exception& e) {
       code = kExitFailure;
       if (write_end.get() >= 0) {
         report(code, e.what());
       } else {
-        fs::log().error("{}", e.what());  // e.g. flushing at unmount failed
+        log().error("{}", e.what());  // e.g. flushing at unmount failed
       }
     }
     spdlog::shutdown();
     ::_exit(code);
   }
-  write_end = fs::UniqueFd();
+  write_end = UniqueFd();
   std::string reply;
   char buf[512];
   for (;;) {

@@ -46,7 +46,7 @@ TEST_F(FaultLayerTest, given_synced_and_unsynced_writes_when_power_fails_then_on
   PowerLossFileIo io(changes, {});
   const auto path = dir_ / "f";
   {
-    auto file = io.open(path, fs::OpenMode::kCreate);
+    auto file = io.open(path, OpenMode::kCreate);
     file->pwrite(bytes("hello"), 0);
     file->datasync();
     io.sync_dir(dir_);
@@ -64,7 +64,7 @@ TEST_F(FaultLayerTest, given_power_loss_keeping_everything_when_reverting_then_w
   UnsyncedChanges changes;
   PowerLossFileIo io(changes, {});
   const auto path = dir_ / "f";
-  auto file = io.open(path, fs::OpenMode::kCreate);
+  auto file = io.open(path, OpenMode::kCreate);
   io.sync_dir(dir_);
   file->pwrite(bytes("hello world"), 0);
   file->truncate(3);
@@ -77,9 +77,9 @@ TEST_F(FaultLayerTest, given_power_loss_keeping_everything_when_reverting_then_w
 TEST_F(FaultLayerTest, given_new_file_when_directory_was_not_synced_then_power_loss_removes_it) {
   UnsyncedChanges changes;
   PowerLossFileIo io(changes, {});
-  io.open(dir_ / "kept", fs::OpenMode::kCreate)->datasync();
+  io.open(dir_ / "kept", OpenMode::kCreate)->datasync();
   io.sync_dir(dir_);
-  io.open(dir_ / "lost", fs::OpenMode::kCreate)->datasync();
+  io.open(dir_ / "lost", OpenMode::kCreate)->datasync();
   changes.revert({});
   EXPECT_TRUE(std::filesystem::exists(dir_ / "kept"));
   EXPECT_FALSE(std::filesystem::exists(dir_ / "lost"));
@@ -89,7 +89,7 @@ TEST_F(FaultLayerTest, given_torn_power_loss_when_reverting_then_last_write_surv
   UnsyncedChanges changes;
   PowerLossFileIo io(changes, {});
   const auto path = dir_ / "f";
-  auto file = io.open(path, fs::OpenMode::kCreate);
+  auto file = io.open(path, OpenMode::kCreate);
   io.sync_dir(dir_);
   file->pwrite(bytes(std::string(4096, 'x')), 0);
   changes.revert({.tear = true});
@@ -99,7 +99,7 @@ TEST_F(FaultLayerTest, given_torn_power_loss_when_reverting_then_last_write_surv
 TEST_F(FaultLayerTest, given_hook_refusing_a_sync_when_writing_then_power_stays_off) {
   UnsyncedChanges changes;
   PowerLossFileIo io(changes, [](FaultOp op, const std::string&) { return op != FaultOp::kSync; });
-  auto file = io.open(dir_ / "f", fs::OpenMode::kCreate);
+  auto file = io.open(dir_ / "f", OpenMode::kCreate);
   file->pwrite(bytes("abc"), 0);
   EXPECT_THROW(file->datasync(), std::system_error);
   EXPECT_FALSE(io.powered());

@@ -7,9 +7,9 @@ namespace {
 
 using index::testing::FaultOp;
 
-class PowerLossFile final : public fs::IoFile {
+class PowerLossFile final : public IoFile {
  public:
-  PowerLossFile(PowerLossFileIo& io, std::unique_ptr<fs::IoFile> real, std::string path)
+  PowerLossFile(PowerLossFileIo& io, std::unique_ptr<IoFile> real, std::string path)
       : io_(io), real_(std::move(real)), path_(std::move(path)) {}
 
   void pwrite(std::span<const std::byte> bytes, std::uint64_t offset) override {
@@ -34,7 +34,7 @@ class PowerLossFile final : public fs::IoFile {
 
  private:
   PowerLossFileIo& io_;
-  std::unique_ptr<fs::IoFile> real_;
+  std::unique_ptr<IoFile> real_;
   std::string path_;
 };
 
@@ -47,11 +47,10 @@ void PowerLossFileIo::check(FaultOp op, const std::string& path) {
   }
 }
 
-std::unique_ptr<fs::IoFile> PowerLossFileIo::open(const std::filesystem::path& path,
-                                                  fs::OpenMode mode) {
+std::unique_ptr<IoFile> PowerLossFileIo::open(const std::filesystem::path& path, OpenMode mode) {
   const bool existed = std::filesystem::exists(path);
-  if (mode == fs::OpenMode::kCreate && !existed) check(FaultOp::kWrite, path.string());
-  auto real = fs::posix_file_io().open(path, mode);
+  if (mode == OpenMode::kCreate && !existed) check(FaultOp::kWrite, path.string());
+  auto real = posix_file_io().open(path, mode);
   if (!real) return nullptr;
   if (!existed) changes_.created(path.string());
   return std::make_unique<PowerLossFile>(*this, std::move(real), path.string());
@@ -59,13 +58,13 @@ std::unique_ptr<fs::IoFile> PowerLossFileIo::open(const std::filesystem::path& p
 
 void PowerLossFileIo::sync_dir(const std::filesystem::path& dir) {
   check(FaultOp::kSync, dir.string());
-  fs::posix_file_io().sync_dir(dir);
+  posix_file_io().sync_dir(dir);
   changes_.dir_synced(dir.string());
 }
 
 void PowerLossFileIo::unlink(const std::filesystem::path& path) {
   check(FaultOp::kWrite, path.string());
-  fs::posix_file_io().unlink(path);
+  posix_file_io().unlink(path);
   changes_.removed(path.string());
 }
 

@@ -2,7 +2,7 @@
 
 #include <atomic>
 
-#include "squeezefs/fs/file_io.h"
+#include "squeezefs/common/file_io.h"
 #include "squeezefs/index/testing/fault_vfs.h"
 #include "squeezefs/index/testing/unsynced_changes.h"
 
@@ -12,12 +12,12 @@ namespace squeezefs::testing {
 // every change in `changes`, so that UnsyncedChanges::revert() leaves the data files as a disk
 // would after losing power. The hook (shared with the FaultVfs) can cut the power before any
 // write, truncation or sync; from then on every mutating call throws EIO and changes nothing.
-class PowerLossFileIo final : public fs::FileIo {
+class PowerLossFileIo final : public FileIo {
  public:
   PowerLossFileIo(index::testing::UnsyncedChanges& changes, index::testing::PowerHook hook)
       : changes_(changes), hook_(std::move(hook)) {}
 
-  std::unique_ptr<fs::IoFile> open(const std::filesystem::path& path, fs::OpenMode mode) override;
+  std::unique_ptr<IoFile> open(const std::filesystem::path& path, OpenMode mode) override;
   void sync_dir(const std::filesystem::path& dir) override;
   void unlink(const std::filesystem::path& path) override;
 

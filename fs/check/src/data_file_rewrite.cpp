@@ -6,8 +6,8 @@
 #include <cerrno>
 #include <system_error>
 
+#include "squeezefs/common/unique_fd.h"
 #include "squeezefs/fs/check/data_file_names.h"
-#include "squeezefs/fs/unique_fd.h"
 
 namespace squeezefs::fs::check {
 

@@ -4,8 +4,8 @@
 #include <exception>
 #include <iterator>
 
-#include "squeezefs/fs/log.h"
-#include "squeezefs/index/error.h"
+#include "squeezefs/common/log.h"
+#include "squeezefs/common/storage_error.h"
 
 namespace squeezefs::fs {
 
@@ -73,7 +73,7 @@ void Committer::run() {
     try {
       commit_(batch);
     } catch (const std::exception& e) {
-      log().error("block commit failed: {}", index::log_text(e));
+      log().error("block commit failed: {}", log_text(e));
     }
     lock.lock();
     ++batches_;

@@ -5,9 +5,9 @@
 #include <algorithm>
 #include <cstring>
 
-#include "squeezefs/fs/log.h"
+#include "squeezefs/common/log.h"
+#include "squeezefs/common/storage_error.h"
 #include "squeezefs/fs/namespace.h"
-#include "squeezefs/index/error.h"
 
 namespace squeezefs::fs {
 namespace {
@@ -57,7 +57,7 @@ FileData::~FileData() {
     // Failed files were logged by sync(); nobody is left to report them to.
     [[maybe_unused]] const auto synced = sync();
   } catch (const std::exception& e) {
-    log().error("flushing file data at shutdown: {}", index::log_text(e));
+    log().error("flushing file data at shutdown: {}", log_text(e));
   }
 }
 
@@ -140,8 +140,8 @@ bool FileData::store_size_locked(std::uint64_t ino, InodeState& st, std::uint64_
     st.index_size = size;
     return true;
   } catch (const std::exception& e) {
-    log().error("inode {}: cannot store its size: {}", ino, index::log_text(e));
-    if (!st.error) st.error = storage_error(e);
+    log().error("inode {}: cannot store its size: {}", ino, log_text(e));
+    if (!st.error) st.error = posix_error_of(e);
     return false;
   }
 }

@@ -2,9 +2,9 @@
 // flush/fsync/release, the dirty-memory cap and the background flusher.
 #include <algorithm>
 
+#include "squeezefs/common/log.h"
+#include "squeezefs/common/storage_error.h"
 #include "squeezefs/fs/file_data.h"
-#include "squeezefs/fs/log.h"
-#include "squeezefs/index/error.h"
 
 namespace squeezefs::fs {
 
@@ -42,9 +42,9 @@ void FileData::submit_locked(std::uint64_t ino, InodeState& st, std::uint64_t bl
         encoded.ref = io_.write(padded, *codec, level);
       }
     } catch (const std::exception& e) {
-      log().error("inode {} block {}: cannot store: {}", ino, block, index::log_text(e));
+      log().error("inode {} block {}: cannot store: {}", ino, block, log_text(e));
       encoded.failed = true;
-      encoded.error = storage_error(e);
+      encoded.error = posix_error_of(e);
     }
     committer_.enqueue(std::move(encoded));
   });
@@ -72,9 +72,9 @@ void FileData::commit_batch(std::vector<EncodedBlock>& batch) {
   try {
     io_.store().sync();  // data before the metadata that references it
   } catch (const std::exception& e) {
-    log().error("cannot sync data files: {}", index::log_text(e));
+    log().error("cannot sync data files: {}", log_text(e));
     synced = false;
-    sync_error = storage_error(e);
+    sync_error = posix_error_of(e);
   }
   std::map<std::uint64_t, StatePtr> states;
   {
@@ -149,9 +149,9 @@ void FileData::commit_batch(std::vector<EncodedBlock>& batch) {
       for (const auto& [st, size] : grown) st->index_size = size;
     } catch (const std::exception& e) {
       // Rolled back: none of the batch is recorded. Report it through the files it concerned.
-      log().error("cannot commit {} blocks: {}", batch.size(), index::log_text(e));
+      log().error("cannot commit {} blocks: {}", batch.size(), log_text(e));
       for (auto& [ino, st] : states) {
-        if (st) st->error = storage_error(e);
+        if (st) st->error = posix_error_of(e);
       }
       for (const auto& item : batch) {
         if (InodeState* st = current(item)) st->pending.erase(item.block);
@@ -354,7 +354,7 @@ void FileData::readahead(std::uint64_t ino,
       try {
         cache_.prefetch(CacheKey{ref.data_file, ref.offset}, stored_loader(ino, block, ref));
       } catch (const std::exception& e) {
-        log().error("inode {} block {}: readahead failed: {}", ino, block, index::log_text(e));
+        log().error("inode {} block {}: readahead failed: {}", ino, block, log_text(e));
       }
       --readahead_inflight_;
     });

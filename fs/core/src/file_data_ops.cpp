@@ -2,10 +2,10 @@
 // together with the index so nothing past an end or inside a hole can come back later.
 #include <algorithm>
 
+#include "squeezefs/common/log.h"
+#include "squeezefs/common/storage_error.h"
 #include "squeezefs/fs/file_data.h"
-#include "squeezefs/fs/log.h"
 #include "squeezefs/fs/namespace.h"
-#include "squeezefs/index/error.h"
 
 namespace squeezefs::fs {
 
@@ -34,9 +34,8 @@ Result<std::optional<FileData::CutBlock>> FileData::store_cut_block_locked(std::
     io_.store().sync();  // data before the metadata that references it
     return std::optional<CutBlock>(std::move(cut));
   } catch (const std::exception& e) {
-    log().error("inode {} block {}: cannot store the cut block: {}", ino, block,
-                index::log_text(e));
-    return Unexpected{storage_error(e)};
+    log().error("inode {} block {}: cannot store the cut block: {}", ino, block, log_text(e));
+    return Unexpected{posix_error_of(e)};
   }
 }
 

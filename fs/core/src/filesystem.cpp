@@ -12,9 +12,10 @@
 #include <system_error>
 #include <utility>
 
-#include "squeezefs/fs/log.h"
+#include "squeezefs/common/log.h"
+#include "squeezefs/common/storage_error.h"
+#include "squeezefs/common/unique_fd.h"
 #include "squeezefs/fs/space_guard.h"
-#include "squeezefs/fs/unique_fd.h"
 #include "squeezefs/index/error.h"
 
 namespace squeezefs::fs {
@@ -129,7 +130,7 @@ void Filesystem::group_commit_loop(const std::stop_token& stop) {
       failing = false;
     } catch (const std::exception& e) {
       // Logged once per failing spell; the next sync or fsync reports it to its caller.
-      if (!failing) log().error("cannot commit index changes: {}", index::log_text(e));
+      if (!failing) log().error("cannot commit index changes: {}", log_text(e));
       failing = true;
     }
   }
@@ -161,7 +162,7 @@ void Filesystem::sync_loop(const std::stop_token& stop) {
         sync();
       }
     } catch (const std::exception& e) {
-      log().error("background sync of the store: {}", index::log_text(e));
+      log().error("background sync of the store: {}", log_text(e));
     }
     lock.lock();
   }

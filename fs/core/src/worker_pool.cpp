@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <exception>
 
-#include "squeezefs/fs/log.h"
-#include "squeezefs/index/error.h"
+#include "squeezefs/common/log.h"
+#include "squeezefs/common/storage_error.h"
 
 namespace squeezefs::fs {
 
@@ -54,7 +54,7 @@ void WorkerPool::run() {
     try {
       task();
     } catch (const std::exception& e) {
-      log().error("worker task failed: {}", index::log_text(e));
+      log().error("worker task failed: {}", log_text(e));
     } catch (...) {
       log().error("worker task failed");
     }

@@ -11,8 +11,8 @@
 #include <string>
 #include <system_error>
 
-#include "squeezefs/fs/log.h"
-#include "squeezefs/index/error.h"
+#include "squeezefs/common/log.h"
+#include "squeezefs/common/storage_error.h"
 
 namespace squeezefs::fs::maint {
 namespace {
@@ -137,7 +137,7 @@ void ControlServer::serve(UniqueFd client, const std::stop_token& stop) {
   try {
     handler_(request, reply, stop);
   } catch (const std::exception& e) {
-    log().error("control request {}: {}", request.dump(), index::log_text(e));
+    log().error("control request {}: {}", request.dump(), log_text(e));
     reply(nlohmann::json{{"error", e.what()}});
   }
 }

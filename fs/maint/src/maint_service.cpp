@@ -2,9 +2,9 @@
 
 #include <condition_variable>
 
-#include "squeezefs/fs/log.h"
+#include "squeezefs/common/log.h"
+#include "squeezefs/common/storage_error.h"
 #include "squeezefs/fs/maint/scrub.h"
-#include "squeezefs/index/error.h"
 
 namespace squeezefs::fs::maint {
 namespace {
@@ -42,7 +42,7 @@ MaintService::MaintService(Filesystem& fs, const MaintOptions& options)
     try {
       compactor_.remove_leftovers();
     } catch (const std::exception& e) {
-      log().warn("cannot remove data files left by an interrupted mount: {}", index::log_text(e));
+      log().warn("cannot remove data files left by an interrupted mount: {}", log_text(e));
     }
   }
   if (options_.compact_after > 0 && !options_.read_only)
@@ -158,7 +158,7 @@ void MaintService::background(const std::stop_token& stop) {
       // What is left is in files above the threshold: wait until that much more is dead.
       floor = compactor_.dead_space().dead();
     } catch (const std::exception& e) {
-      log().error("background compaction: {}", index::log_text(e));
+      log().error("background compaction: {}", log_text(e));
     }
   }
 }

@@ -8,9 +8,9 @@
 #include <system_error>
 #include <thread>
 
+#include "squeezefs/common/log.h"
 #include "squeezefs/fs/check/data_file_names.h"
 #include "squeezefs/fs/check/data_file_rewrite.h"
-#include "squeezefs/fs/log.h"
 
 namespace squeezefs::fs::maint {
 namespace {

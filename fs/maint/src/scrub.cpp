@@ -4,9 +4,9 @@
 #include <mutex>
 #include <thread>
 
+#include "squeezefs/common/log.h"
 #include "squeezefs/fs/check/block_verifier.h"
 #include "squeezefs/fs/check/path_names.h"
-#include "squeezefs/fs/log.h"
 
 namespace squeezefs::fs::maint {
 namespace {

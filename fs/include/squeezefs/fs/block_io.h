@@ -6,8 +6,8 @@
 #include <span>
 
 #include "squeezefs/codecs/codec.h"
+#include "squeezefs/common/result.h"
 #include "squeezefs/fs/block_store.h"
-#include "squeezefs/fs/result.h"
 #include "squeezefs/index/records.h"
 
 namespace squeezefs::fs {

@@ -9,8 +9,8 @@
 #include <mutex>
 #include <set>
 
+#include "squeezefs/common/file_io.h"
 #include "squeezefs/fs/block_store.h"
-#include "squeezefs/fs/file_io.h"
 
 namespace squeezefs::fs {
 

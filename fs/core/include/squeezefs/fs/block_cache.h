@@ -12,7 +12,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "squeezefs/fs/result.h"
+#include "squeezefs/common/result.h"
 
 namespace squeezefs::fs {
 

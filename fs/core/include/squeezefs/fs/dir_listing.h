@@ -5,8 +5,8 @@
 #include <memory>
 #include <vector>
 
+#include "squeezefs/common/result.h"
 #include "squeezefs/fs/namespace.h"
-#include "squeezefs/fs/result.h"
 
 namespace squeezefs::fs {
 

@@ -16,10 +16,10 @@
 #include <vector>
 
 #include "squeezefs/codecs/codec.h"
+#include "squeezefs/common/result.h"
 #include "squeezefs/fs/block_cache.h"
 #include "squeezefs/fs/block_io.h"
 #include "squeezefs/fs/committer.h"
-#include "squeezefs/fs/result.h"
 #include "squeezefs/fs/space_guard.h"
 #include "squeezefs/fs/worker_pool.h"
 #include "squeezefs/index/index.h"

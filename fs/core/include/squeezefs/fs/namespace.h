@@ -10,9 +10,9 @@
 #include <unordered_map>
 #include <vector>
 
+#include "squeezefs/common/result.h"
 #include "squeezefs/fs/caller.h"
 #include "squeezefs/fs/clock.h"
-#include "squeezefs/fs/result.h"
 #include "squeezefs/index/index.h"
 
 namespace squeezefs::fs {

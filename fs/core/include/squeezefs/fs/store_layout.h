@@ -2,8 +2,8 @@
 
 #include <filesystem>
 
+#include "squeezefs/common/result.h"
 #include "squeezefs/fs/namespace.h"
-#include "squeezefs/fs/result.h"
 #include "squeezefs/index/records.h"
 
 namespace squeezefs::fs {

@@ -4,8 +4,8 @@
 #include <functional>
 #include <optional>
 
+#include "squeezefs/common/unique_fd.h"
 #include "squeezefs/fs/store_layout.h"
-#include "squeezefs/fs/unique_fd.h"
 
 namespace squeezefs::fs {
 

@@ -10,7 +10,7 @@
 #include <stop_token>
 #include <thread>
 
-#include "squeezefs/fs/unique_fd.h"
+#include "squeezefs/common/unique_fd.h"
 
 namespace squeezefs::fs::maint {
 
