@@ -2,7 +2,7 @@
 // daemon has flushed, committed, synced and exited, so the store can be mounted, checked or
 // compacted right after.
 #include <sys/mount.h>
-#include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -70,11 +70,12 @@ void unmount(const std::filesystem::path& mount_point) {
   }
 }
 
-// A mount whose daemon died (killed, crashed) answers every access with ENOTCONN; nothing can be
-// written back through it any more, and unmounting it is all that is left to do.
+// A mount whose daemon died (killed, crashed) answers every request with ENOTCONN; nothing can be
+// written back through it any more, and unmounting it is all that is left to do. statfs asks the
+// daemon every time, where stat may be answered from the kernel's attribute cache.
 bool daemon_is_gone(const std::filesystem::path& mount_point) {
-  struct stat st {};
-  return ::stat(mount_point.c_str(), &st) != 0 && errno == ENOTCONN;
+  struct statvfs st {};
+  return ::statvfs(mount_point.c_str(), &st) != 0 && errno == ENOTCONN;
 }
 
 void run_umount(const std::string& target, std::chrono::seconds timeout) {
