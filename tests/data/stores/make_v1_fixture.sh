@@ -14,19 +14,24 @@
 # the stores hold 3 and 4 data files, with dead bytes (blocks overwritten in place) and punched
 # holes (a deleted file). squeezefs.log (the daemon's log, with paths of this machine) is left out.
 #
+# The fixtures pin what release 0.1.0 wrote: never remake them with a later release (it refuses a
+# binary whose index format is not 1); a new format gets fixtures of its own, beside these.
+#
 # Usage (as root: it mounts): bash tests/data/stores/make_v1_fixture.sh [SQUEEZEFS_BINARY]
 # Without a binary it builds build/release/bin/squeezefs from this checkout first. Needs
 # setfacl, getfattr and openssl (for reproducible random bytes). Writes next to this script.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-checkout=$(git -C "$here" rev-parse --show-toplevel)
 if [ $# -ge 1 ]; then
   bin=$(realpath "$1")
 else
+  checkout=$(git -C "$here" rev-parse --show-toplevel)
   (cd "$checkout" && SQUEEZEFS_BUILD_TARGET=squeezefs bash scripts/build.sh build/release \
     -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null)
   bin=$checkout/build/release/bin/squeezefs
 fi
+grep -q "store index 1," <<<"$("$bin" version)" ||
+  { echo "make_v1_fixture.sh: $bin does not write index format 1" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || { echo "make_v1_fixture.sh: run as root (it mounts stores)" >&2; exit 1; }
 
 work=$(mktemp -d)
