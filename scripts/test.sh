@@ -13,6 +13,7 @@ lines_only=(-DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" -DCMAKE_C_FLAGS_
 
 echo "== format check (after ${SECONDS}s)"
 clang-format-14 --dry-run --Werror $(git ls-files '*.cpp' '*.h')
+bash scripts/check_layers.sh; bash tests/setup/check_layers_test.sh
 
 echo "== release build and tests (after ${SECONDS}s)"
 bash scripts/build.sh build/release -DCMAKE_BUILD_TYPE=RelWithDebInfo
