@@ -25,7 +25,9 @@ class IdSource {
 // which also ends the index lock being taken under the store's lock. Until then an id can come
 // back when the index transaction that recorded it is lost, so the store appends after the
 // file's current end instead of overwriting it; a block that was never synced and then lost in a
-// crash can thus see its address handed out again.
+// crash can thus see its address handed out again. And since that source takes the index lock
+// under the store's lock, no caller may call the store while holding the index lock (as with the
+// FileBlockStore today).
 class ExternalIdSource final : public IdSource {
  public:
   explicit ExternalIdSource(std::function<std::uint32_t()> next) : next_(std::move(next)) {}

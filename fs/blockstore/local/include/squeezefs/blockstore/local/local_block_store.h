@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "squeezefs/blockstore/block_store.h"
 #include "squeezefs/blockstore/local/id_source.h"
