@@ -35,7 +35,7 @@ rm -rf "$reports" && mkdir -p "$reports"
 # speed, and one repeats a single-threaded round 10,000 times; both run in the two stages above.
 timed=OnlineMaintTest.given_dead_space_past_the_limit_then_compacted_in_the_background
 timed+=:PosixTimeTest.given_create_when_written_at_once_then_mtime_never_goes_back
-for test in core_test integration_test store_tools_test; do
+for test in core_test block_store_contract_test integration_test store_tools_test; do
   echo "-- $test"
   TSAN_OPTIONS="halt_on_error=0 log_path=$reports/race" "build/tsan/bin/$test" \
     --gtest_filter="-$timed" > "build/tsan/$test.log" 2>&1 ||

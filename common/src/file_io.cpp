@@ -1,6 +1,7 @@
 #include "squeezefs/common/file_io.h"
 
 #include <fcntl.h>
+#include <linux/falloc.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -61,6 +62,12 @@ class PosixFile final : public IoFile {
 
   void truncate(std::uint64_t size) override {
     if (::ftruncate(fd_.get(), static_cast<off_t>(size)) != 0) throw_errno("truncate", path_);
+  }
+
+  void punch_hole(std::uint64_t offset, std::uint64_t length) override {
+    if (::fallocate(fd_.get(), FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+                    static_cast<off_t>(offset), static_cast<off_t>(length)) != 0)
+      throw_errno("punch hole in", path_);
   }
 
  private:

@@ -1,6 +1,8 @@
 #include "power_loss_file_io.h"
 
+#include <algorithm>
 #include <system_error>
+#include <vector>
 
 namespace squeezefs::testing {
 namespace {
@@ -30,6 +32,17 @@ class PowerLossFile final : public IoFile {
     io_.check(FaultOp::kTruncate, path_);
     io_.changes().before_truncate(path_, size);
     real_->truncate(size);
+  }
+  void punch_hole(std::uint64_t offset, std::uint64_t length) override {
+    // A hole reads as zeros: recorded as writing zeros over the part of the range inside the
+    // file, so a power loss may take an unsynced punch back like any unsynced write.
+    io_.check(FaultOp::kWrite, path_);
+    const std::uint64_t size = real_->size();
+    if (offset < size) {
+      const std::vector<std::byte> zeros(static_cast<std::size_t>(std::min(length, size - offset)));
+      io_.changes().before_write(path_, offset, zeros);
+    }
+    real_->punch_hole(offset, length);
   }
 
  private:

@@ -11,7 +11,8 @@ namespace squeezefs {
 // One open file of a FileIo.
 //
 // Thread-safety: pread and size may run concurrently with anything; callers serialize the
-// mutating calls (pwrite, datasync, truncate) per file. Errors throw std::system_error.
+// mutating calls (pwrite, datasync, truncate) per file; punch_hole may run beside writes to
+// other ranges. Errors throw std::system_error.
 class IoFile {
  public:
   IoFile() = default;
@@ -27,6 +28,10 @@ class IoFile {
   virtual void datasync() = 0;
   [[nodiscard]] virtual std::uint64_t size() = 0;
   virtual void truncate(std::uint64_t size) = 0;
+  // Gives the space of [offset, offset + length) back to the file system (a hole): the range
+  // reads as zeros afterwards and the size stays. Durable only after datasync(). Throws
+  // std::system_error, also where the file system cannot punch holes (EOPNOTSUPP).
+  virtual void punch_hole(std::uint64_t offset, std::uint64_t length) = 0;
 };
 
 enum class OpenMode {
@@ -56,8 +61,8 @@ class FileIo {
   virtual void unlink(const std::filesystem::path& path) = 0;
 };
 
-// The POSIX implementation (open/pwrite/pread/fdatasync/fstat/ftruncate/unlink). Stateless and
-// shared; lives for the whole program.
+// The POSIX implementation (open/pwrite/pread/fdatasync/fstat/ftruncate/fallocate/unlink).
+// Stateless and shared; lives for the whole program.
 FileIo& posix_file_io();
 
 }  // namespace squeezefs
