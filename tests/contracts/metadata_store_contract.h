@@ -514,6 +514,30 @@ TYPED_TEST_P(MetadataStoreContract, given_forced_retry_then_body_runs_twice_and_
   EXPECT_EQ(store.read([](MetadataReader& r) { return r.lookup(kRoot, "f")->child; }), ino);
 }
 
+TYPED_TEST_P(MetadataStoreContract,
+             given_body_calling_its_store_again_then_refused_not_deadlocked) {
+  auto& store = this->fresh();
+  EXPECT_EQ(this->kind_thrown([&] {
+    store.transact([&](MetadataTxn& txn) {
+      txn.add_entry(kRoot, "f", txn.allocate_inode(file_record()));
+      (void)store.read([](MetadataReader& r) { return r.has_entries(kRoot); });
+    });
+  }),
+            StorageErrc::kIo);
+  EXPECT_EQ(this->kind_thrown([&] { store.read([&](MetadataReader&) { (void)store.sync(); }); }),
+            StorageErrc::kIo);
+  EXPECT_TRUE(this->names_in(store, kRoot).empty());  // the outer transaction rolled back
+  // Visitors of a scan run outside the store's locks and may use it.
+  const Ino g = this->create(store, "g");
+  store.transact([&](MetadataTxn& txn) { txn.put_block(g, 0, block_ref(this->data_file_, 0, 1)); });
+  std::vector<std::optional<InodeRecord>> owners;
+  store.for_each_block([&](const StoredBlock& b) {
+    owners.push_back(store.read([&](MetadataReader& r) { return r.inode(b.ino); }));
+  });
+  ASSERT_EQ(owners.size(), 1U);
+  EXPECT_TRUE(owners.front().has_value());
+}
+
 // --- Durability ---
 
 TYPED_TEST_P(MetadataStoreContract, given_sync_when_reopened_then_everything_is_there) {
@@ -700,6 +724,7 @@ REGISTER_TYPED_TEST_SUITE_P(MetadataStoreContract,
                             given_exception_in_body_then_rolls_back_and_propagates,
                             given_commit_then_later_reads_and_tickets_see_it,
                             given_forced_retry_then_body_runs_twice_and_commits_once,
+                            given_body_calling_its_store_again_then_refused_not_deadlocked,
                             given_sync_when_reopened_then_everything_is_there,
                             given_crash_then_a_prefix_at_least_up_to_the_sync_survives,
                             given_each_commit_durability_then_commit_survives_crash,

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "memory_tables.h"
+#include "squeezefs/index/internal/reentry_guard.h"
 
 namespace squeezefs::index {
 
@@ -25,28 +26,33 @@ MemoryMetadataStore::MemoryMetadataStore(PrivateTag /*unused*/,
 MemoryMetadataStore::~MemoryMetadataStore() = default;
 
 std::unique_ptr<MemoryMetadataStore> MemoryMetadataStore::reopened(bool read_only) {
+  const internal::ReentryGuard entered(this);
   const ReaderLock lock(mutex_);
   return std::make_unique<MemoryMetadataStore>(PrivateTag{},
                                                std::make_unique<MemoryTables>(*tables_), read_only);
 }
 
 void MemoryMetadataStore::force_retries(int n) {
+  const internal::ReentryGuard entered(this);
   const WriterLock lock(mutex_);
   retries_ = n;
 }
 
 void MemoryMetadataStore::fail_next_commits(int n, StorageErrc kind) {
+  const internal::ReentryGuard entered(this);
   const WriterLock lock(mutex_);
   failures_ = n;
   failure_kind_ = kind;
 }
 
 void MemoryMetadataStore::crash() {
+  const internal::ReentryGuard entered(this);
   const WriterLock lock(mutex_);
   drop_unsynced();
 }
 
 std::uint64_t MemoryMetadataStore::commit_count() {
+  const internal::ReentryGuard entered(this);
   const ReaderLock lock(mutex_);
   return seq_;
 }
@@ -59,11 +65,13 @@ void MemoryMetadataStore::drop_unsynced() {
 }
 
 StoreConfig MemoryMetadataStore::config() {
+  const internal::ReentryGuard entered(this);
   const ReaderLock lock(mutex_);
   return tables_->config;
 }
 
 void MemoryMetadataStore::run_read(FunctionRef<void(MetadataReader&)> body) {
+  const internal::ReentryGuard entered(this);
   const ReaderLock lock(mutex_);
   Ino unused = 0;  // a read allocates nothing
   MemoryTxn view(*tables_, nullptr, unused);
@@ -72,6 +80,7 @@ void MemoryMetadataStore::run_read(FunctionRef<void(MetadataReader&)> body) {
 
 CommitTicket MemoryMetadataStore::run_txn(FunctionRef<bool(MetadataTxn&)> body) {
   if (read_only_) throw StorageError(StorageErrc::kReadOnly, "the store is open read-only");
+  const internal::ReentryGuard entered(this);
   const WriterLock lock(mutex_);
   int runs = 1;
   if (retries_ > 0) {
@@ -109,6 +118,7 @@ CommitTicket MemoryMetadataStore::run_txn(FunctionRef<bool(MetadataTxn&)> body) 
 }
 
 SyncResult MemoryMetadataStore::sync() {
+  const internal::ReentryGuard entered(this);
   const WriterLock lock(mutex_);
   const SyncResult result{seq_, lost_};
   lost_ = false;
@@ -118,11 +128,13 @@ SyncResult MemoryMetadataStore::sync() {
 }
 
 bool MemoryMetadataStore::has_unsynced_changes() {
+  const internal::ReentryGuard entered(this);
   const ReaderLock lock(mutex_);
   return commits_since_sync_ > 0;
 }
 
 void MemoryMetadataStore::set_durability(Durability durability) {
+  const internal::ReentryGuard entered(this);
   const WriterLock lock(mutex_);
   durability_ = durability;
   // As SQLite: switching to durable commits makes the commits so far durable too.
@@ -144,6 +156,7 @@ std::vector<StoredBlock> MemoryMetadataStore::sorted_blocks() {
 void MemoryMetadataStore::for_each_block(FunctionRef<void(const StoredBlock&)> visit) {
   std::vector<StoredBlock> all;
   {
+    const internal::ReentryGuard entered(this);
     const ReaderLock lock(mutex_);
     all = sorted_blocks();
   }
@@ -151,6 +164,7 @@ void MemoryMetadataStore::for_each_block(FunctionRef<void(const StoredBlock&)> v
 }
 
 std::vector<StoredBlock> MemoryMetadataStore::blocks_in_group(std::uint64_t group) {
+  const internal::ReentryGuard entered(this);
   const ReaderLock lock(mutex_);
   std::vector<StoredBlock> out;
   for (const auto& b : sorted_blocks()) {
@@ -160,6 +174,7 @@ std::vector<StoredBlock> MemoryMetadataStore::blocks_in_group(std::uint64_t grou
 }
 
 std::vector<InodeRecord> MemoryMetadataStore::all_inodes() {
+  const internal::ReentryGuard entered(this);
   const ReaderLock lock(mutex_);
   std::vector<InodeRecord> out;
   for (const auto& [ino, rec] : tables_->inodes) out.push_back(rec);
@@ -167,6 +182,7 @@ std::vector<InodeRecord> MemoryMetadataStore::all_inodes() {
 }
 
 std::vector<DirEntry> MemoryMetadataStore::all_entries() {
+  const internal::ReentryGuard entered(this);
   const ReaderLock lock(mutex_);
   std::vector<DirEntry> out;
   for (const auto& [id, e] : tables_->entries) out.push_back(e);
@@ -174,6 +190,7 @@ std::vector<DirEntry> MemoryMetadataStore::all_entries() {
 }
 
 std::uint64_t MemoryMetadataStore::block_count() {
+  const internal::ReentryGuard entered(this);
   const ReaderLock lock(mutex_);
   std::uint64_t n = 0;
   for (const auto& [ino, map] : tables_->blocks) n += map.size();

@@ -10,6 +10,7 @@
 #include "index_txn.h"
 #include "squeezefs/common/log.h"
 #include "squeezefs/index/error.h"
+#include "squeezefs/index/internal/reentry_guard.h"
 
 namespace squeezefs::index {
 namespace {
@@ -92,6 +93,7 @@ SqliteMetadataStore::~SqliteMetadataStore() {
 }
 
 void SqliteMetadataStore::commit_group(bool room) {
+  const internal::ReentryGuard entered(this);
   const MutexLock lock(writer_);
   try {
     index_.db().set_group_commit(room && durability_ == Durability::kGrouped);
@@ -106,11 +108,13 @@ void SqliteMetadataStore::commit_group(bool room) {
 }
 
 StoreConfig SqliteMetadataStore::config() {
+  const internal::ReentryGuard entered(this);
   const MutexLock lock(writer_);
   return index_.config();
 }
 
 void SqliteMetadataStore::run_read(FunctionRef<void(MetadataReader&)> body) {
+  const internal::ReentryGuard entered(this);
   const MutexLock lock(writer_);
   IndexTxn view(index_);
   body(view);
@@ -119,6 +123,7 @@ void SqliteMetadataStore::run_read(FunctionRef<void(MetadataReader&)> body) {
 CommitTicket SqliteMetadataStore::run_txn(FunctionRef<bool(MetadataTxn&)> body) {
   if (read_only_)
     throw StorageError(StorageErrc::kReadOnly, path_ + ": the store is open read-only");
+  const internal::ReentryGuard entered(this);
   const MutexLock lock(writer_);
   Txn txn(index_.db());
   IndexTxn view(index_);
@@ -135,6 +140,7 @@ void SqliteMetadataStore::sync_db() {
 }
 
 SyncResult SqliteMetadataStore::sync() {
+  const internal::ReentryGuard entered(this);
   const MutexLock lock(writer_);
   if (read_only_) return SyncResult{seq_, false};
   sync_db();
@@ -147,12 +153,14 @@ SyncResult SqliteMetadataStore::sync() {
 
 bool SqliteMetadataStore::has_unsynced_changes() {
   if (read_only_) return false;
+  const internal::ReentryGuard entered(this);
   const MutexLock lock(writer_);
   return index_.db().total_changes() != synced_changes_;
 }
 
 void SqliteMetadataStore::set_durability(Durability durability) {
   if (read_only_) return;
+  const internal::ReentryGuard entered(this);
   const MutexLock lock(writer_);
   durability_ = durability;
   const bool each = durability == Durability::kEachCommit;
@@ -171,6 +179,7 @@ void SqliteMetadataStore::for_each_block(FunctionRef<void(const StoredBlock&)> v
   // TODO(#16): page through the block maps (by primary key) to bound the memory and lock hold.
   std::vector<StoredBlock> all;
   {
+    const internal::ReentryGuard entered(this);
     const MutexLock lock(writer_);
     index_.for_each_stored_block([&](const StoredBlock& b) { all.push_back(b); });
   }
@@ -179,31 +188,37 @@ void SqliteMetadataStore::for_each_block(FunctionRef<void(const StoredBlock&)> v
 
 std::vector<StoredBlock> SqliteMetadataStore::blocks_in_group(std::uint64_t group) {
   if (group > std::numeric_limits<std::uint32_t>::max()) return {};
+  const internal::ReentryGuard entered(this);
   const MutexLock lock(writer_);
   return index_.blocks_in_data_file(static_cast<std::uint32_t>(group));
 }
 
 std::vector<InodeRecord> SqliteMetadataStore::all_inodes() {
+  const internal::ReentryGuard entered(this);
   const MutexLock lock(writer_);
   return index_.all_inodes();
 }
 
 std::vector<DirEntry> SqliteMetadataStore::all_entries() {
+  const internal::ReentryGuard entered(this);
   const MutexLock lock(writer_);
   return index_.all_entries();
 }
 
 std::uint64_t SqliteMetadataStore::block_count() {
+  const internal::ReentryGuard entered(this);
   const MutexLock lock(writer_);
   return index_.block_count();
 }
 
 std::vector<std::string> SqliteMetadataStore::check_own_consistency(CheckDepth depth) {
+  const internal::ReentryGuard entered(this);
   const MutexLock lock(writer_);
   return depth == CheckDepth::kQuick ? index_.quick_check_problems() : index_.integrity_problems();
 }
 
 std::vector<ForeignKeyViolation> SqliteMetadataStore::foreign_key_violations() {
+  const internal::ReentryGuard entered(this);
   const MutexLock lock(writer_);
   return index_.foreign_key_violations();
 }

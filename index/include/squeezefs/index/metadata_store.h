@@ -160,9 +160,10 @@ bool commits(const R& value) {
 // The filesystem's metadata: the only way the core reads and changes it.
 //
 // Thread-safety: every member is safe to call from any thread. Callbacks (transaction bodies,
-// readers, visitors) run with the backend's internal locks held: they must not call this store
-// again, and must not wait for locks that other threads hold while they call this store. The
-// backend's locks come last in the lock order.
+// readers) run with the backend's internal locks held: they must not call this store again (the
+// implementations throw StorageError kIo when they do, instead of deadlocking), and must not wait
+// for locks that other threads hold while they call this store. The backend's locks come last in
+// the lock order.
 //
 // Errors: StorageError (kIo, kNoSpace, kDamaged, kUnavailable, kReadOnly).
 class MetadataStore {
