@@ -242,6 +242,60 @@ TEST(SqliteMetadataStoreTest,
   EXPECT_FALSE(stdfs::exists(path + "-shm"));
 }
 
+TEST(SqliteMetadataStoreTest, given_commits_in_the_wal_when_opened_read_only_then_they_are_read) {
+  const TempDir dir;
+  const auto path = dir.file("index.db");
+  SqliteMetadataStore::create(path, StoreConfig{}).reset();
+  // The writer stays open, so its commits stay in the WAL (a store not closed cleanly).
+  auto writer = SqliteMetadataStore::open(path);
+  writer->transact(
+      [](MetadataTxn& txn) { txn.insert_inode(contract::dir_record(contract::kRoot)); });
+  writer->sync();
+  ASSERT_GT(stdfs::file_size(path + "-wal"), 32U);
+  SqliteOpenOptions options;
+  options.access = SqliteAccess::kReadOnly;
+  auto reader = SqliteMetadataStore::open(path, options);
+  // An immutable open would ignore the WAL and miss the inode.
+  EXPECT_TRUE(reader->read([](MetadataReader& r) { return r.inode(contract::kRoot); }).has_value());
+  EXPECT_THROW(reader->transact([](MetadataTxn& txn) { txn.set_default_codec(1, 1); }),
+               StorageError);
+}
+
+TEST(SqliteMetadataStoreTest, given_each_commit_durability_then_commits_are_not_grouped) {
+  const TempDir dir;
+  const auto path = dir.file("index.db");
+  SqliteMetadataStore::create(path, StoreConfig{}).reset();
+  SqliteOpenOptions options;
+  options.group_commit = true;
+  auto store = SqliteMetadataStore::open(path, options);
+  Db other(path);
+  const auto count = [&] {
+    Stmt& st = other.cached("SELECT COUNT(*) FROM inodes");
+    st.step();
+    const auto n = st.column_int64(0);
+    st.reset();
+    return n;
+  };
+  // Grouping is on once a commit is not at once seen by another connection (the committer
+  // turns it on at its first tick).
+  Ino made = 100;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  bool grouped = false;
+  while (!grouped && std::chrono::steady_clock::now() < deadline) {
+    store->transact([&](MetadataTxn& txn) { txn.insert_inode(contract::dir_record(++made)); });
+    grouped = count() < static_cast<std::int64_t>(made - 100);
+  }
+  ASSERT_TRUE(grouped);
+  store->set_durability(Durability::kEachCommit);
+  const auto before = static_cast<std::int64_t>(made - 100);
+  EXPECT_EQ(count(), before);  // the open group was committed
+  for (Ino ino = 1; ino <= 20; ++ino) {
+    store->transact([&](MetadataTxn& txn) { txn.insert_inode(contract::dir_record(ino)); });
+    // Committed on its own when transact returns, whatever the committer thread does.
+    EXPECT_EQ(count(), before + static_cast<std::int64_t>(ino));
+  }
+}
+
 TEST(SqliteMetadataStoreTest, given_legacy_writes_then_the_interface_sees_them) {
   auto store = SqliteMetadataStore::create(":memory:", StoreConfig{});
   with_legacy(*store, [](Index& index) { index.insert_inode(contract::dir_record(7)); });
