@@ -25,7 +25,7 @@ bash scripts/build.sh build/asan -DCMAKE_BUILD_TYPE=RelWithDebInfo "${lines_only
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --test-dir build/asan --output-on-failure -j 2
 
-echo "== thread sanitizer: data path, real mounts, online maintenance (after ${SECONDS}s)"
+echo "== thread sanitizer: data path, real mounts, online maintenance, metadata stores (after ${SECONDS}s)"
 SQUEEZEFS_BUILD_TARGET=thread_checks bash scripts/build.sh build/tsan \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo "${lines_only[@]}" -DSQUEEZEFS_SANITIZE=thread
 reports=$PWD/build/tsan/reports
@@ -35,7 +35,7 @@ rm -rf "$reports" && mkdir -p "$reports"
 # speed, and one repeats a single-threaded round 10,000 times; both run in the two stages above.
 timed=OnlineMaintTest.given_dead_space_past_the_limit_then_compacted_in_the_background
 timed+=:PosixTimeTest.given_create_when_written_at_once_then_mtime_never_goes_back
-for test in core_test block_store_contract_test integration_test store_tools_test; do
+for test in core_test block_store_contract_test metadata_store_test integration_test store_tools_test; do
   echo "-- $test"
   TSAN_OPTIONS="halt_on_error=0 log_path=$reports/race" "build/tsan/bin/$test" \
     --gtest_filter="-$timed" > "build/tsan/$test.log" 2>&1 ||

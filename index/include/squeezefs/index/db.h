@@ -108,6 +108,12 @@ class Db {
   void commit_group();
   // How many groups SQLite rolled back by itself after an error (a full disk, an I/O error).
   [[nodiscard]] std::uint64_t lost_groups() const { return lost_groups_; }
+  // Counts every group lost so far as reported: commit_group() then throws only for later
+  // losses. For callers that report losses themselves, by comparing lost_groups().
+  void acknowledge_lost_groups() {
+    check_group_alive();
+    lost_reported_ = lost_groups_;
+  }
   // Moves whenever changes made through this connection were undone: a Txn or Savepoint rolled
   // back, or a group lost (noticed here too, since SQLite may drop a group after any statement).
   // Caches of rows written through it must then forget them.
