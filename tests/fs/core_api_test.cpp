@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "squeezefs/fs/clock.h"
 #include "squeezefs/fs/filesystem.h"
 #include "squeezefs/fs/store_layout.h"
 
@@ -185,17 +186,21 @@ TEST_F(CoreApiTest, given_size_and_mode_when_setattr_then_both_change_in_one_cal
   EXPECT_EQ(read, 100U);
 }
 
-TEST_F(CoreApiTest, given_mtime_now_with_size_when_setattr_then_mtime_is_not_before_the_truncate) {
+TEST_F(CoreApiTest, given_times_now_with_size_when_setattr_then_the_core_stamps_them_now) {
   const auto ino = make_file("f", kBlock);
   AttrUpdate set_old;
+  set_old.attrs.atime_ns = 1;
   set_old.attrs.mtime_ns = 1;
   ASSERT_TRUE(core().setattr(ino, set_old));
+  const auto before = now_ns();
   AttrUpdate update;
   update.size = 10;
+  update.atime_now = true;
   update.mtime_now = true;
   auto attr = core().setattr(ino, update);
   ASSERT_TRUE(attr);
-  EXPECT_GT(attr->mtime_ns, 1);
+  EXPECT_GE(attr->atime_ns, before);  // a truncate leaves atime alone
+  EXPECT_GE(attr->mtime_ns, before);
   EXPECT_EQ(attr->size, 10U);
 }
 

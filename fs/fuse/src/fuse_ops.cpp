@@ -330,8 +330,7 @@ void op_release(fuse_req_t req, fuse_ino_t ino, fuse_file_info* /*fi*/) {
 }
 
 void op_fsync(fuse_req_t req, fuse_ino_t ino, int /*datasync*/, fuse_file_info* /*fi*/) {
-  // The file's data files are synced before its block map and size commit; its times are in the
-  // index already.
+  // fsync and fdatasync alike: the core makes the file's data and metadata durable.
   checked_call(req, "fsync", [&] { return reply_ok(req, fs_of(req).fsync(ino)); });
 }
 
