@@ -108,6 +108,7 @@ MountRequest parse_request(const std::string& store, const std::string& mountpoi
   req.store = canonical_path(store);
   req.mountpoint = canonical_path(mountpoint).string();
   req.fuse.mountpoint = req.mountpoint;
+  req.fuse.source = req.store.string();
   req.fuse.debug = debug_flag;
   // The store is the source /proc/mounts shows, so `umount -c STORE` finds the mount by it.
   req.fuse.kernel_options = {"fsname=" + escape_option_value(req.store.string()),

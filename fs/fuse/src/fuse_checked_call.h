@@ -7,9 +7,9 @@
 #include <new>
 #include <system_error>
 
+#include "squeezefs/fs/core_api.h"
 #include "squeezefs/fs/log.h"
 #include "squeezefs/fs/result.h"
-#include "squeezefs/index/error.h"
 
 namespace squeezefs::fs {
 
@@ -32,7 +32,7 @@ void checked_call(fuse_req_t req, const char* op, F&& f) noexcept {
   } catch (const std::bad_alloc&) {
     err = ENOMEM;
   } catch (const std::exception& e) {
-    log().error("{}: {}", op, index::log_text(e));
+    log().error("{}: {}", op, log_text(e));
     err = storage_error(e).value();
   } catch (...) {
     log().error("{}: unknown exception", op);

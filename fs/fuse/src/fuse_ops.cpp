@@ -1,5 +1,6 @@
 // The libfuse low-level operations: each one unpacks its request, calls the core through
-// checked_call and replies. The only file (with fuse_session.cpp) that speaks errno.
+// checked_call (one core operation per request) and replies. The only file (with
+// fuse_session.cpp) that speaks errno.
 #include "fuse_ops.h"
 
 #include <fcntl.h>
@@ -9,7 +10,6 @@
 #include <sys/uio.h>
 #include <sys/xattr.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
@@ -19,9 +19,7 @@
 
 #include "caller_credentials.h"
 #include "fuse_checked_call.h"
-#include "squeezefs/fs/dir_listing.h"
-#include "squeezefs/fs/filesystem.h"
-#include "squeezefs/index/error.h"
+#include "squeezefs/fs/core_api.h"
 
 namespace squeezefs::fs {
 namespace {
@@ -33,7 +31,7 @@ FuseContext& context_of(fuse_req_t req) {
   return *static_cast<FuseContext*>(fuse_req_userdata(req));
 }
 
-Filesystem& fs_of(fuse_req_t req) {
+CoreApi& fs_of(fuse_req_t req) {
   return context_of(req).fs;
 }
 
@@ -63,54 +61,45 @@ std::int64_t from_timespec(const timespec& ts) {
   return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
 }
 
-struct stat to_stat(Filesystem& fs, const index::InodeRecord& rec) {
+struct stat to_stat(const Attr& attr) {
   struct stat st {};
-  st.st_ino = rec.ino;
-  st.st_mode = rec.mode;
-  st.st_nlink = rec.nlink;
-  st.st_uid = rec.uid;
-  st.st_gid = rec.gid;
-  st.st_rdev = rec.rdev;
-  st.st_size = static_cast<off_t>(rec.size);
-  st.st_blksize = static_cast<blksize_t>(fs.block_size());
-  std::uint64_t stored = 0;
-  if (S_ISREG(rec.mode)) {
-    // The index may not hold a size grown by writes yet: the data path knows the live one.
-    if (auto usage = fs.data().usage(rec.ino)) {
-      st.st_size = static_cast<off_t>(usage->size);
-      stored = usage->stored_bytes;
-    }
-  }
-  st.st_blocks = static_cast<blkcnt_t>((stored + 511) / 512);
-  st.st_atim = to_timespec(rec.atime_ns);
-  st.st_mtim = to_timespec(rec.mtime_ns);
-  st.st_ctim = to_timespec(rec.ctime_ns);
+  st.st_ino = attr.ino;
+  st.st_mode = attr.mode;
+  st.st_nlink = attr.nlink;
+  st.st_uid = attr.uid;
+  st.st_gid = attr.gid;
+  st.st_rdev = attr.rdev;
+  st.st_size = static_cast<off_t>(attr.size);
+  st.st_blksize = static_cast<blksize_t>(attr.io_block_size);
+  st.st_blocks = static_cast<blkcnt_t>(attr.blocks_512);
+  st.st_atim = to_timespec(attr.atime_ns);
+  st.st_mtim = to_timespec(attr.mtime_ns);
+  st.st_ctim = to_timespec(attr.ctime_ns);
   return st;
 }
 
-fuse_entry_param to_entry(Filesystem& fs, const index::InodeRecord& rec) {
+fuse_entry_param to_entry(const Attr& attr) {
   fuse_entry_param e{};
-  e.ino = rec.ino;
-  e.generation = rec.generation;
-  e.attr = to_stat(fs, rec);
+  e.ino = attr.ino;
+  e.generation = attr.generation;
+  e.attr = to_stat(attr);
   e.attr_timeout = kTimeout;
   e.entry_timeout = kTimeout;
   return e;
 }
 
-// Replies with a new entry; the kernel now holds one lookup reference to it.
-std::error_code reply_entry(fuse_req_t req, const Result<index::InodeRecord>& rec) {
-  if (!rec) return rec.error();
-  auto& fs = fs_of(req);
-  const auto e = to_entry(fs, *rec);
-  fs.names().retain(rec->ino);
-  if (fuse_reply_entry(req, &e) != 0) fs.names().release(rec->ino);
+// Replies with a new entry, whose lookup reference the core took: the kernel holds it now, or
+// it goes back when the reply fails (an interrupted request).
+std::error_code reply_entry(fuse_req_t req, const Result<Attr>& attr) {
+  if (!attr) return attr.error();
+  const auto e = to_entry(*attr);
+  if (fuse_reply_entry(req, &e) != 0) fs_of(req).forget(attr->ino, 1);
   return {};
 }
 
-std::error_code reply_attr(fuse_req_t req, const Result<index::InodeRecord>& rec) {
-  if (!rec) return rec.error();
-  const auto st = to_stat(fs_of(req), *rec);
+std::error_code reply_attr(fuse_req_t req, const Result<Attr>& attr) {
+  if (!attr) return attr.error();
+  const auto st = to_stat(*attr);
   fuse_reply_attr(req, &st, kTimeout);
   return {};
 }
@@ -136,15 +125,15 @@ void op_destroy(void* userdata) {
   try {
     static_cast<FuseContext*>(userdata)->fs.sync();
   } catch (const std::exception& e) {
-    log().error("sync at unmount: {}", index::log_text(e));
+    log().error("sync at unmount: {}", log_text(e));
   }
 }
 
 void op_lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
   log().debug("lookup {} '{}'", parent, name);
   checked_call(req, "lookup", [&]() -> std::error_code {
-    auto rec = fs_of(req).names().lookup(parent, name);
-    if (!rec && rec.error() == std::errc::no_such_file_or_directory) {
+    auto attr = fs_of(req).lookup(parent, name);
+    if (!attr && attr.error() == std::errc::no_such_file_or_directory) {
       // The kernel may remember that the name is absent (every change to the store passes
       // through this mount, and it forgets on create, mknod, link and rename): a copy then
       // creates each file with one request less.
@@ -153,15 +142,15 @@ void op_lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
       fuse_reply_entry(req, &e);
       return {};
     }
-    return reply_entry(req, rec);
+    return reply_entry(req, attr);
   });
 }
 
 void op_forget(fuse_req_t req, fuse_ino_t ino, std::uint64_t nlookup) {
   try {
-    fs_of(req).names().release(ino, nlookup);
+    fs_of(req).forget(ino, nlookup);
   } catch (const std::exception& e) {
-    log().error("forget {}: {}", ino, index::log_text(e));
+    log().error("forget {}: {}", ino, log_text(e));
   }
   fuse_reply_none(req);
 }
@@ -169,9 +158,9 @@ void op_forget(fuse_req_t req, fuse_ino_t ino, std::uint64_t nlookup) {
 void op_forget_multi(fuse_req_t req, std::size_t count, fuse_forget_data* forgets) {
   for (std::size_t i = 0; i < count; ++i) {
     try {
-      fs_of(req).names().release(forgets[i].ino, forgets[i].nlookup);
+      fs_of(req).forget(forgets[i].ino, forgets[i].nlookup);
     } catch (const std::exception& e) {
-      log().error("forget {}: {}", forgets[i].ino, index::log_text(e));
+      log().error("forget {}: {}", forgets[i].ino, log_text(e));
     }
   }
   fuse_reply_none(req);
@@ -179,43 +168,41 @@ void op_forget_multi(fuse_req_t req, std::size_t count, fuse_forget_data* forget
 
 void op_getattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info* /*fi*/) {
   log().debug("getattr {}", ino);
-  checked_call(req, "getattr", [&] { return reply_attr(req, fs_of(req).names().getattr(ino)); });
+  checked_call(req, "getattr", [&] { return reply_attr(req, fs_of(req).getattr(ino)); });
 }
 
 void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set,
                 fuse_file_info* /*fi*/) {
   log().debug("setattr {} mask {:#x}", ino, to_set);
   checked_call(req, "setattr", [&]() -> std::error_code {
-    auto& fs = fs_of(req);
+    AttrUpdate update;
     if ((to_set & FUSE_SET_ATTR_SIZE) != 0) {
       if (attr->st_size < 0) return errno_code(EINVAL);
-      if (auto r = fs.data().truncate(ino, static_cast<std::uint64_t>(attr->st_size)); !r)
-        return r.error();
+      update.size = static_cast<std::uint64_t>(attr->st_size);
     }
-    AttrChange change;
+    auto& change = update.attrs;
     if ((to_set & FUSE_SET_ATTR_MODE) != 0) change.mode = attr->st_mode;
     if ((to_set & FUSE_SET_ATTR_UID) != 0) change.uid = attr->st_uid;
     if ((to_set & FUSE_SET_ATTR_GID) != 0) change.gid = attr->st_gid;
-    const auto now = now_ns();
     if ((to_set & FUSE_SET_ATTR_ATIME_NOW) != 0) {
-      change.atime_ns = now;
+      update.atime_now = true;
     } else if ((to_set & FUSE_SET_ATTR_ATIME) != 0) {
       change.atime_ns = from_timespec(attr->st_atim);
     }
     if ((to_set & FUSE_SET_ATTR_MTIME_NOW) != 0) {
-      change.mtime_ns = now;
+      update.mtime_now = true;
     } else if ((to_set & FUSE_SET_ATTR_MTIME) != 0) {
       change.mtime_ns = from_timespec(attr->st_mtim);
     }
     // The writeback cache stamps ctime in the kernel and sends it with the mtime.
     if ((to_set & FUSE_SET_ATTR_CTIME) != 0) change.ctime_ns = from_timespec(attr->st_ctim);
-    return reply_attr(req, fs.names().setattr(ino, change));
+    return reply_attr(req, fs_of(req).setattr(ino, update));
   });
 }
 
 void op_readlink(fuse_req_t req, fuse_ino_t ino) {
   checked_call(req, "readlink", [&]() -> std::error_code {
-    auto target = fs_of(req).names().readlink(ino);
+    auto target = fs_of(req).readlink(ino);
     if (!target) return target.error();
     fuse_reply_readlink(req, target->c_str());
     return {};
@@ -225,32 +212,31 @@ void op_readlink(fuse_req_t req, fuse_ino_t ino) {
 void op_mknod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, dev_t rdev) {
   log().debug("mknod {} '{}' {:o}", parent, name, mode);
   checked_call(req, "mknod", [&] {
-    return reply_entry(req, fs_of(req).names().mknod(parent, name, mode, rdev, caller_of(req)));
+    return reply_entry(req, fs_of(req).mknod(parent, name, mode, rdev, caller_of(req)));
   });
 }
 
 void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode) {
   log().debug("mkdir {} '{}' {:o}", parent, name, mode);
   checked_call(req, "mkdir", [&] {
-    return reply_entry(req, fs_of(req).names().mkdir(parent, name, mode, caller_of(req)));
+    return reply_entry(req, fs_of(req).mkdir(parent, name, mode, caller_of(req)));
   });
 }
 
 void op_unlink(fuse_req_t req, fuse_ino_t parent, const char* name) {
   log().debug("unlink {} '{}'", parent, name);
-  checked_call(req, "unlink",
-               [&] { return reply_ok(req, fs_of(req).names().unlink(parent, name)); });
+  checked_call(req, "unlink", [&] { return reply_ok(req, fs_of(req).unlink(parent, name)); });
 }
 
 void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char* name) {
   log().debug("rmdir {} '{}'", parent, name);
-  checked_call(req, "rmdir", [&] { return reply_ok(req, fs_of(req).names().rmdir(parent, name)); });
+  checked_call(req, "rmdir", [&] { return reply_ok(req, fs_of(req).rmdir(parent, name)); });
 }
 
 void op_symlink(fuse_req_t req, const char* link, fuse_ino_t parent, const char* name) {
   log().debug("symlink {} '{}' -> '{}'", parent, name, link);
   checked_call(req, "symlink", [&] {
-    return reply_entry(req, fs_of(req).names().symlink(parent, name, link, caller_of(req)));
+    return reply_entry(req, fs_of(req).symlink(parent, name, link, caller_of(req)));
   });
 }
 
@@ -273,47 +259,24 @@ void op_rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t n
     } else if (flags != 0) {
       return errno_code(EINVAL);
     }
-    return reply_ok(req,
-                    fs_of(req).names().rename(parent, name, new_parent, new_name, mode, whiteout));
+    return reply_ok(req, fs_of(req).rename(parent, name, new_parent, new_name, mode, whiteout));
   });
 }
 
 void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t new_parent, const char* new_name) {
   log().debug("link {} -> {} '{}'", ino, new_parent, new_name);
-  checked_call(req, "link", [&] {
-    return reply_entry(req, fs_of(req).names().link(ino, new_parent, new_name));
-  });
+  checked_call(req, "link",
+               [&] { return reply_entry(req, fs_of(req).link(ino, new_parent, new_name)); });
 }
 
 void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   checked_call(req, "open", [&]() -> std::error_code {
     auto& fs = fs_of(req);
-    auto rec = fs.names().getattr(ino);
-    if (!rec) return rec.error();
-    if (S_ISDIR(rec->mode)) return errno_code(EISDIR);
-    // With FUSE_CAP_ATOMIC_O_TRUNC (on by default) the kernel sends no separate setattr for
-    // O_TRUNC: open must truncate, or the old bytes past the new end come back.
-    if ((fi->flags & O_TRUNC) != 0 && S_ISREG(rec->mode)) {
-      auto usage = fs.data().usage(ino);
-      if (!usage) return usage.error();
-      if (usage->size != 0) {
-        if (auto ok = fs.data().truncate(ino, 0); !ok) return ok.error();
-      }
-    }
-    // The open handle keeps an unlinked file alive until release; regular files also keep their
-    // buffered blocks until then.
-    fs.names().retain(ino);
-    if (S_ISREG(rec->mode)) {
-      if (auto ok = fs.data().open(ino); !ok) {
-        fs.names().release(ino);
-        return ok.error();
-      }
-    }
+    // With FUSE_CAP_ATOMIC_O_TRUNC (on by default) O_TRUNC comes with the open, not as a setattr.
+    if (auto ok = fs.open(ino, OpenFlags{.truncate = (fi->flags & O_TRUNC) != 0}); !ok)
+      return ok.error();
     fi->fh = 0;
-    if (fuse_reply_open(req, fi) != 0) {
-      if (S_ISREG(rec->mode)) (void)fs.data().release(ino);
-      fs.names().release(ino);
-    }
+    if (fuse_reply_open(req, fi) != 0) fs.abandon_open(ino);
     return {};
   });
 }
@@ -321,11 +284,8 @@ void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
 void op_read(fuse_req_t req, fuse_ino_t ino, std::size_t size, off_t off, fuse_file_info* /*fi*/) {
   checked_call(req, "read", [&]() -> std::error_code {
     if (off < 0) return errno_code(EINVAL);
-    auto& fs = fs_of(req);
-    auto slices = fs.data().read_slices(ino, static_cast<std::uint64_t>(off), size);
+    auto slices = fs_of(req).read(ino, static_cast<std::uint64_t>(off), size);
     if (!slices) return slices.error();
-    // FUSE leaves atime to the file system; the policy decides whether this read writes it.
-    fs.names().touch_atime(ino);
     if (slices->empty()) {
       fuse_reply_buf(req, nullptr, 0);
       return {};
@@ -347,7 +307,7 @@ void op_write(fuse_req_t req, fuse_ino_t ino, const char* buf, std::size_t size,
   checked_call(req, "write", [&]() -> std::error_code {
     if (off < 0) return errno_code(EINVAL);
     const std::span<const std::byte> bytes(reinterpret_cast<const std::byte*>(buf), size);
-    auto written = fs_of(req).data().write(ino, static_cast<std::uint64_t>(off), bytes);
+    auto written = fs_of(req).write(ino, static_cast<std::uint64_t>(off), bytes);
     if (!written) return written.error();
     fuse_reply_write(req, *written);
     return {};
@@ -356,100 +316,87 @@ void op_write(fuse_req_t req, fuse_ino_t ino, const char* buf, std::size_t size,
 
 void op_flush(fuse_req_t req, fuse_ino_t ino, fuse_file_info* /*fi*/) {
   // close(2): start compressing the file's dirty blocks; fsync waits for them.
-  checked_call(req, "flush", [&] { return reply_ok(req, fs_of(req).data().flush(ino)); });
+  checked_call(req, "flush", [&] { return reply_ok(req, fs_of(req).flush(ino)); });
 }
 
 void op_release(fuse_req_t req, fuse_ino_t ino, fuse_file_info* /*fi*/) {
   checked_call(req, "release", [&]() -> std::error_code {
-    auto& fs = fs_of(req);
-    // Commits the file's buffered blocks before the inode may go (unlinked while open).
-    const auto committed = fs.data().release(ino);
-    fs.names().release(ino);
-    if (!committed) log().error("inode {}: write-back failed at release", ino);
+    // The handle is gone either way: close(2) has returned.
+    if (const auto committed = fs_of(req).release(ino); !committed)
+      log().error("inode {}: write-back failed at release", ino);
     fuse_reply_err(req, 0);
     return {};
   });
 }
 
 void op_fsync(fuse_req_t req, fuse_ino_t ino, int /*datasync*/, fuse_file_info* /*fi*/) {
-  // The file's data files are synced before its block map and size commit; its times are in the
-  // index already.
+  // fsync and fdatasync alike: the core makes the file's data and metadata durable.
   checked_call(req, "fsync", [&] { return reply_ok(req, fs_of(req).fsync(ino)); });
 }
 
-DirListing& listing_of(const fuse_file_info* fi) {
-  return *reinterpret_cast<DirListing*>(static_cast<std::uintptr_t>(fi->fh));
+DirHandle& handle_of(const fuse_file_info* fi) {
+  return *reinterpret_cast<DirHandle*>(static_cast<std::uintptr_t>(fi->fh));
 }
 
 void op_opendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   checked_call(req, "opendir", [&]() -> std::error_code {
-    auto listing = DirListing::open(fs_of(req).names(), ino);
-    if (!listing) return listing.error();
-    fi->fh = reinterpret_cast<std::uintptr_t>(listing->get());
+    auto handle = fs_of(req).opendir(ino);
+    if (!handle) return handle.error();
+    fi->fh = reinterpret_cast<std::uintptr_t>(handle->get());
     // Owned by the kernel's handle from here to releasedir, unless the open was interrupted.
-    if (fuse_reply_open(req, fi) == 0) (void)listing->release();
+    if (fuse_reply_open(req, fi) == 0) (void)handle->release();
     return {};
   });
 }
 
+// Packs directory entries into a readdir(plus) reply buffer of the kernel's size.
+class DirReply final : public DirEntrySink {
+ public:
+  DirReply(fuse_req_t req, std::size_t size, bool plus)
+      : req_(req), buf_(size, '\0'), plus_(plus) {}
+
+  bool add(const char* name, const Attr& attr, std::int64_t next_offset) override {
+    const std::size_t room = buf_.size() - used_;
+    const auto next = static_cast<off_t>(next_offset);
+    std::size_t need = 0;
+    if (plus_) {
+      // "." and ".." give the kernel no inode (and take no lookup reference).
+      fuse_entry_param e{};
+      if (std::strcmp(name, ".") != 0 && std::strcmp(name, "..") != 0) e = to_entry(attr);
+      e.attr.st_ino = attr.ino;
+      e.attr.st_mode = attr.mode;
+      need = fuse_add_direntry_plus(req_, buf_.data() + used_, room, name, &e, next);
+    } else {
+      struct stat st {};
+      st.st_ino = attr.ino;
+      st.st_mode = attr.mode;
+      need = fuse_add_direntry(req_, buf_.data() + used_, room, name, &st, next);
+    }
+    if (need > room) return false;
+    used_ += need;
+    return true;
+  }
+
+  void send() { fuse_reply_buf(req_, buf_.data(), used_); }
+
+ private:
+  fuse_req_t req_;
+  std::string buf_;
+  std::size_t used_ = 0;
+  bool plus_;
+};
+
 // Directory offsets: 1 after ".", 2 after "..", entry_id + 2 after a stored entry. A listing
-// restarts at offset 0 (opendir, rewinddir); see DirListing for why it returns each entry once
-// and ends while the directory changes.
+// restarts at offset 0 (opendir, rewinddir).
 void do_readdir(fuse_req_t req, fuse_ino_t ino, std::size_t size, off_t off, fuse_file_info* fi,
                 bool plus) {
   checked_call(req, plus ? "readdirplus" : "readdir", [&]() -> std::error_code {
-    auto& fs = fs_of(req);
-    auto& listing = listing_of(fi);
-    std::string buf(size, '\0');
-    std::size_t used = 0;
-    // Adds one entry; false when it does not fit.
-    auto add = [&](const char* name, const index::InodeRecord& rec, off_t next) {
-      const std::size_t room = size - used;
-      std::size_t need = 0;
-      if (plus) {
-        fuse_entry_param e{};
-        if (std::strcmp(name, ".") != 0 && std::strcmp(name, "..") != 0) e = to_entry(fs, rec);
-        e.attr.st_ino = rec.ino;
-        e.attr.st_mode = rec.mode;
-        need = fuse_add_direntry_plus(req, buf.data() + used, room, name, &e, next);
-      } else {
-        struct stat st {};
-        st.st_ino = rec.ino;
-        st.st_mode = rec.mode;
-        need = fuse_add_direntry(req, buf.data() + used, room, name, &st, next);
-      }
-      if (need > room) return false;
-      used += need;
-      return true;
-    };
-    if (off == 0) {
-      listing.restart();
-      fs.names().touch_atime(ino);
-    }
-    bool full = false;
-    if (off < 2) {
-      auto dir = fs.names().getattr(ino);
-      if (!dir) return dir.error();
-      if (off < 1) full = !add(".", *dir, 1);
-      if (!full) full = !add("..", *dir, 2);
-    }
-    std::int64_t after = std::max<std::int64_t>(0, off - 2);
+    DirReply reply(req, size, plus);
     // Rows per page: about what fits, as entries take at least 32 bytes (plus: 152).
     const std::size_t page = size / (plus ? 152 : 32) + 1;
-    while (!full) {
-      auto entries = listing.read(after, page);
-      if (!entries) return entries.error();
-      if (entries->empty()) break;
-      for (const auto& [entry, child] : *entries) {
-        if (!add(entry.name.c_str(), child, static_cast<off_t>(entry.entry_id + 2))) {
-          full = true;
-          break;
-        }
-        if (plus) fs.names().retain(entry.child);  // readdirplus counts as a lookup
-        after = entry.entry_id;
-      }
-    }
-    fuse_reply_buf(req, buf.data(), used);
+    if (auto ok = fs_of(req).readdir(ino, handle_of(fi), off, plus, page, reply); !ok)
+      return ok.error();
+    reply.send();
     return {};
   });
 }
@@ -464,7 +411,7 @@ void op_readdirplus(fuse_req_t req, fuse_ino_t ino, std::size_t size, off_t off,
 }
 
 void op_releasedir(fuse_req_t req, fuse_ino_t /*ino*/, fuse_file_info* fi) {
-  const std::unique_ptr<DirListing> listing(&listing_of(fi));
+  const std::unique_ptr<DirHandle> handle(&handle_of(fi));
   fuse_reply_err(req, 0);
 }
 
@@ -474,9 +421,18 @@ void op_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync, fuse_file_info* f
 
 void op_statfs(fuse_req_t req, fuse_ino_t /*ino*/) {
   checked_call(req, "statfs", [&]() -> std::error_code {
+    auto stats = fs_of(req).statfs();
+    if (!stats) return stats.error();
+    // libfuse passes on these fields only.
     struct statvfs st {};
-    if (::statvfs(fs_of(req).layout().root().c_str(), &st) != 0) return errno_code(errno);
-    st.f_namemax = index::kMaxNameLength;
+    st.f_bsize = stats->block_size;
+    st.f_frsize = stats->fragment_size;
+    st.f_blocks = stats->blocks;
+    st.f_bfree = stats->blocks_free;
+    st.f_bavail = stats->blocks_available;
+    st.f_files = stats->files;
+    st.f_ffree = stats->files_free;
+    st.f_namemax = stats->name_max;
     fuse_reply_statfs(req, &st);
     return {};
   });
@@ -493,8 +449,8 @@ void op_setxattr(fuse_req_t req, fuse_ino_t ino, const char* name, const char* v
     } else if (flags != 0) {
       return errno_code(EINVAL);
     }
-    return reply_ok(req, fs_of(req).names().setxattr(ino, name, std::string_view(value, size), mode,
-                                                     caller_of(req)));
+    return reply_ok(
+        req, fs_of(req).setxattr(ino, name, std::string_view(value, size), mode, caller_of(req)));
   });
 }
 
@@ -512,7 +468,7 @@ std::error_code reply_xattr_value(fuse_req_t req, const std::string& value, std:
 
 void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char* name, std::size_t size) {
   checked_call(req, "getxattr", [&]() -> std::error_code {
-    auto value = fs_of(req).names().getxattr(ino, name);
+    auto value = fs_of(req).getxattr(ino, name);
     if (!value) return value.error();
     return reply_xattr_value(req, *value, size);
   });
@@ -520,7 +476,7 @@ void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char* name, std::size_t s
 
 void op_listxattr(fuse_req_t req, fuse_ino_t ino, std::size_t size) {
   checked_call(req, "listxattr", [&]() -> std::error_code {
-    auto names = fs_of(req).names().listxattr(ino);
+    auto names = fs_of(req).listxattr(ino);
     if (!names) return names.error();
     std::string list;
     for (const auto& n : *names) {
@@ -533,7 +489,7 @@ void op_listxattr(fuse_req_t req, fuse_ino_t ino, std::size_t size) {
 
 void op_removexattr(fuse_req_t req, fuse_ino_t ino, const char* name) {
   checked_call(req, "removexattr",
-               [&] { return reply_ok(req, fs_of(req).names().removexattr(ino, name)); });
+               [&] { return reply_ok(req, fs_of(req).removexattr(ino, name)); });
 }
 
 void op_create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
@@ -541,18 +497,14 @@ void op_create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
   log().debug("create {} '{}' {:o}", parent, name, mode);
   checked_call(req, "create", [&]() -> std::error_code {
     auto& fs = fs_of(req);
-    auto rec = fs.names().mknod(parent, name, S_IFREG | (mode & 07777), 0, caller_of(req));
-    if (!rec) return rec.error();
-    const auto e = to_entry(fs, *rec);
-    fs.names().retain(rec->ino, 2);  // the lookup reference and the open handle
-    if (auto ok = fs.data().open(rec->ino); !ok) {
-      fs.names().release(rec->ino, 2);
-      return ok.error();
-    }
+    auto attr = fs.create(parent, name, mode, caller_of(req));
+    if (!attr) return attr.error();
+    const auto e = to_entry(*attr);
     fi->fh = 0;
     if (fuse_reply_create(req, &e, fi) != 0) {
-      (void)fs.data().release(rec->ino);
-      fs.names().release(rec->ino, 2);
+      // Neither the handle nor the entry reached the kernel.
+      fs.abandon_open(attr->ino);
+      fs.forget(attr->ino, 1);
     }
     return {};
   });
@@ -564,34 +516,31 @@ void op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset, off_t 
     if (offset < 0 || length <= 0) return errno_code(EINVAL);
     const auto off = static_cast<std::uint64_t>(offset);
     const auto len = static_cast<std::uint64_t>(length);
-    auto& data = fs_of(req).data();
-    const auto size_mode =
-        (mode & FALLOC_FL_KEEP_SIZE) != 0 ? FileData::SizeMode::kKeep : FileData::SizeMode::kExtend;
+    const bool keep_size = (mode & FALLOC_FL_KEEP_SIZE) != 0;
     // The kernel (6.18) passes on only these modes; COLLAPSE_RANGE and INSERT_RANGE never come.
+    FallocateMode what = FallocateMode::kAllocate;
     switch (mode & ~FALLOC_FL_KEEP_SIZE) {
       case 0:
-        return reply_ok(req, data.allocate(ino, off, len, size_mode));
-      case FALLOC_FL_ZERO_RANGE:
-        return reply_ok(req, data.zero_range(ino, off, len, size_mode));
-      case FALLOC_FL_PUNCH_HOLE:
-        if (size_mode != FileData::SizeMode::kKeep) break;  // as the kernel requires
-        return reply_ok(req, data.punch_hole(ino, off, len));
-      default:
         break;
+      case FALLOC_FL_ZERO_RANGE:
+        what = FallocateMode::kZeroRange;
+        break;
+      case FALLOC_FL_PUNCH_HOLE:
+        what = FallocateMode::kPunchHole;
+        break;
+      default:
+        return errno_code(EOPNOTSUPP);
     }
-    return errno_code(EOPNOTSUPP);
+    return reply_ok(req, fs_of(req).fallocate(ino, what, keep_size, off, len));
   });
 }
 
 std::error_code seek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence) {
   if (off < 0) return errno_code(ENXIO);
   const auto offset = static_cast<std::uint64_t>(off);
-  Result<std::uint64_t> found = fail(std::errc::invalid_argument);
-  if (whence == SEEK_DATA) {
-    found = fs_of(req).data().seek_data(ino, offset);
-  } else if (whence == SEEK_HOLE) {
-    found = fs_of(req).data().seek_hole(ino, offset);
-  }
+  if (whence != SEEK_DATA && whence != SEEK_HOLE) return errno_code(EINVAL);
+  const auto found =
+      fs_of(req).seek(ino, offset, whence == SEEK_DATA ? SeekWhence::kData : SeekWhence::kHole);
   if (!found) return found.error();
   fuse_reply_lseek(req, static_cast<off_t>(*found));
   return {};

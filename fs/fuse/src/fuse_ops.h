@@ -5,15 +5,15 @@
 #include <atomic>
 
 #include "side_thread.h"
-#include "squeezefs/fs/filesystem.h"
+#include "squeezefs/fs/core_api.h"
 
 namespace squeezefs::fs {
 
-// The request userdata: the Filesystem being served and what the operations need of the session.
+// The request userdata: the file system being served and what the operations need of the session.
 struct FuseContext {
-  explicit FuseContext(Filesystem& served) : fs(served) {}
+  explicit FuseContext(CoreApi& served) : fs(served) {}
 
-  Filesystem& fs;
+  CoreApi& fs;
   fuse_session* session = nullptr;           // set before the session loop starts
   std::atomic<bool> writeback_cache{false};  // negotiated at init
   SideThread side;                           // for requests that wait for the kernel's writeback

@@ -75,7 +75,7 @@ void set_mount_flags(const std::string& mountpoint, unsigned long flags) {
 
 }  // namespace
 
-bool run_fuse(Filesystem& fs, const FuseSettings& settings, const std::function<void()>& on_ready) {
+bool run_fuse(CoreApi& fs, const FuseSettings& settings, const std::function<void()>& on_ready) {
   std::string joined;
   for (const auto& o : settings.kernel_options) {
     if (!joined.empty()) joined += ',';
@@ -111,7 +111,7 @@ bool run_fuse(Filesystem& fs, const FuseSettings& settings, const std::function<
     log().error("cannot mount at {}", settings.mountpoint);
     return false;
   }
-  log().info("mounted {} at {}", fs.layout().root().string(), settings.mountpoint);
+  log().info("mounted {} at {}", settings.source, settings.mountpoint);
   // Decoded blocks (a block size each) are allocated and freed with every read. Keep freed ones
   // in the heap for reuse instead of unmapping them and faulting fresh zeroed pages back in,
   // which cost as much as a quarter of a cold read's CPU time.

@@ -13,6 +13,7 @@
 
 #include "squeezefs/codecs/registry.h"
 #include "squeezefs/fs/block_io.h"
+#include "squeezefs/fs/core_api.h"
 #include "squeezefs/fs/file_block_store.h"
 #include "squeezefs/fs/file_data.h"
 #include "squeezefs/fs/namespace.h"
@@ -35,8 +36,10 @@ struct StorageOptions {
 
 // One opened store: its index, data files, namespace and file data, wired together.
 //
+// Serves the adapter through CoreApi (implemented in core_ops.cpp).
+//
 // Thread-safe (each part is). Not movable: the parts refer to each other.
-class Filesystem {
+class Filesystem : public CoreApi {
  public:
   // Opens the store at `root`. New blocks use `codec` when given, else the store's default.
   // `options` sets the cache and dirty-data caps and the worker count.
@@ -48,7 +51,7 @@ class Filesystem {
              DataPathOptions options = {}, const StorageOptions& storage = {});
   Filesystem(const Filesystem&) = delete;
   Filesystem& operator=(const Filesystem&) = delete;
-  ~Filesystem() = default;
+  ~Filesystem() override = default;
 
   Namespace& names() { return names_; }
   FileData& data() { return *data_; }
@@ -64,18 +67,59 @@ class Filesystem {
   // the disk space of blocks whose removal is now durable. Does nothing when read-only. Throws
   // std::system_error when the data of some file could not be written back (ENOSPC or EIO; the
   // file reports it too, at its next flush or fsync), and IndexError when the index fails.
-  void sync();
+  void sync() override;
   // Whether anything was written or changed since the index was last synced: buffered blocks, or
   // index changes (cheap: for the background sync to stay idle when nothing happens).
   [[nodiscard]] bool has_unsynced_changes();
   // fsync/fdatasync of one file (or directory): its buffered blocks committed, then the index
   // synced, so its data and metadata survive a crash of the daemon or the machine.
-  Result<void> fsync(std::uint64_t ino);
+  Result<void> fsync(std::uint64_t ino) override;
   // Mount options sync and dirsync: every index change (namespace changes, attributes, block
   // maps) is durable when its operation returns, as SQLite's synchronous=FULL makes each commit
   // and no group of changes is held open. Data written is made durable by the fsync the kernel
   // sends after each write on a sync mount. Off by default; a remount may change it.
   void set_synchronous(bool on);
+
+  // CoreApi (core_ops.cpp); sync() and fsync() above are part of it.
+  Result<Attr> lookup(std::uint64_t parent, std::string_view name) override;
+  void forget(std::uint64_t ino, std::uint64_t count) override;
+  Result<Attr> getattr(std::uint64_t ino) override;
+  Result<Attr> setattr(std::uint64_t ino, const AttrUpdate& update) override;
+  Result<std::string> readlink(std::uint64_t ino) override;
+  Result<Attr> mknod(std::uint64_t parent, std::string_view name, std::uint32_t mode,
+                     std::uint64_t rdev, const Caller& caller) override;
+  Result<Attr> mkdir(std::uint64_t parent, std::string_view name, std::uint32_t mode,
+                     const Caller& caller) override;
+  Result<Attr> symlink(std::uint64_t parent, std::string_view name, std::string_view target,
+                       const Caller& caller) override;
+  Result<Attr> link(std::uint64_t ino, std::uint64_t new_parent, std::string_view name) override;
+  Result<void> unlink(std::uint64_t parent, std::string_view name) override;
+  Result<void> rmdir(std::uint64_t parent, std::string_view name) override;
+  Result<void> rename(std::uint64_t parent, std::string_view name, std::uint64_t new_parent,
+                      std::string_view new_name, RenameMode mode,
+                      std::optional<Caller> whiteout) override;
+  Result<void> open(std::uint64_t ino, OpenFlags flags) override;
+  void abandon_open(std::uint64_t ino) override;
+  Result<Attr> create(std::uint64_t parent, std::string_view name, std::uint32_t mode,
+                      const Caller& caller) override;
+  Result<std::vector<ReadSlice>> read(std::uint64_t ino, std::uint64_t offset,
+                                      std::size_t size) override;
+  Result<std::size_t> write(std::uint64_t ino, std::uint64_t offset,
+                            std::span<const std::byte> data) override;
+  Result<void> flush(std::uint64_t ino) override;
+  Result<void> release(std::uint64_t ino) override;
+  Result<void> fallocate(std::uint64_t ino, FallocateMode mode, bool keep_size,
+                         std::uint64_t offset, std::uint64_t length) override;
+  Result<std::uint64_t> seek(std::uint64_t ino, std::uint64_t offset, SeekWhence whence) override;
+  Result<void> setxattr(std::uint64_t ino, std::string_view name, std::string_view value,
+                        XattrMode mode, const Caller& caller) override;
+  Result<std::string> getxattr(std::uint64_t ino, std::string_view name) override;
+  Result<std::vector<std::string>> listxattr(std::uint64_t ino) override;
+  Result<void> removexattr(std::uint64_t ino, std::string_view name) override;
+  Result<std::unique_ptr<DirHandle>> opendir(std::uint64_t ino) override;
+  Result<void> readdir(std::uint64_t ino, DirHandle& handle, std::int64_t offset, bool plus,
+                       std::size_t batch, DirEntrySink& sink) override;
+  Result<FsStats> statfs() override;
 
  private:
   StoreLayout layout_;

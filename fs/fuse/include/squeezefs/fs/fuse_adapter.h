@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "squeezefs/fs/filesystem.h"
+#include "squeezefs/fs/core_api.h"
 
 namespace squeezefs::fs {
 
@@ -12,6 +12,7 @@ namespace squeezefs::fs {
 // (fsname, subtype, default_permissions, allow_other, ro, ...).
 struct FuseSettings {
   std::string mountpoint;
+  std::string source;  // what is mounted (the store), for the log
   std::vector<std::string> kernel_options;
   // Generic mount flags libfuse cannot set (nodiratime, lazytime, strictatime): when not 0, the
   // complete MS_* set the mount gets by a remount (mount(2) MS_REMOUNT) once it answers requests,
@@ -25,6 +26,6 @@ struct FuseSettings {
 // `on_ready` runs (on another thread) once the mount is in place and answers requests; not at all
 // when the session ends first. Returns false (after logging why) when the session cannot be
 // created or mounted; then `on_ready` is not called.
-bool run_fuse(Filesystem& fs, const FuseSettings& settings, const std::function<void()>& on_ready);
+bool run_fuse(CoreApi& fs, const FuseSettings& settings, const std::function<void()>& on_ready);
 
 }  // namespace squeezefs::fs
