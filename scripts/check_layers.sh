@@ -39,7 +39,7 @@ rule fuse-include "${INCLUDE}(fuse3/)?fuse(_lowlevel|_common)?\\.h[>\"]" "" "fs/
   "only the FUSE adapter includes libfuse"
 rule index-in-fuse "${B}index::|${INCLUDE}squeezefs/index/" "fs/fuse/" "" \
   "the adapter talks to the core only, never to the index"
-rule os-space-in-core "${B}statvfs${E}|${B}fallocate[ \t]*\\(" "fs/core/" "" \
+rule os-space-in-core "${B}statvfs${E}|(^|[^A-Za-z0-9_:])::fallocate[ \t]*\\(|${B}FALLOC_FL_" "fs/core/" "" \
   "the core asks the block store for space and holes, it does not call statvfs or fallocate"
 rule index-in-blockstore "${INCLUDE}squeezefs/index/" "fs/include/ fs/src/ fs/blockstore/" "" \
   "the block store lies below the index and does not know it"

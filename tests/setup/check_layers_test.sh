@@ -71,6 +71,8 @@ expect_passed fs/fuse/src/a.cpp '#include <fuse_lowlevel.h>'
 expect_passed fs/fuse/src/a.cpp 'fs::Filesystem& core;  // never index::Index'
 expect_passed fs/core/src/a.cpp '// index::Txn txn(index_.db()); once was here'
 expect_passed fs/core/src/a.cpp ' * fallocate(PUNCH_HOLE) in a block comment'
+expect_passed fs/core/src/a.cpp 'Result<void> Filesystem::fallocate(std::uint64_t ino);'
+expect_caught fs/core/src/a.cpp '  int mode = FALLOC_FL_PUNCH_HOLE;' os-space-in-core
 expect_passed fs/core/src/a.cpp '#include "squeezefs/index/records.h"'
 expect_passed fs/core/src/a.cpp '  auto store = open_db();'
 expect_passed fs/core/src/a.cpp '  return std::errc::io_error;'

@@ -8,10 +8,10 @@
 #include <system_error>
 #include <utility>
 
+#include "squeezefs/common/storage_error.h"
 #include "squeezefs/fs/clock.h"
 #include "squeezefs/fs/dir_listing.h"
 #include "squeezefs/fs/filesystem.h"
-#include "squeezefs/index/error.h"
 
 namespace squeezefs::fs {
 namespace {
@@ -63,10 +63,6 @@ class ListingHandle final : public DirHandle {
 };
 
 }  // namespace
-
-std::string log_text(const std::exception& e) {
-  return index::log_text(e);
-}
 
 Result<Attr> Filesystem::lookup(std::uint64_t parent, std::string_view name) {
   return take_entry(*this, names_.lookup(parent, name));

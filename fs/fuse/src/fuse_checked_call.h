@@ -7,15 +7,16 @@
 #include <new>
 #include <system_error>
 
+#include "squeezefs/common/log.h"
+#include "squeezefs/common/result.h"
+#include "squeezefs/common/storage_error.h"
 #include "squeezefs/fs/core_api.h"
-#include "squeezefs/fs/log.h"
-#include "squeezefs/fs/result.h"
 
 namespace squeezefs::fs {
 
 // Runs one request handler `f`, which replies itself on success and returns an error_code
 // otherwise. Errors become errno replies: error codes map to their value, bad_alloc to ENOMEM, a
-// full file system under the store (storage_error) to ENOSPC and anything else to EIO, with one
+// full file system under the store (posix_error_of) to ENOSPC and anything else to EIO, with one
 // log line. No exception leaves this function (libfuse is C).
 // At debug level (mount option `debug`) every request leaves a trace line with its result.
 template <class F>
@@ -33,7 +34,7 @@ void checked_call(fuse_req_t req, const char* op, F&& f) noexcept {
     err = ENOMEM;
   } catch (const std::exception& e) {
     log().error("{}: {}", op, log_text(e));
-    err = storage_error(e).value();
+    err = posix_error_of(e).value();
   } catch (...) {
     log().error("{}: unknown exception", op);
     err = EIO;

@@ -15,8 +15,8 @@
 #include <vector>
 
 #include "fuse_ops.h"
+#include "squeezefs/common/log.h"
 #include "squeezefs/fs/fuse_adapter.h"
-#include "squeezefs/fs/log.h"
 
 namespace squeezefs::fs {
 namespace {

@@ -103,7 +103,7 @@ class DirEntrySink {
 //
 // Thread-safe. Errors are std::errc values as POSIX specifies them for the corresponding system
 // calls (see Namespace and FileData). Environment failures and broken invariants throw (see
-// log_text() and storage_error()).
+// squeezefs/common/storage_error.h: log_text() and posix_error_of()).
 class CoreApi {
  public:
   CoreApi() = default;
@@ -179,8 +179,5 @@ class CoreApi {
   // Makes everything written so far durable (unmount). Throws when that fails.
   virtual void sync() = 0;
 };
-
-// `e`'s message for the daemon's log, with the throw site of a storage failure.
-[[nodiscard]] std::string log_text(const std::exception& e);
 
 }  // namespace squeezefs::fs
