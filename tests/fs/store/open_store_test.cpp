@@ -1,0 +1,261 @@
+#include "squeezefs/fs/store/open_store.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <fstream>
+#include <map>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "squeezefs/common/storage_error.h"
+#include "squeezefs/index/db.h"
+#include "squeezefs/index/index.h"
+#include "temp_dir.h"
+
+namespace squeezefs::fs::store {
+namespace {
+
+namespace stdfs = std::filesystem;
+
+std::vector<std::byte> block_bytes(std::size_t size, std::uint8_t seed) {
+  std::vector<std::byte> bytes(size);
+  for (std::size_t i = 0; i < size; ++i) bytes[i] = std::byte(static_cast<std::uint8_t>(seed + i));
+  bytes[0] = std::byte{0xA5};  // never all zero
+  return bytes;
+}
+
+// Every regular file under `dir` with its contents.
+std::map<std::string, std::string> snapshot(const stdfs::path& dir) {
+  std::map<std::string, std::string> files;
+  for (const auto& entry : stdfs::recursive_directory_iterator(dir)) {
+    if (!entry.is_regular_file()) continue;
+    std::ifstream in(entry.path(), std::ios::binary);
+    files[entry.path().string()] = std::string(std::istreambuf_iterator<char>(in), {});
+  }
+  return files;
+}
+
+// The StorageError open_store throws, or a failure when it opens.
+StorageError open_refusal(const StoreSpec& spec, const OpenOptions& options = {}) {
+  try {
+    open_store(spec, options);
+    ADD_FAILURE() << "opened " << spec.metadata;
+  } catch (const StorageError& e) {
+    return e;
+  }
+  return StorageError(StorageErrc::kIo, "opened");
+}
+
+class OpenStoreTest : public ::testing::Test {
+ protected:
+  OpenStoreTest() : path_(dir_.path() / "store"), spec_(StoreSpec::parse(path_.string())) {}
+
+  void create() {
+    const auto created =
+        create_store(spec_, index::StoreConfig{}, Caller{.uid = 1234, .gid = 5678});
+    ASSERT_TRUE(created) << created.error().message();
+  }
+
+  // Adds `count` files to the root directory, so that the index spans many pages.
+  void add_files(int count) {
+    const auto store = open_store(spec_);
+    store->metadata().transact([&](index::MetadataTxn& txn) {
+      index::InodeRecord file;
+      file.mode = S_IFREG | 0644;
+      file.nlink = 1;
+      for (int i = 0; i < count; ++i)
+        txn.add_entry(1, "file-" + std::to_string(i), txn.allocate_inode(file));
+    });
+  }
+
+  TempDir dir_;
+  stdfs::path path_;
+  StoreSpec spec_;
+};
+
+TEST_F(OpenStoreTest, given_created_store_when_opened_then_root_directory_belongs_to_owner) {
+  create();
+  const auto store = open_store(spec_);
+  const auto root = store->metadata().read([](index::MetadataReader& r) { return r.inode(1); });
+  ASSERT_TRUE(root.has_value());
+  EXPECT_TRUE(S_ISDIR(root->mode));
+  EXPECT_EQ(root->mode & 07777, 0755U);
+  EXPECT_EQ(root->uid, 1234U);
+  EXPECT_EQ(root->gid, 5678U);
+  EXPECT_EQ(root->nlink, 2U);
+  EXPECT_EQ(store->name(), path_.string());
+  EXPECT_EQ(store->runtime_dir(), path_);
+  EXPECT_EQ(runtime_dir_of(spec_), path_);
+}
+
+TEST_F(OpenStoreTest, given_occupied_place_when_created_then_refused_as_make_store_does) {
+  create();
+  EXPECT_EQ(create_store(spec_, {}, Caller{}).error(), std::errc::file_exists);
+  const auto full = dir_.path() / "full";
+  stdfs::create_directories(full / "something");
+  EXPECT_EQ(create_store(StoreSpec::parse(full.string()), {}, Caller{}).error(),
+            std::errc::directory_not_empty);
+  const auto file = dir_.path() / "file";
+  std::ofstream(file) << "x";
+  EXPECT_EQ(create_store(StoreSpec::parse(file.string()), {}, Caller{}).error(),
+            std::errc::not_a_directory);
+}
+
+TEST_F(OpenStoreTest, given_block_and_transaction_when_closed_and_reopened_then_both_survive) {
+  create();
+  const auto bytes = block_bytes(3000, 7);
+  {
+    const auto store = open_store(spec_);
+    const auto address = store->blocks().put(bytes, BlockTag{});
+    store->blocks().sync();
+    index::BlockRef ref;
+    ref.raw_length = static_cast<std::uint32_t>(bytes.size());
+    ref.stored_length = address.length;
+    ref.data_file = static_cast<std::uint32_t>(address.group);
+    ref.offset = address.offset;
+    store->metadata().transact([&](index::MetadataTxn& txn) {
+      index::InodeRecord file;
+      file.mode = S_IFREG | 0644;
+      file.nlink = 1;
+      const auto ino = txn.allocate_inode(file);
+      txn.add_entry(1, "kept", ino);
+      txn.put_block(ino, 0, ref);
+    });
+  }
+  OpenOptions read_only;
+  read_only.access = Access::kReadOnly;
+  const auto store = open_store(spec_, read_only);
+  const auto ref =
+      store->metadata().read([](index::MetadataReader& r) -> std::optional<index::BlockRef> {
+        const auto entry = r.lookup(1, "kept");
+        return entry ? r.block(entry->child, 0) : std::nullopt;
+      });
+  ASSERT_TRUE(ref.has_value());
+  std::vector<std::byte> out(ref->stored_length);
+  ASSERT_EQ(store->blocks().get(BlockAddress{ref->data_file, ref->offset, ref->stored_length}, out),
+            blockstore::GetStatus::kOk);
+  EXPECT_EQ(out, bytes);
+}
+
+TEST_F(OpenStoreTest, given_read_only_open_when_read_and_closed_then_every_file_is_unchanged) {
+  create();
+  {
+    const auto store = open_store(spec_);
+    store->blocks().put(block_bytes(500, 3), BlockTag{});
+    store->blocks().sync();
+  }
+  add_files(10);
+  const auto before = snapshot(path_);
+  {
+    OpenOptions read_only;
+    read_only.access = Access::kReadOnly;
+    const auto store = open_store(spec_, read_only);
+    EXPECT_TRUE(store->metadata().read_only());
+    EXPECT_EQ(store->metadata().all_entries().size(), 10U);
+    EXPECT_THROW(
+        store->metadata().transact([](index::MetadataTxn& txn) { txn.remove_entry(1, "file-0"); }),
+        StorageError);
+  }
+  EXPECT_EQ(snapshot(path_), before);
+}
+
+TEST_F(OpenStoreTest, given_open_store_when_opened_again_then_refused_as_locked_until_closed) {
+  create();
+  {
+    const auto first = open_store(spec_);
+    EXPECT_EQ(open_refusal(spec_).kind(), StorageErrc::kLocked);
+    OpenOptions read_only;
+    read_only.access = Access::kReadOnly;
+    EXPECT_EQ(open_refusal(spec_, read_only).kind(), StorageErrc::kLocked);
+
+    // The wait callback hears of the holder and may stop the wait at once.
+    int calls = 0;
+    OpenOptions waiting;
+    waiting.lock_wait = std::chrono::hours(1);
+    waiting.on_lock_wait = [&](std::chrono::milliseconds) {
+      ++calls;
+      return false;
+    };
+    EXPECT_EQ(open_refusal(spec_, waiting).kind(), StorageErrc::kLocked);
+    EXPECT_EQ(calls, 1);
+  }
+  EXPECT_NO_THROW(open_store(spec_));
+}
+
+TEST_F(OpenStoreTest, given_no_store_there_when_opened_then_refused_as_not_a_store) {
+  EXPECT_EQ(open_refusal(spec_).kind(), StorageErrc::kNotAStore);  // nothing there
+  stdfs::create_directories(path_);
+  EXPECT_EQ(open_refusal(spec_).kind(), StorageErrc::kNotAStore);  // an empty directory
+  std::ofstream(path_ / "index.db") << "not an index at all, just some text";
+  EXPECT_EQ(open_refusal(spec_).kind(), StorageErrc::kNotAStore);  // another file named index.db
+  const auto file = dir_.path() / "file";
+  std::ofstream(file) << "x";
+  EXPECT_EQ(open_refusal(StoreSpec::parse(file.string())).kind(), StorageErrc::kNotAStore);
+  EXPECT_EQ(open_refusal(StoreSpec{"xyz", "xyz://host/s", std::nullopt}).kind(),
+            StorageErrc::kNotAStore);
+}
+
+TEST_F(OpenStoreTest, given_store_of_a_newer_format_when_opened_then_refused_as_newer) {
+  create();
+  {
+    auto index = index::Index::open((path_ / "index.db").string());
+    index.db().exec("PRAGMA user_version = " + std::to_string(index::Index::kFormatVersion + 1));
+  }
+  EXPECT_EQ(open_refusal(spec_).kind(), StorageErrc::kNewerFormat);
+}
+
+TEST_F(OpenStoreTest, given_damaged_index_when_opened_then_refused_as_damaged_with_details) {
+  create();
+  add_files(2000);
+  // Overwrites the leaf page of the inodes table nearest the middle of the index with random
+  // bytes, as the damage test of the mounted store does.
+  const auto index_path = (path_ / "index.db").string();
+  std::int64_t page = 0;
+  {
+    index::Db db(index_path, nullptr, index::DbAccess::kImmutable);
+    auto& size = db.cached("PRAGMA page_size");
+    ASSERT_TRUE(size.step());
+    ASSERT_EQ(size.column_int64(0), 4096);
+    size.reset();
+    auto& st = db.cached(
+        "SELECT pageno FROM dbstat WHERE name = 'inodes' AND pagetype = 'leaf' "
+        "ORDER BY abs(pageno - ?1) LIMIT 1");
+    st.bind(1, static_cast<std::int64_t>(stdfs::file_size(index_path)) / 4096 / 2);
+    ASSERT_TRUE(st.step());
+    page = st.column_int64(0);
+    st.reset();
+  }
+  ASSERT_GT(page, 1);
+  std::mt19937 random(11);
+  std::string junk(4096, '\0');
+  for (auto& c : junk) c = static_cast<char>(random());
+  {
+    std::fstream f(index_path, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp((page - 1) * 4096);
+    f.write(junk.data(), static_cast<std::streamsize>(junk.size()));
+  }
+  const auto e = open_refusal(spec_);
+  EXPECT_EQ(e.kind(), StorageErrc::kDamaged) << e.what();
+  EXPECT_FALSE(e.details().empty());
+}
+
+TEST_F(OpenStoreTest, given_small_data_file_limit_hook_when_blocks_put_then_each_starts_a_file) {
+  create();
+  OpenOptions options;
+  options.hooks.data_file_limit = 4000;
+  const auto store = open_store(spec_, options);
+  const auto first = store->blocks().put(block_bytes(3000, 1), BlockTag{});
+  const auto second = store->blocks().put(block_bytes(3000, 2), BlockTag{});
+  EXPECT_NE(first.group, second.group);
+  // The data files' ids come from the index's data_files table.
+  const auto files =
+      store->metadata().read([](index::MetadataReader& r) { return r.data_files(); });
+  ASSERT_EQ(files.size(), 2U);
+  EXPECT_EQ(files[0].id, first.group);
+  EXPECT_EQ(files[1].id, second.group);
+}
+
+}  // namespace
+}  // namespace squeezefs::fs::store
