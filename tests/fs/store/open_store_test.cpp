@@ -37,6 +37,20 @@ std::map<std::string, std::string> snapshot(const stdfs::path& dir) {
   return files;
 }
 
+// The files that differ between two snapshots (added, removed or changed), by name: a failure
+// names them instead of printing whole files.
+std::vector<std::string> changed_files(const std::map<std::string, std::string>& before,
+                                       const std::map<std::string, std::string>& after) {
+  std::vector<std::string> changed;
+  for (const auto& [name, bytes] : before) {
+    const auto it = after.find(name);
+    if (it == after.end() || it->second != bytes) changed.push_back(name);
+  }
+  for (const auto& [name, bytes] : after)
+    if (before.count(name) == 0) changed.push_back(name);
+  return changed;
+}
+
 // The StorageError open_store throws, or a failure when it opens.
 StorageError open_refusal(const StoreSpec& spec, const OpenOptions& options = {}) {
   try {
@@ -158,7 +172,7 @@ TEST_F(OpenStoreTest, given_read_only_open_when_read_and_closed_then_every_file_
         store->metadata().transact([](index::MetadataTxn& txn) { txn.remove_entry(1, "file-0"); }),
         StorageError);
   }
-  EXPECT_EQ(snapshot(path_), before);
+  EXPECT_EQ(changed_files(before, snapshot(path_)), std::vector<std::string>{});
 }
 
 TEST_F(OpenStoreTest, given_open_store_when_opened_again_then_refused_as_locked_until_closed) {
