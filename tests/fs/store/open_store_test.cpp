@@ -1,6 +1,7 @@
 #include "squeezefs/fs/store/open_store.h"
 
 #include <gtest/gtest.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 
 #include <fstream>
@@ -49,6 +50,31 @@ std::vector<std::string> changed_files(const std::map<std::string, std::string>&
   return changed;
 }
 
+// A read-only bind mount of `source` at `target`, removed by the destructor. ready() is false
+// where bind mounts are not allowed (no CAP_SYS_ADMIN).
+class ReadOnlyBind {
+ public:
+  ReadOnlyBind(const stdfs::path& source, stdfs::path target) : target_(std::move(target)) {
+    stdfs::create_directory(target_);
+    if (::mount(source.c_str(), target_.c_str(), nullptr, MS_BIND, nullptr) != 0) return;
+    bound_ = true;
+    ready_ =
+        ::mount(nullptr, target_.c_str(), nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY, nullptr) == 0;
+  }
+  ReadOnlyBind(const ReadOnlyBind&) = delete;
+  ReadOnlyBind& operator=(const ReadOnlyBind&) = delete;
+  ~ReadOnlyBind() {
+    if (bound_) ::umount2(target_.c_str(), MNT_DETACH);
+  }
+  [[nodiscard]] bool ready() const { return ready_; }
+  [[nodiscard]] const stdfs::path& path() const { return target_; }
+
+ private:
+  stdfs::path target_;
+  bool bound_ = false;
+  bool ready_ = false;
+};
+
 // The StorageError open_store throws, or a failure when it opens.
 StorageError open_refusal(const StoreSpec& spec, const OpenOptions& options = {}) {
   try {
@@ -80,6 +106,22 @@ class OpenStoreTest : public ::testing::Test {
       for (int i = 0; i < count; ++i)
         txn.add_entry(1, "file-" + std::to_string(i), txn.allocate_inode(file));
     });
+  }
+
+  // A copy of the store taken while it is open with a commit in its index's WAL, as a crash
+  // leaves it. Returns the copy's directory.
+  stdfs::path crashed_copy() {
+    const auto copy = dir_.path() / "crashed";
+    const auto store = open_store(spec_);
+    store->metadata().transact([](index::MetadataTxn& txn) {
+      index::InodeRecord file;
+      file.mode = S_IFREG | 0644;
+      file.nlink = 1;
+      txn.add_entry(1, "in-the-wal", txn.allocate_inode(file));
+    });
+    stdfs::copy(path_, copy, stdfs::copy_options::recursive);
+    EXPECT_GT(stdfs::file_size(copy / "index.db-wal"), 32U) << "the copy holds a commit in its WAL";
+    return copy;
   }
 
   TempDir dir_;
@@ -171,6 +213,38 @@ TEST_F(OpenStoreTest, given_read_only_open_when_read_and_closed_then_every_file_
         StorageError);
   }
   EXPECT_EQ(changed_files(before, snapshot(path_)), std::vector<std::string>{});
+}
+
+TEST_F(OpenStoreTest, given_unclean_store_when_opened_read_only_then_its_wal_is_read) {
+  create();
+  const auto copy = crashed_copy();
+  OpenOptions read_only;
+  read_only.access = Access::kReadOnly;
+  const auto store = open_store(StoreSpec::parse(copy.string()), read_only);
+  const auto entry =
+      store->metadata().read([](index::MetadataReader& r) { return r.lookup(1, "in-the-wal"); });
+  EXPECT_TRUE(entry.has_value());
+}
+
+TEST_F(OpenStoreTest, given_unclean_store_on_read_only_media_when_opened_read_only_then_refused) {
+  create();
+  const ReadOnlyBind media(crashed_copy(), dir_.path() / "media");
+  if (!media.ready()) GTEST_SKIP() << "read-only bind mounts are not available";
+  OpenOptions read_only;
+  read_only.access = Access::kReadOnly;
+  EXPECT_EQ(open_refusal(StoreSpec::parse(media.path().string()), read_only).kind(),
+            StorageErrc::kNeedsRecovery);
+}
+
+TEST_F(OpenStoreTest, given_clean_store_on_read_only_media_when_opened_read_only_then_served) {
+  create();
+  add_files(3);
+  const ReadOnlyBind media(path_, dir_.path() / "media");
+  if (!media.ready()) GTEST_SKIP() << "read-only bind mounts are not available";
+  OpenOptions read_only;
+  read_only.access = Access::kReadOnly;
+  const auto store = open_store(StoreSpec::parse(media.path().string()), read_only);
+  EXPECT_EQ(store->metadata().all_entries().size(), 3U);
 }
 
 TEST_F(OpenStoreTest, given_open_store_when_opened_again_then_refused_as_locked_until_closed) {
