@@ -1,5 +1,6 @@
 #include "local_backend.h"
 
+#include <exception>
 #include <optional>
 #include <string>
 #include <system_error>
@@ -74,18 +75,28 @@ void require_store(const StoreLayout& layout) {
 
 StoreLock lock(const StoreLayout& layout, const OpenOptions& options) {
   std::optional<StoreLock> lock;
+  // What on_lock_wait threw, passed on as it is: StoreLock's own failures are wrapped below, and
+  // a std::system_error from the callback must not be taken for one of them.
+  std::exception_ptr refused;
   try {
     if (options.lock_wait.count() <= 0 && !options.on_lock_wait) {
       lock = StoreLock::try_acquire(layout);
     } else {
-      lock = StoreLock::acquire_waiting(
-          layout, options.lock_wait,
-          options.on_lock_wait ? options.on_lock_wait
-                               : [](std::chrono::milliseconds /*waited*/) { return true; });
+      lock = StoreLock::acquire_waiting(layout, options.lock_wait,
+                                        [&](std::chrono::milliseconds waited) {
+                                          if (!options.on_lock_wait) return true;
+                                          try {
+                                            return options.on_lock_wait(waited);
+                                          } catch (...) {
+                                            refused = std::current_exception();
+                                            return false;
+                                          }
+                                        });
     }
   } catch (const std::system_error& e) {
     throw StorageError(StorageErrc::kIo, std::string("cannot lock the store: ") + e.what());
   }
+  if (refused) std::rethrow_exception(refused);
   if (!lock) {
     // Who holds it is known only to the caller (a live mount is in the mount table, which
     // on_lock_wait may look at and name by throwing).

@@ -266,6 +266,21 @@ TEST_F(OpenStoreTest, given_open_store_when_opened_again_then_refused_as_locked_
     };
     EXPECT_EQ(open_refusal(spec_, waiting).kind(), StorageErrc::kLocked);
     EXPECT_EQ(calls, 1);
+
+    // It may refuse by throwing (mount names the mount point of a live mount so), and what it
+    // throws reaches the caller unchanged.
+    waiting.on_lock_wait = [](std::chrono::milliseconds) -> bool {
+      throw std::system_error(std::make_error_code(std::errc::device_or_resource_busy),
+                              "mounted at /mnt/x");
+    };
+    try {
+      open_store(spec_, waiting);
+      ADD_FAILURE() << "opened a locked store";
+    } catch (const StorageError& e) {
+      ADD_FAILURE() << "the callback's error was replaced: " << e.what();
+    } catch (const std::system_error& e) {
+      EXPECT_NE(std::string(e.what()).find("mounted at /mnt/x"), std::string::npos) << e.what();
+    }
   }
   EXPECT_NO_THROW(open_store(spec_));
 }
