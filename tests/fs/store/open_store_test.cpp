@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "squeezefs/common/storage_error.h"
+#include "squeezefs/fs/store_layout.h"
 #include "temp_dir.h"
 
 namespace squeezefs::fs::store {
@@ -142,6 +143,31 @@ TEST_F(OpenStoreTest, given_created_store_when_opened_then_root_directory_belong
   EXPECT_EQ(store->name(), path_.string());
   EXPECT_EQ(store->runtime_dir(), path_);
   EXPECT_EQ(runtime_dir_of(spec_), path_);
+}
+
+TEST_F(OpenStoreTest, given_same_request_when_created_then_store_equals_what_make_store_makes) {
+  index::StoreConfig config;
+  config.block_size = 64 * 1024;
+  config.default_codec = 3;
+  config.codec_level = 5;
+  const Caller owner{.uid = 1234, .gid = 5678};
+  ASSERT_TRUE(create_store(spec_, config, owner));
+  const auto old_path = dir_.path() / "old";
+  ASSERT_TRUE(make_store(old_path, config, owner));
+
+  const auto store = open_store(spec_);
+  const auto old_store = open_store(StoreSpec::parse(old_path.string()));
+  EXPECT_EQ(store->metadata().config(), config);
+  EXPECT_EQ(old_store->metadata().config(), config);
+  auto inodes = store->metadata().all_inodes();
+  auto old_inodes = old_store->metadata().all_inodes();
+  ASSERT_EQ(inodes.size(), 1U);
+  ASSERT_EQ(old_inodes.size(), 1U);
+  // Only the times differ: each store was made at its own moment.
+  inodes[0].atime_ns = inodes[0].mtime_ns = inodes[0].ctime_ns = 0;
+  old_inodes[0].atime_ns = old_inodes[0].mtime_ns = old_inodes[0].ctime_ns = 0;
+  EXPECT_EQ(inodes[0], old_inodes[0]);
+  EXPECT_TRUE(stdfs::is_directory(path_ / "data"));
 }
 
 TEST_F(OpenStoreTest, given_occupied_place_when_created_then_refused_as_make_store_does) {
