@@ -58,7 +58,7 @@ class LocalOpenedStore final : public OpenedStore {
 
 // Refuses what is not a store before anything opens it (the lock opens index.db).
 void require_store(const StoreLayout& layout) {
-  const auto& root = layout.root().string();
+  const auto root = layout.root().string();
   std::error_code ec;
   const auto status = stdfs::status(layout.root(), ec);
   if (status.type() == stdfs::file_type::not_found)
@@ -73,25 +73,25 @@ void require_store(const StoreLayout& layout) {
   }
 }
 
-StoreLock lock(const StoreLayout& layout, const OpenOptions& options) {
+StoreLock lock_store(const StoreLayout& layout, const OpenOptions& options) {
   std::optional<StoreLock> lock;
   // What on_lock_wait threw, passed on as it is: StoreLock's own failures are wrapped below, and
   // a std::system_error from the callback must not be taken for one of them.
   std::exception_ptr refused;
+  const auto keep_waiting = [&](std::chrono::milliseconds waited) {
+    if (!options.on_lock_wait) return true;
+    try {
+      return options.on_lock_wait(waited);
+    } catch (...) {
+      refused = std::current_exception();
+      return false;
+    }
+  };
   try {
     if (options.lock_wait.count() <= 0 && !options.on_lock_wait) {
       lock = StoreLock::try_acquire(layout);
     } else {
-      lock = StoreLock::acquire_waiting(layout, options.lock_wait,
-                                        [&](std::chrono::milliseconds waited) {
-                                          if (!options.on_lock_wait) return true;
-                                          try {
-                                            return options.on_lock_wait(waited);
-                                          } catch (...) {
-                                            refused = std::current_exception();
-                                            return false;
-                                          }
-                                        });
+      lock = StoreLock::acquire_waiting(layout, options.lock_wait, keep_waiting);
     }
   } catch (const std::system_error& e) {
     throw StorageError(StorageErrc::kIo, std::string("cannot lock the store: ") + e.what());
@@ -116,7 +116,7 @@ StoreLock lock(const StoreLayout& layout, const OpenOptions& options) {
 std::unique_ptr<OpenedStore> open_local(const StoreSpec& spec, const OpenOptions& options) {
   const StoreLayout layout(spec.metadata);
   require_store(layout);
-  auto held = lock(layout, options);
+  auto held = lock_store(layout, options);
   index::SqliteOpenOptions sqlite;
   // kReadOnly opens a cleanly closed index immutable (writes and creates nothing), as a
   // read-only mount does today.
