@@ -8,11 +8,13 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 
 #include "squeezefs/codecs/registry.h"
 #include "squeezefs/fs/file_data.h"
 #include "squeezefs/fs/memory_block_store.h"
 #include "squeezefs/fs/namespace.h"
+#include "squeezefs/index/memory/memory_metadata_store.h"
 #include "squeezefs/index/sqlite/sqlite_metadata_store.h"
 
 namespace squeezefs::fs {
@@ -31,13 +33,37 @@ class SqliteMetadataFixture {
   Mutex& index_mutex_ = metadata_->legacy().mutex;
 };
 
-class NamespaceFixture : public ::testing::Test, protected SqliteMetadataFixture {
+enum class MetadataKind { kMemory, kSqlite };
+
+inline std::unique_ptr<index::MetadataStore> make_metadata(MetadataKind kind) {
+  if (kind == MetadataKind::kMemory) return std::make_unique<index::MemoryMetadataStore>();
+  return index::SqliteMetadataStore::create(":memory:", index::StoreConfig{});
+}
+
+inline std::string metadata_kind_name(const ::testing::TestParamInfo<MetadataKind>& info) {
+  return info.param == MetadataKind::kMemory ? "Memory" : "Sqlite";
+}
+
+// A namespace over a new store's metadata, for value-parameterized tests (TEST_P) that run on
+// every kind of metadata store: instantiate them with SQUEEZEFS_ON_EVERY_METADATA_STORE.
+class NamespaceFixture : public ::testing::TestWithParam<MetadataKind> {
  protected:
+  NamespaceFixture() { format_root(*metadata_, Caller{0, 0}); }
+
+  std::unique_ptr<index::MetadataStore> metadata_ = make_metadata(GetParam());
   Namespace ns_{*metadata_};
 };
 
-class FileDataFixture : public NamespaceFixture {
+#define SQUEEZEFS_ON_EVERY_METADATA_STORE(suite)                                            \
+  INSTANTIATE_TEST_SUITE_P(Stores, suite,                                                   \
+                           ::testing::Values(MetadataKind::kMemory, MetadataKind::kSqlite), \
+                           metadata_kind_name)
+
+// The file data path still runs on the SQLite engine.
+// TODO(#16): on every metadata store once FileData uses the interface (step 4b)
+class FileDataFixture : public ::testing::Test, protected SqliteMetadataFixture {
  protected:
+  Namespace ns_{*metadata_};
   static constexpr std::uint32_t kBlock = 4096;
 
   FileDataFixture() {
