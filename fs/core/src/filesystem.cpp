@@ -15,21 +15,11 @@
 #include "squeezefs/common/log.h"
 #include "squeezefs/common/storage_error.h"
 #include "squeezefs/common/unique_fd.h"
-#include "squeezefs/fs/space_guard.h"
 #include "squeezefs/index/error.h"
 #include "squeezefs/index/sqlite/sqlite_metadata_store.h"
 
 namespace squeezefs::fs {
 namespace {
-
-// How long changes to the index may wait in the open group before they are committed: long
-// enough to share a commit among the many small changes of a copy of small files, short enough
-// that a crash loses little that was not synced (fsync and sync commit at once).
-constexpr auto kGroupCommitPeriod = std::chrono::milliseconds(20);
-// Below this much free space under the index, every change commits on its own: SQLite may drop
-// a whole group of changes when its commit finds the disk full, but fails only the one change
-// that does not fit when each commits alone. Checked every period, so a group never outgrows it.
-constexpr std::uint64_t kGroupCommitMinFree = std::uint64_t{64} << 20;
 
 // Gives the space of dropped blocks back to the backing file system by punching holes where
 // they lay (blocks are never rewritten in place, so nothing reads those bytes again). Only
@@ -60,6 +50,9 @@ std::unique_ptr<index::SqliteMetadataStore> open_metadata(const StoreLayout& lay
       storage.read_only ? index::SqliteAccess::kReadOnly : index::SqliteAccess::kReadWrite;
   options.vfs = storage.index_vfs;
   options.quick_check = true;
+  // Changes wait up to 20 ms in an open group, which one commit makes durable at the next sync;
+  // every change commits alone while space under the store is short (see SqliteOpenOptions).
+  options.group_commit = true;
   return index::SqliteMetadataStore::open(layout.index().string(), options);
 }
 
@@ -105,32 +98,6 @@ Filesystem::Filesystem(const std::filesystem::path& root, std::optional<codecs::
   if (read_only_) return;
   names_.purge_orphans();
   syncer_ = std::jthread([this](const std::stop_token& stop) { sync_loop(stop); });
-  group_committer_ = std::jthread([this](const std::stop_token& stop) { group_commit_loop(stop); });
-}
-
-void Filesystem::group_commit_loop(const std::stop_token& stop) {
-  std::mutex sleep_mutex;
-  std::condition_variable_any wake;
-  bool failing = false;
-  std::unique_lock sleep_lock(sleep_mutex);
-  SpaceGuard index_space(layout_.root(), kGroupCommitMinFree);
-  while (!stop.stop_requested()) {
-    wake.wait_for(sleep_lock, stop, kGroupCommitPeriod, [] { return false; });
-    if (stop.stop_requested()) break;
-    const bool groups = index_space.fits(0, 0);
-    const auto legacy = metadata_->legacy();
-    const MutexLock lock(legacy.mutex);
-    try {
-      legacy.index.db().set_group_commit(groups && !synchronous_);
-      legacy.index.db().commit_group();
-      if (failing) log().info("index commits work again");
-      failing = false;
-    } catch (const std::exception& e) {
-      // Logged once per failing spell; the next sync or fsync reports it to its caller.
-      if (!failing) log().error("cannot commit index changes: {}", log_text(e));
-      failing = true;
-    }
-  }
 }
 
 void Filesystem::sync_loop(const std::stop_token& stop) {
@@ -185,7 +152,6 @@ Result<void> Filesystem::fsync(std::uint64_t ino) {
 
 void Filesystem::set_synchronous(bool on) {
   if (read_only_) return;
-  synchronous_ = on;
   // kEachCommit commits the open group and syncs it, so every change so far is durable too.
   metadata_->set_durability(on ? index::Durability::kEachCommit : index::Durability::kGrouped);
 }

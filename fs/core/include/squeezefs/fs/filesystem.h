@@ -140,17 +140,12 @@ class Filesystem : public CoreApi {
   BlockIo io_;
   std::unique_ptr<FileData> data_;
   std::chrono::milliseconds commit_interval_;
-  std::atomic<bool> synchronous_{false};
   // Syncs every commit_interval_ when something changed, and about once a second while removed
-  // blocks wait for their space to be given back. Declared late: it stops before anything it
+  // blocks wait for their space to be given back. Declared last: it stops before anything it
   // uses is destroyed.
   std::jthread syncer_;
-  // Commits the index's open group of changes every few milliseconds, and turns group commit
-  // off while space under the store is short. Declared last.
-  std::jthread group_committer_;
 
   void sync_loop(const std::stop_token& stop);
-  void group_commit_loop(const std::stop_token& stop);
   // Syncs the metadata store and hands the result to releases_. Throws IndexError (EIO) when
   // committed changes were lost since the last sync.
   void sync_index();
