@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "core_fixtures.h"
 #include "squeezefs/fs/namespace.h"
 
 namespace squeezefs::fs {
@@ -42,16 +43,12 @@ int perm_of(const std::string& value, std::uint16_t tag) {
   return -1;
 }
 
-class AclTest : public ::testing::Test {
+class AclTest : public ::testing::Test, protected SqliteMetadataFixture {
  protected:
-  AclTest() {
-    Namespace::format(index_, Caller{});
-    ino_ = ns_.mknod(kRoot, "f", S_IFREG | 0600, 0, Caller{})->ino;
-  }
+  AclTest() { ino_ = ns_.mknod(kRoot, "f", S_IFREG | 0600, 0, Caller{})->ino; }
   std::uint32_t mode_of(std::uint64_t ino) { return ns_.getattr(ino)->mode & 07777; }
 
-  index::Index index_ = index::Index::create(":memory:", index::StoreConfig{});
-  Namespace ns_{index_};
+  Namespace ns_{*metadata_};
   std::uint64_t ino_ = 0;
 };
 

@@ -91,7 +91,7 @@ class SetgidNamespaceTest : public NamespaceFixture {
   std::uint64_t dir_ = 0;
 };
 
-TEST_F(SetgidNamespaceTest, given_setgid_directory_when_creating_each_type_then_group_inherited) {
+TEST_P(SetgidNamespaceTest, given_setgid_directory_when_creating_each_type_then_group_inherited) {
   const Caller caller{1002, 1002, 022, 0, fake_credentials};
   const auto file = ns_.mknod(dir_, "f", S_IFREG | 02777, 0, caller);
   ASSERT_TRUE(file);
@@ -113,7 +113,7 @@ TEST_F(SetgidNamespaceTest, given_setgid_directory_when_creating_each_type_then_
   EXPECT_EQ(ns_.link(own->ino, dir_, "hard")->gid, 1002U);
 }
 
-TEST_F(SetgidNamespaceTest, given_setgid_file_when_access_acl_set_then_setgid_follows_group) {
+TEST_P(SetgidNamespaceTest, given_setgid_file_when_access_acl_set_then_setgid_follows_group) {
   // u::rwx u:1234:r g::rwx m::rwx o::r-x, in the xattr form.
   std::string acl("\x02\0\0\0", 4);
   for (const auto& [tag, perm, id] :
@@ -135,6 +135,8 @@ TEST_F(SetgidNamespaceTest, given_setgid_file_when_access_acl_set_then_setgid_fo
     EXPECT_EQ(ns_.getattr(file->ino)->mode, S_IFREG | (kept ? 02775U : 0775U)) << caller.uid;
   }
 }
+
+SQUEEZEFS_ON_EVERY_METADATA_STORE(SetgidNamespaceTest);
 
 }  // namespace
 }  // namespace squeezefs::fs

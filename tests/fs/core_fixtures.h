@@ -1,29 +1,69 @@
-// Fixtures shared by the core tests: a formatted in-memory index with its namespace, and the
-// same with a file data path over an in-memory block store and one empty regular file.
+// Fixtures shared by the core tests: a formatted store over an in-memory SQLite index with its
+// namespace, and the same with a file data path over an in-memory block store and one empty
+// regular file.
 #pragma once
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
 #include <cstdint>
+#include <memory>
+#include <string>
 
 #include "squeezefs/codecs/registry.h"
 #include "squeezefs/fs/file_data.h"
 #include "squeezefs/fs/memory_block_store.h"
 #include "squeezefs/fs/namespace.h"
+#include "squeezefs/index/memory/memory_metadata_store.h"
+#include "squeezefs/index/sqlite/sqlite_metadata_store.h"
 
 namespace squeezefs::fs {
 
-class NamespaceFixture : public ::testing::Test {
+// A new store's metadata over an in-memory SQLite index, with the root directory. `index_` and
+// `index_mutex_` are its engine and writer mutex, for FileData (and for tests that look at or
+// damage rows directly).
+// TODO(#16): FileData and the tests on the MetadataStore interface (step 4b)
+class SqliteMetadataFixture {
  protected:
-  NamespaceFixture() { Namespace::format(index_, Caller{0, 0}); }
+  SqliteMetadataFixture() { format_root(*metadata_, Caller{0, 0}); }
 
-  index::Index index_ = index::Index::create(":memory:", index::StoreConfig{});
-  Namespace ns_{index_};
+  std::unique_ptr<index::SqliteMetadataStore> metadata_ =
+      index::SqliteMetadataStore::create(":memory:", index::StoreConfig{});
+  index::Index& index_ = metadata_->legacy().index;
+  Mutex& index_mutex_ = metadata_->legacy().mutex;
 };
 
-class FileDataFixture : public NamespaceFixture {
+enum class MetadataKind { kMemory, kSqlite };
+
+inline std::unique_ptr<index::MetadataStore> make_metadata(MetadataKind kind) {
+  if (kind == MetadataKind::kMemory) return std::make_unique<index::MemoryMetadataStore>();
+  return index::SqliteMetadataStore::create(":memory:", index::StoreConfig{});
+}
+
+inline std::string metadata_kind_name(const ::testing::TestParamInfo<MetadataKind>& info) {
+  return info.param == MetadataKind::kMemory ? "Memory" : "Sqlite";
+}
+
+// A namespace over a new store's metadata, for value-parameterized tests (TEST_P) that run on
+// every kind of metadata store: instantiate them with SQUEEZEFS_ON_EVERY_METADATA_STORE.
+class NamespaceFixture : public ::testing::TestWithParam<MetadataKind> {
  protected:
+  NamespaceFixture() { format_root(*metadata_, Caller{0, 0}); }
+
+  std::unique_ptr<index::MetadataStore> metadata_ = make_metadata(GetParam());
+  Namespace ns_{*metadata_};
+};
+
+#define SQUEEZEFS_ON_EVERY_METADATA_STORE(suite)                                            \
+  INSTANTIATE_TEST_SUITE_P(Stores, suite,                                                   \
+                           ::testing::Values(MetadataKind::kMemory, MetadataKind::kSqlite), \
+                           metadata_kind_name)
+
+// The file data path still runs on the SQLite engine.
+// TODO(#16): on every metadata store once FileData uses the interface (step 4b)
+class FileDataFixture : public ::testing::Test, protected SqliteMetadataFixture {
+ protected:
+  Namespace ns_{*metadata_};
   static constexpr std::uint32_t kBlock = 4096;
 
   FileDataFixture() {
@@ -33,8 +73,7 @@ class FileDataFixture : public NamespaceFixture {
 
   MemoryBlockStore store_{1 << 20};
   BlockIo io_{store_};
-  FileData data_{index_, ns_.index_mutex(), io_, *codecs::find_codec(codecs::CodecId::kZstd), 3,
-                 kBlock};
+  FileData data_{index_, index_mutex_, io_, *codecs::find_codec(codecs::CodecId::kZstd), 3, kBlock};
   std::uint64_t ino_ = 0;
 };
 

@@ -58,7 +58,7 @@ class DirListingTest : public NamespaceFixture {
 // Between pages: an entry already read is renamed, another moved out and back, one is added and
 // one not read yet removed. Each entry untouched is read once, none added meanwhile, none twice,
 // none removed before it was reached, and the listing ends.
-TEST_F(DirListingTest, given_changes_between_pages_when_reading_then_each_untouched_entry_once) {
+TEST_P(DirListingTest, given_changes_between_pages_when_reading_then_each_untouched_entry_once) {
   auto listing = DirListing::open(ns_, dir_);
   ASSERT_TRUE(listing);
   int step = 0;
@@ -95,7 +95,7 @@ TEST_F(DirListingTest, given_changes_between_pages_when_reading_then_each_untouc
 }
 
 // A position from an earlier page resumes there; restart() takes in what changed before it.
-TEST_F(DirListingTest, given_position_or_restart_when_reading_then_listing_continues_or_renews) {
+TEST_P(DirListingTest, given_position_or_restart_when_reading_then_listing_continues_or_renews) {
   auto listing = DirListing::open(ns_, dir_);
   ASSERT_TRUE(listing);
   const auto first = (*listing)->read(0, 10);
@@ -115,11 +115,13 @@ TEST_F(DirListingTest, given_position_or_restart_when_reading_then_listing_conti
   EXPECT_EQ(seen.count("f0"), 0U);
 }
 
-TEST_F(DirListingTest, given_missing_or_non_directory_when_opening_then_enoent_or_enotdir) {
+TEST_P(DirListingTest, given_missing_or_non_directory_when_opening_then_enoent_or_enotdir) {
   EXPECT_EQ(DirListing::open(ns_, 9999).error(), std::errc::no_such_file_or_directory);
   const auto f = ns_.lookup(dir_, "f1")->ino;
   EXPECT_EQ(DirListing::open(ns_, f).error(), std::errc::not_a_directory);
 }
+
+SQUEEZEFS_ON_EVERY_METADATA_STORE(DirListingTest);
 
 }  // namespace
 }  // namespace squeezefs::fs

@@ -81,8 +81,8 @@ class FileDataSpaceTest : public FileDataFixture {
     return options;
   }
 
-  FileData tight_{index_, ns_.index_mutex(), io_, *codecs::find_codec(codecs::CodecId::kZstd), 3,
-                  kBlock, with_room()};
+  FileData tight_{index_, index_mutex_, io_,        *codecs::find_codec(codecs::CodecId::kZstd),
+                  3,      kBlock,       with_room()};
 };
 
 TEST_F(FileDataSpaceTest, given_range_beyond_free_space_when_allocating_then_enospc) {

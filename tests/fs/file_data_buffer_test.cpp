@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "core_fixtures.h"
 #include "data_helpers.h"
 #include "squeezefs/codecs/registry.h"
 #include "squeezefs/fs/file_data.h"
@@ -25,10 +26,9 @@ using namespace std::chrono_literals;
 
 constexpr std::uint32_t kBlock = 4096;
 
-class BufferTest : public ::testing::Test {
+class BufferTest : public ::testing::Test, protected SqliteMetadataFixture {
  protected:
   BufferTest() {
-    Namespace::format(index_, Caller{});
     for (int i = 0; i < 64; ++i) index_.add_data_file();
   }
 
@@ -44,9 +44,8 @@ class BufferTest : public ::testing::Test {
   }
 
   std::unique_ptr<FileData> make_data(DataPathOptions options) {
-    return std::make_unique<FileData>(index_, ns_.index_mutex(), io_,
-                                      *codecs::find_codec(codecs::CodecId::kZstd), 1, kBlock,
-                                      options);
+    return std::make_unique<FileData>(
+        index_, index_mutex_, io_, *codecs::find_codec(codecs::CodecId::kZstd), 1, kBlock, options);
   }
 
   // A file of `blocks` blocks of text(seed), committed by a FileData of its own (so that the
@@ -63,14 +62,14 @@ class BufferTest : public ::testing::Test {
   bool cached(FileData& data, std::uint64_t ino, std::uint64_t block) {
     index::BlockRef ref;
     {
-      const std::lock_guard lock(ns_.index_mutex());
+      const std::lock_guard lock(index_mutex_);
       ref = *index_.block(ino, block);
     }
     return data.cache().contains(CacheKey{ref.data_file, ref.offset});
   }
 
   std::uint64_t stored(std::uint64_t ino) {
-    const std::lock_guard lock(ns_.index_mutex());
+    const std::lock_guard lock(index_mutex_);
     return index_.stored_bytes(ino);
   }
 
@@ -78,7 +77,7 @@ class BufferTest : public ::testing::Test {
 
   // Live bytes of all data files must equal the bytes the block maps reference.
   void expect_accounting_matches(const std::vector<std::uint64_t>& inos) {
-    const std::lock_guard lock(ns_.index_mutex());
+    const std::lock_guard lock(index_mutex_);
     std::uint64_t live = 0;
     for (const auto& f : index_.data_files()) live += f.live_bytes;
     std::uint64_t referenced = 0;
@@ -86,8 +85,7 @@ class BufferTest : public ::testing::Test {
     EXPECT_EQ(live, referenced);
   }
 
-  index::Index index_ = index::Index::create(":memory:", index::StoreConfig{});
-  Namespace ns_{index_};
+  Namespace ns_{*metadata_};
   MemoryBlockStore store_{1 << 20};
   BlockIo io_{store_};
 };
@@ -99,14 +97,14 @@ TEST_F(BufferTest, given_complete_block_when_written_then_compressed_without_flu
   EXPECT_TRUE(eventually([&] { return stored(ino) > 0; })) << "the complete block is stored";
   std::this_thread::sleep_for(50ms);
   {
-    const std::lock_guard lock(ns_.index_mutex());
+    const std::lock_guard lock(index_mutex_);
     EXPECT_FALSE(index_.block(ino, 1)) << "the partial block waits for a trigger";
     EXPECT_EQ(index_.inode(ino)->size, kBlock) << "the stored size ends at the committed block";
   }
   EXPECT_EQ(data->usage(ino)->size, kBlock + 100U);
   ASSERT_TRUE(data->flush(ino));
   EXPECT_TRUE(eventually([&] {
-    const std::lock_guard lock(ns_.index_mutex());
+    const std::lock_guard lock(index_mutex_);
     return index_.block(ino, 1).has_value();
   }));
   EXPECT_EQ(ns_.getattr(ino)->size, kBlock + 100U) << "with its last block, the whole size";
@@ -142,7 +140,7 @@ TEST_F(BufferTest, given_last_block_punched_before_its_commit_when_fsynced_then_
   expected.resize(3 * kBlock);
   EXPECT_EQ(*data->read(ino, 0, 4 * kBlock), expected);
   {
-    const std::lock_guard lock(ns_.index_mutex());
+    const std::lock_guard lock(index_mutex_);
     EXPECT_EQ(index_.blocks(ino, 0, UINT64_MAX).size(), 1U);
   }
   ASSERT_TRUE(data->release(ino));
@@ -158,7 +156,7 @@ TEST_F(BufferTest, given_open_file_when_released_then_everything_is_committed_wi
   ASSERT_TRUE(data->release(ino));
   // Only the age limit (an hour) could flush the partial last block: release handed it over.
   EXPECT_TRUE(eventually([&] {
-    const std::lock_guard lock(ns_.index_mutex());
+    const std::lock_guard lock(index_mutex_);
     return index_.blocks(ino, 0, UINT64_MAX).size() == 4U;
   }));
   EXPECT_TRUE(eventually([&] { return data->dirty_bytes() == 0; }));
@@ -192,7 +190,7 @@ TEST_F(BufferTest, given_blocks_in_flight_when_file_removed_then_a_new_file_neve
   for (const auto ino : kept) {
     EXPECT_EQ(ns_.getattr(ino)->size, 5U);
     EXPECT_EQ(*data->read(ino, 0, 100), text(5, 5));
-    const std::lock_guard lock(ns_.index_mutex());
+    const std::lock_guard lock(index_mutex_);
     EXPECT_EQ(index_.blocks(ino, 0, UINT64_MAX).size(), 1U) << "inode " << ino;
   }
   expect_accounting_matches(kept);
@@ -211,7 +209,7 @@ TEST_F(BufferTest,
   // Nothing of the file was recorded, but its encoded blocks sit in the data files: counted as
   // written and freed, so every data file's total matches its size (compaction waits for that).
   EXPECT_EQ(stored(ino), 0U);
-  const std::lock_guard lock(ns_.index_mutex());
+  const std::lock_guard lock(index_mutex_);
   std::uint64_t held = 0;
   for (const auto& f : index_.data_files()) {
     EXPECT_EQ(f.total_bytes, store_.file(f.id).size()) << "data file " << f.id;
@@ -336,7 +334,7 @@ TEST_F(BufferTest, given_buffered_blocks_when_truncated_and_punched_then_they_ar
 // What a crash would leave of `ino` at this moment: the index's size and block map. No block
 // may hold bytes past that size, or they would come back when the file grows again.
 void BufferTest::expect_no_committed_bytes_past_the_end(std::uint64_t ino) {
-  const std::lock_guard lock(ns_.index_mutex());
+  const std::lock_guard lock(index_mutex_);
   const auto size = index_.inode(ino)->size;
   for (const auto& [block, ref] : index_.blocks(ino, 0, UINT64_MAX)) {
     EXPECT_LE(block * kBlock + ref.raw_length, size) << "block " << block;
@@ -416,7 +414,7 @@ TEST_F(BufferTest, given_buffered_writes_past_the_stored_size_when_size_set_then
   auto data = make_data(kept_until_flushed());
   const auto ino = make_file("f");
   const auto index_size = [&] {
-    const std::lock_guard lock(ns_.index_mutex());
+    const std::lock_guard lock(index_mutex_);
     return index_.inode(ino)->size;
   };
   ASSERT_TRUE(data->open(ino));

@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "core_fixtures.h"
 #include "data_helpers.h"
 #include "squeezefs/codecs/registry.h"
 #include "squeezefs/fs/file_data.h"
@@ -63,10 +64,9 @@ class GatedStore final : public BlockStore {
   int waiting_ = 0;    // guarded by mutex_
 };
 
-class MemoryTest : public ::testing::Test {
+class MemoryTest : public ::testing::Test, protected SqliteMetadataFixture {
  protected:
   MemoryTest() {
-    Namespace::format(index_, Caller{});
     for (int i = 0; i < 64; ++i) index_.add_data_file();
   }
   // A failed test may leave the gate closed: open it before data_ flushes at shutdown.
@@ -86,13 +86,11 @@ class MemoryTest : public ::testing::Test {
     options.dirty_bytes = dirty_cap;
     options.threads = 1;
     options.flush_age = std::chrono::hours(1);  // only writes, closes and the cap flush
-    return std::make_unique<FileData>(index_, ns_.index_mutex(), io_,
-                                      *codecs::find_codec(codecs::CodecId::kZstd), 1, kBlock,
-                                      options);
+    return std::make_unique<FileData>(
+        index_, index_mutex_, io_, *codecs::find_codec(codecs::CodecId::kZstd), 1, kBlock, options);
   }
 
-  index::Index index_ = index::Index::create(":memory:", index::StoreConfig{});
-  Namespace ns_{index_};
+  Namespace ns_{*metadata_};
   GatedStore store_;
   BlockIo io_{store_};
   std::unique_ptr<FileData> data_;

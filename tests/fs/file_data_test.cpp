@@ -69,7 +69,7 @@ TEST_F(FileDataTest, given_random_ops_when_checked_against_model_then_always_equ
     ASSERT_EQ(data_.usage(ino_)->size, model.size());
     // The index's size lags behind while blocks are buffered, but never leaves a committed
     // block past it.
-    const std::lock_guard lock(ns_.index_mutex());
+    const std::lock_guard lock(index_mutex_);
     const auto stored_size = index_.inode(ino_)->size;
     ASSERT_LE(stored_size, model.size()) << "op " << op;
     const auto blocks = index_.blocks(ino_, 0, UINT64_MAX);
@@ -176,7 +176,7 @@ TEST_F(FileDataTest, given_corrupt_block_when_read_then_eio) {
   // Without a cache, so the read decodes what is stored.
   DataPathOptions options;
   options.cache_bytes = 0;
-  FileData uncached(index_, ns_.index_mutex(), io_, *codecs::find_codec(codecs::CodecId::kZstd), 3,
+  FileData uncached(index_, index_mutex_, io_, *codecs::find_codec(codecs::CodecId::kZstd), 3,
                     kBlock, options);
   ASSERT_TRUE(uncached.write(ino_, 0, text(kBlock, 'c')));
   ASSERT_TRUE(uncached.fsync(ino_));

@@ -39,7 +39,7 @@ TEST_F(LifetimeTest, given_unreferenced_inode_when_unlinked_then_it_is_removed_a
 TEST_F(LifetimeTest, given_orphan_left_by_a_stop_when_purging_then_it_is_removed) {
   ns_.retain(ino_);
   ASSERT_TRUE(ns_.unlink(Namespace::kRootIno, "f"));
-  Namespace fresh(index_);  // a new mount: no references
+  Namespace fresh(*metadata_);  // a new mount: no references
   fresh.purge_orphans();
   EXPECT_FALSE(fresh.getattr(ino_));
 }

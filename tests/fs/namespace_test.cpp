@@ -15,7 +15,7 @@ constexpr std::uint64_t kRoot = Namespace::kRootIno;
 
 class NamespaceTest : public NamespaceFixture {};
 
-TEST_F(NamespaceTest, given_new_store_when_root_read_then_empty_directory) {
+TEST_P(NamespaceTest, given_new_store_when_root_read_then_empty_directory) {
   auto root = ns_.getattr(kRoot);
   ASSERT_TRUE(root);
   EXPECT_TRUE(S_ISDIR(root->mode));
@@ -25,7 +25,7 @@ TEST_F(NamespaceTest, given_new_store_when_root_read_then_empty_directory) {
   EXPECT_EQ(ns_.getattr(999).error(), std::errc::no_such_file_or_directory);
 }
 
-TEST_F(NamespaceTest, given_mkdir_when_looked_up_then_found_and_parent_links_counted) {
+TEST_P(NamespaceTest, given_mkdir_when_looked_up_then_found_and_parent_links_counted) {
   auto dir = ns_.mkdir(kRoot, "sub", 0750, kUser);
   ASSERT_TRUE(dir);
   EXPECT_EQ(dir->mode, S_IFDIR | 0750U);
@@ -40,7 +40,7 @@ TEST_F(NamespaceTest, given_mkdir_when_looked_up_then_found_and_parent_links_cou
   EXPECT_EQ(ns_.getattr(dir->ino).error(), std::errc::no_such_file_or_directory);
 }
 
-TEST_F(NamespaceTest, given_bad_names_when_creating_then_posix_errors) {
+TEST_P(NamespaceTest, given_bad_names_when_creating_then_posix_errors) {
   EXPECT_EQ(ns_.mkdir(kRoot, std::string(256, 'n'), 0755, kUser).error(),
             std::errc::filename_too_long);
   EXPECT_TRUE(ns_.mkdir(kRoot, std::string(255, 'n'), 0755, kUser));
@@ -51,7 +51,7 @@ TEST_F(NamespaceTest, given_bad_names_when_creating_then_posix_errors) {
   EXPECT_EQ(ns_.mknod(kRoot, "dir", S_IFDIR | 0755, 0, kUser).error(), std::errc::invalid_argument);
 }
 
-TEST_F(NamespaceTest, given_every_node_type_when_created_then_attributes_match) {
+TEST_P(NamespaceTest, given_every_node_type_when_created_then_attributes_match) {
   auto reg = ns_.mknod(kRoot, "file", S_IFREG | 0644, 0, kUser);
   auto fifo = ns_.mknod(kRoot, "fifo", S_IFIFO | 0600, 0, kUser);
   auto sock = ns_.mknod(kRoot, "sock", S_IFSOCK | 0600, 0, kUser);
@@ -68,7 +68,7 @@ TEST_F(NamespaceTest, given_every_node_type_when_created_then_attributes_match) 
   EXPECT_EQ(reg->size, 0U);
 }
 
-TEST_F(NamespaceTest, given_symlink_when_read_then_target_returned) {
+TEST_P(NamespaceTest, given_symlink_when_read_then_target_returned) {
   auto link = ns_.symlink(kRoot, "ln", "../some/where", kUser);
   ASSERT_TRUE(link);
   EXPECT_TRUE(S_ISLNK(link->mode));
@@ -79,7 +79,7 @@ TEST_F(NamespaceTest, given_symlink_when_read_then_target_returned) {
   EXPECT_EQ(ns_.symlink(kRoot, "empty", "", kUser).error(), std::errc::no_such_file_or_directory);
 }
 
-TEST_F(NamespaceTest, given_hard_links_when_unlinked_one_by_one_then_inode_removed_with_last) {
+TEST_P(NamespaceTest, given_hard_links_when_unlinked_one_by_one_then_inode_removed_with_last) {
   auto file = ns_.mknod(kRoot, "a", S_IFREG | 0644, 0, kUser);
   auto dir = ns_.mkdir(kRoot, "d", 0755, kUser);
   auto linked = ns_.link(file->ino, dir->ino, "b");
@@ -95,7 +95,7 @@ TEST_F(NamespaceTest, given_hard_links_when_unlinked_one_by_one_then_inode_remov
   EXPECT_EQ(ns_.unlink(dir->ino, "b").error(), std::errc::no_such_file_or_directory);
 }
 
-TEST_F(NamespaceTest, given_wrong_types_when_removing_then_eisdir_enotdir_enotempty) {
+TEST_P(NamespaceTest, given_wrong_types_when_removing_then_eisdir_enotdir_enotempty) {
   auto dir = ns_.mkdir(kRoot, "d", 0755, kUser);
   auto file = ns_.mknod(dir->ino, "f", S_IFREG | 0644, 0, kUser);
   EXPECT_EQ(ns_.unlink(kRoot, "d").error(), std::errc::is_a_directory);
@@ -109,7 +109,7 @@ TEST_F(NamespaceTest, given_wrong_types_when_removing_then_eisdir_enotdir_enotem
   EXPECT_TRUE(ns_.rmdir(kRoot, "d"));
 }
 
-TEST_F(NamespaceTest,
+TEST_P(NamespaceTest,
        given_directory_changing_during_readdir_then_every_remaining_entry_seen_once) {
   for (int i = 0; i < 20; ++i)
     ASSERT_TRUE(ns_.mknod(kRoot, "f" + std::to_string(i), S_IFREG | 0644, 0, kUser));
@@ -137,15 +137,17 @@ TEST_F(NamespaceTest,
 
 // The relatime rule of touch_atime: due when atime is not newer than mtime or ctime, or a day
 // old; strictatime always; noatime never.
-TEST_F(NamespaceTest, given_atime_policies_when_touching_then_relatime_rule_holds) {
+TEST_P(NamespaceTest, given_atime_policies_when_touching_then_relatime_rule_holds) {
   const auto ino = ns_.mknod(kRoot, "f", S_IFREG | 0644, 0, kUser)->ino;
   constexpr std::int64_t kDay = std::int64_t{86400} * 1'000'000'000;
   const auto set_times = [&](std::int64_t atime, std::int64_t mtime, std::int64_t ctime) {
-    auto rec = *index_.inode(ino);
-    rec.atime_ns = atime;
-    rec.mtime_ns = mtime;
-    rec.ctime_ns = ctime;
-    index_.update_inode(rec);
+    metadata_->transact([&](index::MetadataTxn& t) {
+      auto rec = *t.inode(ino);
+      rec.atime_ns = atime;
+      rec.mtime_ns = mtime;
+      rec.ctime_ns = ctime;
+      t.update_inode(rec);
+    });
   };
   const auto atime = [&] { return ns_.getattr(ino)->atime_ns; };
   const auto now = now_ns();
@@ -170,6 +172,8 @@ TEST_F(NamespaceTest, given_atime_policies_when_touching_then_relatime_rule_hold
   ns_.touch_atime(ino);
   EXPECT_EQ(atime(), now - 20);
 }
+
+SQUEEZEFS_ON_EVERY_METADATA_STORE(NamespaceTest);
 
 }  // namespace
 }  // namespace squeezefs::fs

@@ -20,7 +20,7 @@ class RenameTest : public NamespaceFixture {
   std::uint32_t links(std::uint64_t ino) { return ns_.getattr(ino)->nlink; }
 };
 
-TEST_F(RenameTest, given_file_when_renamed_across_directories_then_moves) {
+TEST_P(RenameTest, given_file_when_renamed_across_directories_then_moves) {
   const auto f = file(kRoot, "a");
   const auto d = dir(kRoot, "d");
   ASSERT_TRUE(ns_.rename(kRoot, "a", d, "b", RenameMode::kReplace));
@@ -30,7 +30,7 @@ TEST_F(RenameTest, given_file_when_renamed_across_directories_then_moves) {
             std::errc::no_such_file_or_directory);
 }
 
-TEST_F(RenameTest, given_existing_target_when_replaced_then_old_target_removed) {
+TEST_P(RenameTest, given_existing_target_when_replaced_then_old_target_removed) {
   const auto a = file(kRoot, "a");
   const auto b = file(kRoot, "b");
   EXPECT_EQ(ns_.rename(kRoot, "a", kRoot, "b", RenameMode::kNoReplace).error(),
@@ -41,7 +41,7 @@ TEST_F(RenameTest, given_existing_target_when_replaced_then_old_target_removed) 
   EXPECT_EQ(ns_.readdir(kRoot, 0, 10)->size(), 1U);
 }
 
-TEST_F(RenameTest, given_directory_when_moved_then_parent_link_counts_follow) {
+TEST_P(RenameTest, given_directory_when_moved_then_parent_link_counts_follow) {
   const auto p1 = dir(kRoot, "p1");
   const auto p2 = dir(kRoot, "p2");
   const auto c = dir(p1, "c");
@@ -58,7 +58,7 @@ TEST_F(RenameTest, given_directory_when_moved_then_parent_link_counts_follow) {
   EXPECT_EQ(links(p2), 2U);
 }
 
-TEST_F(RenameTest, given_type_mismatch_or_full_target_when_renamed_then_errors) {
+TEST_P(RenameTest, given_type_mismatch_or_full_target_when_renamed_then_errors) {
   const auto d = dir(kRoot, "d");
   const auto full = dir(kRoot, "full");
   file(full, "x");
@@ -74,7 +74,7 @@ TEST_F(RenameTest, given_type_mismatch_or_full_target_when_renamed_then_errors) 
   EXPECT_EQ(ns_.lookup(kRoot, "d")->ino, d);
 }
 
-TEST_F(RenameTest, given_directory_when_moved_into_itself_then_einval) {
+TEST_P(RenameTest, given_directory_when_moved_into_itself_then_einval) {
   const auto a = dir(kRoot, "a");
   const auto b = dir(a, "b");
   const auto c = dir(b, "c");
@@ -85,7 +85,7 @@ TEST_F(RenameTest, given_directory_when_moved_into_itself_then_einval) {
   EXPECT_TRUE(ns_.rename(b, "c", kRoot, "c", RenameMode::kReplace));
 }
 
-TEST_F(RenameTest, given_exchange_when_both_exist_then_swapped) {
+TEST_P(RenameTest, given_exchange_when_both_exist_then_swapped) {
   const auto d = dir(kRoot, "d");
   const auto sub = dir(d, "sub");
   const auto f = file(kRoot, "f");
@@ -100,7 +100,7 @@ TEST_F(RenameTest, given_exchange_when_both_exist_then_swapped) {
             std::errc::invalid_argument);
 }
 
-TEST_F(RenameTest, given_hard_links_to_same_inode_when_renamed_then_nothing_changes) {
+TEST_P(RenameTest, given_hard_links_to_same_inode_when_renamed_then_nothing_changes) {
   const auto f = file(kRoot, "a");
   ASSERT_TRUE(ns_.link(f, kRoot, "b"));
   ASSERT_TRUE(ns_.rename(kRoot, "a", kRoot, "b", RenameMode::kReplace));
@@ -108,13 +108,15 @@ TEST_F(RenameTest, given_hard_links_to_same_inode_when_renamed_then_nothing_chan
   EXPECT_EQ(links(f), 2U);
 }
 
-TEST_F(RenameTest, given_setattr_when_changing_mode_owner_times_then_applied_and_ctime_moves) {
+TEST_P(RenameTest, given_setattr_when_changing_mode_owner_times_then_applied_and_ctime_moves) {
   const auto f = file(kRoot, "f");
   {
     // An old ctime, so that a setattr leaving it alone cannot pass for one that moves it.
-    auto rec = *index_.inode(f);
-    rec.ctime_ns = 1;
-    index_.update_inode(rec);
+    metadata_->transact([&](index::MetadataTxn& t) {
+      auto rec = *t.inode(f);
+      rec.ctime_ns = 1;
+      t.update_inode(rec);
+    });
   }
   const auto before = *ns_.getattr(f);
   ASSERT_EQ(before.ctime_ns, 1);
@@ -133,6 +135,8 @@ TEST_F(RenameTest, given_setattr_when_changing_mode_owner_times_then_applied_and
   EXPECT_EQ(*ns_.getattr(f), *after);
   EXPECT_EQ(ns_.setattr(999, change).error(), std::errc::no_such_file_or_directory);
 }
+
+SQUEEZEFS_ON_EVERY_METADATA_STORE(RenameTest);
 
 }  // namespace
 }  // namespace squeezefs::fs

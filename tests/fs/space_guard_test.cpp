@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "core_fixtures.h"
 #include "squeezefs/codecs/registry.h"
 #include "squeezefs/fs/file_data.h"
 #include "squeezefs/fs/memory_block_store.h"
@@ -32,10 +33,9 @@ TEST(SpaceGuardTest, given_reserve_when_measuring_then_fits_only_what_the_disk_h
   EXPECT_TRUE(SpaceGuard(dir / "no-such-dir", kHuge).fits(0, 1));
 }
 
-class SpaceAdmissionTest : public ::testing::Test {
+class SpaceAdmissionTest : public ::testing::Test, protected SqliteMetadataFixture {
  protected:
   SpaceAdmissionTest() {
-    Namespace::format(index_, Caller{});
     for (int i = 0; i < 8; ++i) index_.add_data_file();
     ino_ = ns_.mknod(Namespace::kRootIno, "f", S_IFREG | 0644, 0, Caller{})->ino;
   }
@@ -44,13 +44,11 @@ class SpaceAdmissionTest : public ::testing::Test {
     DataPathOptions options;
     options.space_dir = std::filesystem::temp_directory_path();
     options.space_reserve = reserve;
-    return std::make_unique<FileData>(index_, ns_.index_mutex(), io_,
-                                      *codecs::find_codec(codecs::CodecId::kZstd), 1, kBlock,
-                                      options);
+    return std::make_unique<FileData>(
+        index_, index_mutex_, io_, *codecs::find_codec(codecs::CodecId::kZstd), 1, kBlock, options);
   }
 
-  index::Index index_ = index::Index::create(":memory:", index::StoreConfig{});
-  Namespace ns_{index_};
+  Namespace ns_{*metadata_};
   MemoryBlockStore store_{1 << 20};
   BlockIo io_{store_};
   std::uint64_t ino_ = 0;

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "core_fixtures.h"
 #include "squeezefs/fs/namespace.h"
 
 namespace squeezefs::fs {
@@ -11,15 +12,11 @@ namespace {
 
 constexpr std::uint64_t kRoot = Namespace::kRootIno;
 
-class XattrTest : public ::testing::Test {
+class XattrTest : public ::testing::Test, protected SqliteMetadataFixture {
  protected:
-  XattrTest() {
-    Namespace::format(index_, Caller{});
-    ino_ = ns_.mknod(kRoot, "f", S_IFREG | 0644, 0, Caller{})->ino;
-  }
+  XattrTest() { ino_ = ns_.mknod(kRoot, "f", S_IFREG | 0644, 0, Caller{})->ino; }
 
-  index::Index index_ = index::Index::create(":memory:", index::StoreConfig{});
-  Namespace ns_{index_};
+  Namespace ns_{*metadata_};
   std::uint64_t ino_ = 0;
 };
 

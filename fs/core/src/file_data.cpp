@@ -19,9 +19,8 @@ constexpr std::chrono::milliseconds kCommitGather{10};
 
 }  // namespace
 
-FileData::FileData(index::Index& index, std::mutex& index_mutex, BlockIo& io,
-                   const codecs::Codec& codec, int level, std::uint32_t block_size,
-                   DataPathOptions options)
+FileData::FileData(index::Index& index, Mutex& index_mutex, BlockIo& io, const codecs::Codec& codec,
+                   int level, std::uint32_t block_size, DataPathOptions options)
     : index_(index),
       mutex_(index_mutex),
       io_(io),

@@ -1,6 +1,6 @@
 #include "squeezefs/fs/store_layout.h"
 
-#include "squeezefs/index/index.h"
+#include "squeezefs/index/sqlite/sqlite_metadata_store.h"
 
 namespace squeezefs::fs {
 
@@ -23,8 +23,8 @@ Result<void> make_store(const std::filesystem::path& root, const index::StoreCon
     if (!stdfs::is_empty(root)) return fail(std::errc::directory_not_empty);
   }
   stdfs::create_directories(layout.data());
-  auto idx = index::Index::create(layout.index().string(), config);
-  Namespace::format(idx, owner);
+  const auto metadata = index::SqliteMetadataStore::create(layout.index().string(), config);
+  format_root(*metadata, owner);
   return {};
 }
 

@@ -37,7 +37,7 @@ std::uint64_t total_size(const std::map<std::uint32_t, std::uint64_t>& files) {
 DeadSpace OnlineCompactor::dead_space() {
   std::vector<index::DataFileRecord> rows;
   {
-    const std::lock_guard lock(fs_.names().index_mutex());
+    const std::lock_guard lock(fs_.index_mutex());
     rows = fs_.index().data_files();
   }
   DeadSpace out;
@@ -54,7 +54,7 @@ std::vector<std::uint32_t> OnlineCompactor::find_leftovers() {
   const auto on_disk = check::list_data_files(fs_.layout().data());
   std::set<std::uint32_t> known;
   {
-    const std::lock_guard lock(fs_.names().index_mutex());
+    const std::lock_guard lock(fs_.index_mutex());
     for (const auto& row : fs_.index().data_files()) known.insert(row.id);
   }
   std::vector<std::uint32_t> leftovers;
@@ -69,7 +69,7 @@ std::size_t OnlineCompactor::remove_leftovers() {
   // goes first (committed), so a crash in between leaves a file without a row, removed below.
   std::vector<std::uint32_t> unused;
   {
-    const std::lock_guard lock(fs_.names().index_mutex());
+    const std::lock_guard lock(fs_.index_mutex());
     index::Index& index = fs_.index();
     index::Txn txn(index.db());
     for (const auto& row : index.data_files()) {
@@ -94,7 +94,7 @@ check::CompactStats OnlineCompactor::run(const check::CompactOptions& options, b
                                          const std::stop_token& stop) {
   FileBlockStore& store = fs_.data_files();
   index::Index& index = fs_.index();
-  std::mutex& mutex = fs_.names().index_mutex();
+  Mutex& mutex = fs_.index_mutex();
   const auto dir = fs_.layout().data();
   if (seal) {
     store.seal();

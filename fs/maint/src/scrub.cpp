@@ -28,7 +28,7 @@ void pace(std::uint64_t bytes, std::uint64_t rate, Clock::time_point start,
 
 ScrubReport scrub(Filesystem& fs, const ScrubOptions& options, const ScrubProgress& progress,
                   std::stop_token stop) {
-  std::mutex& mutex = fs.names().index_mutex();
+  Mutex& mutex = fs.index_mutex();
   index::Index& index = fs.index();
   std::vector<index::DataFileRecord> files;
   {

@@ -164,9 +164,11 @@ void SqliteMetadataStore::set_durability(Durability durability) {
   const MutexLock lock(writer_);
   durability_ = durability;
   const bool each = durability == Durability::kEachCommit;
-  // Turning group commit off commits the open group; the WAL sync makes it durable too, so
-  // every commit so far is durable as every later one will be.
-  if (each) index_.db().set_group_commit(false);
+  // Turning group commit off commits the open group: SQLite refuses to change its safety level
+  // inside a transaction (the committer groups again at its next tick under kGrouped). With
+  // kEachCommit the WAL sync makes it durable too, so every commit so far is durable as every
+  // later one will be.
+  index_.db().set_group_commit(false);
   index_.set_durable_commits(each);
   if (each) {
     sync_db();

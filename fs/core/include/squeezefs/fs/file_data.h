@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "squeezefs/codecs/codec.h"
+#include "squeezefs/common/mutex.h"
 #include "squeezefs/common/result.h"
 #include "squeezefs/fs/block_cache.h"
 #include "squeezefs/fs/block_io.h"
@@ -78,7 +79,7 @@ class FileData {
  public:
   static constexpr std::uint64_t kMaxFileSize = std::uint64_t{1} << 62;
 
-  FileData(index::Index& index, std::mutex& index_mutex, BlockIo& io, const codecs::Codec& codec,
+  FileData(index::Index& index, Mutex& index_mutex, BlockIo& io, const codecs::Codec& codec,
            int level, std::uint32_t block_size, DataPathOptions options = {});
   FileData(const FileData&) = delete;
   FileData& operator=(const FileData&) = delete;
@@ -273,7 +274,7 @@ class FileData {
   void flusher();
 
   index::Index& index_;
-  std::mutex& mutex_;  // the index mutex, shared with the Namespace
+  Mutex& mutex_;  // the index mutex: the metadata store's writer mutex (legacy view)
   BlockIo& io_;
   // The codec new blocks get; a remount may change it (set_codec). Guarded by codec_mutex_, a
   // leaf lock.

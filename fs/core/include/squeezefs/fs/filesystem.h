@@ -17,8 +17,13 @@
 #include "squeezefs/fs/file_block_store.h"
 #include "squeezefs/fs/file_data.h"
 #include "squeezefs/fs/namespace.h"
+#include "squeezefs/fs/release_queue.h"
 #include "squeezefs/fs/store_layout.h"
 #include "squeezefs/index/index.h"
+
+namespace squeezefs::index {
+class SqliteMetadataStore;
+}  // namespace squeezefs::index
 
 namespace squeezefs::fs {
 
@@ -51,7 +56,7 @@ class Filesystem : public CoreApi {
              DataPathOptions options = {}, const StorageOptions& storage = {});
   Filesystem(const Filesystem&) = delete;
   Filesystem& operator=(const Filesystem&) = delete;
-  ~Filesystem() override = default;
+  ~Filesystem() override;
 
   Namespace& names() { return names_; }
   FileData& data() { return *data_; }
@@ -59,14 +64,17 @@ class Filesystem : public CoreApi {
   [[nodiscard]] std::uint32_t block_size() const { return config_.block_size; }
   [[nodiscard]] bool read_only() const { return read_only_; }
   // For maintenance of the mounted store (scrub, online compaction): the index, used only under
-  // names().index_mutex(), and the data files.
-  index::Index& index() { return index_; }
+  // index_mutex() (the metadata store's writer mutex), and the data files.
+  // TODO(#16): gone once maint uses the metadata store (step 7)
+  index::Index& index();
+  Mutex& index_mutex();
   FileBlockStore& data_files() { return store_; }
   // Makes everything written so far durable: flushes and commits every buffered block, syncs
   // the data files and then the index (its WAL frames are not synced at commit). Then gives back
   // the disk space of blocks whose removal is now durable. Does nothing when read-only. Throws
   // std::system_error when the data of some file could not be written back (ENOSPC or EIO; the
-  // file reports it too, at its next flush or fsync), and IndexError when the index fails.
+  // file reports it too, at its next flush or fsync), and IndexError when the index fails or
+  // lost committed changes (EIO).
   void sync() override;
   // Whether anything was written or changed since the index was last synced: buffered blocks, or
   // index changes (cheap: for the background sync to stay idle when nothing happens).
@@ -124,30 +132,22 @@ class Filesystem : public CoreApi {
  private:
   StoreLayout layout_;
   bool read_only_;
-  index::Index index_;
+  std::unique_ptr<index::SqliteMetadataStore> metadata_;
   index::StoreConfig config_;
+  ReleaseQueue releases_;  // blocks of removed inodes, punched once their removal is durable
   Namespace names_;
   FileBlockStore store_;
   BlockIo io_;
   std::unique_ptr<FileData> data_;
-  std::mutex punch_mutex_;
-  std::condition_variable_any punch_wake_;
-  std::vector<index::BlockRef> pending_punches_;  // removed blocks waiting for a durable index
-  std::uint64_t lost_groups_seen_ = 0;  // index groups lost before the last punch (sync())
   std::chrono::milliseconds commit_interval_;
-  // Index changes counted when the index was last synced; guarded by the index mutex.
-  std::int64_t synced_changes_ = 0;
-  std::atomic<bool> synchronous_{false};  // changed under the index mutex
   // Syncs every commit_interval_ when something changed, and about once a second while removed
-  // blocks wait for their space to be given back. Declared late: it stops before anything it
+  // blocks wait for their space to be given back. Declared last: it stops before anything it
   // uses is destroyed.
   std::jthread syncer_;
-  // Commits the index's open group of changes every few milliseconds, and turns group commit
-  // off while space under the store is short. Declared last.
-  std::jthread group_committer_;
 
   void sync_loop(const std::stop_token& stop);
-  void group_commit_loop(const std::stop_token& stop);
+  // Syncs the metadata store and hands the result to releases_. Throws IndexError (EIO) when
+  // committed changes were lost since the last sync.
   void sync_index();
 };
 

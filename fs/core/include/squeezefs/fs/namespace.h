@@ -2,18 +2,18 @@
 
 #include <atomic>
 #include <cstdint>
-#include <functional>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
+#include "squeezefs/common/mutex.h"
 #include "squeezefs/common/result.h"
 #include "squeezefs/fs/caller.h"
 #include "squeezefs/fs/clock.h"
-#include "squeezefs/index/index.h"
+#include "squeezefs/fs/release_queue.h"
+#include "squeezefs/index/metadata_store.h"
 
 namespace squeezefs::fs {
 
@@ -50,12 +50,17 @@ struct ListedEntry {
   index::InodeRecord inode;
 };
 
-// Directory tree semantics over the index: lookup, creation of every inode type, links,
+// Creates the root directory of a new store (mode 0755, owned by `owner`).
+void format_root(index::MetadataStore& metadata, Caller owner);
+
+// Directory tree semantics over the metadata store: lookup, creation of every inode type, links,
 // unlink/rmdir and readdir. Permission checks are left to the kernel (default_permissions).
 //
-// Thread-safe: every operation runs under one mutex as one index transaction.
+// Thread-safe: every operation runs under mutex_ as one read or one transaction of the store.
+// Transaction bodies only read refs_ and return what they freed; Namespace state changes after
+// the transaction returns, so the store may run a body more than once.
 // Errors: ENOENT, EEXIST, ENOTDIR, EISDIR, ENOTEMPTY, ENAMETOOLONG, EINVAL, EPERM, EMLINK as
-// POSIX specifies for the corresponding system calls. Index failures throw IndexError.
+// POSIX specifies for the corresponding system calls. Store failures throw StorageError.
 //
 // Inodes in use (known to the kernel or open, see retain()) outlive their last link: their
 // record stays with nlink 0 and is removed, with its blocks, when the last reference goes.
@@ -63,13 +68,10 @@ class Namespace {
  public:
   static constexpr std::uint64_t kRootIno = 1;
 
-  explicit Namespace(index::Index& index) : index_(index) {}
-
-  // The mutex that guards the index for every user of it (FileData shares it).
-  std::mutex& index_mutex() { return mutex_; }
-
-  // Creates the root directory of a new store (mode 0755, owned by `owner`).
-  static void format(index::Index& index, Caller owner);
+  // Blocks of removed inodes go to `releases` with the commit that removed them; without a
+  // queue their space stays accounted for compaction to reclaim. Both must outlive the Namespace.
+  explicit Namespace(index::MetadataStore& metadata, ReleaseQueue* releases = nullptr)
+      : metadata_(metadata), releases_(releases) {}
 
   // References that keep an unlinked inode alive: kernel lookup counts and open handles.
   // release() removes an inode with no links once its references reach zero.
@@ -81,11 +83,6 @@ class Namespace {
   void set_atime_policy(AtimePolicy policy) { atime_policy_ = policy; }
   // false for nodiratime: listings leave a directory's atime alone, whatever the policy.
   void set_dir_atime(bool on) { dir_atime_ = on; }
-  // Receives the blocks of removed inodes once their removal has committed (called under the
-  // index mutex), so their space can go back to the backing file system. Set before use.
-  void set_space_releaser(std::function<void(const std::vector<index::BlockRef>&)> releaser) {
-    space_releaser_ = std::move(releaser);
-  }
   // Records a read of a file or a listing of a directory. With kRelatime, atime moves only when
   // it is not newer than mtime or ctime, or is a day old (so most reads write nothing).
   void touch_atime(std::uint64_t ino);
@@ -142,40 +139,51 @@ class Namespace {
                                         std::size_t limit);
 
  private:
-  // Adds `record` as `name` in `parent`, created by `caller`. Its group and S_ISGID follow
-  // new_inode_owner(); its permission bits come from the parent's default ACL (which it
+  using Txn = index::MetadataTxn;
+  using Reader = index::MetadataReader;
+  using Freed = std::vector<index::BlockRef>;
+  using Refs = std::unordered_map<std::uint64_t, std::uint64_t>;  // ino -> references
+
+  // Adds `record` as `name` in `parent`, created by `caller` at `now`. Its group and S_ISGID
+  // follow new_inode_owner(); its permission bits come from the parent's default ACL (which it
   // inherits) when there is one, else from its mode less the caller's umask.
-  Result<index::InodeRecord> create_locked(std::uint64_t parent, std::string_view name,
-                                           index::InodeRecord record, const Caller& caller);
-  // create_locked() in a transaction of its own; a new symlink also stores `target`.
+  static Result<index::InodeRecord> create_in(Txn& t, std::uint64_t parent, std::string_view name,
+                                              index::InodeRecord record, const Caller& caller,
+                                              std::int64_t now);
+  // create_in() in a transaction of its own; a new symlink also stores `target`.
   Result<index::InodeRecord> create(std::uint64_t parent, std::string_view name,
                                     const index::InodeRecord& record, const Caller& caller,
                                     std::string_view target = {});
-  Result<index::InodeRecord> directory_locked(std::uint64_t ino);
+  static Result<index::InodeRecord> directory(Reader& r, std::uint64_t ino);
   // The inode that `name` in `parent` names: ENOENT without such an entry, EIO when the entry
   // names a missing inode.
-  Result<index::InodeRecord> entry_inode_locked(std::uint64_t parent, std::string_view name);
+  static Result<index::InodeRecord> entry_inode(Reader& r, std::uint64_t parent,
+                                                std::string_view name);
   // True when `dir` is `ancestor` or lies below it.
-  bool is_within_locked(std::uint64_t dir, std::uint64_t ancestor);
+  static bool is_within(Reader& r, std::uint64_t dir, std::uint64_t ancestor);
   // Adds `delta` to the link count of `ino` and stamps its times.
-  void touch_locked(std::uint64_t ino, int delta, std::int64_t now, bool modify);
+  static void touch(Txn& t, std::uint64_t ino, int delta, std::int64_t now, bool modify);
   // Drops one link of a non-directory; removes it when that was the last link and it is unused.
-  // Blocks of removed inodes go to `freed`, for give_back() once the transaction committed.
-  void unlink_inode_locked(index::InodeRecord rec, std::int64_t now,
-                           std::vector<index::BlockRef>& freed);
-  void remove_inode_locked(std::uint64_t ino, std::vector<index::BlockRef>& freed);
-  void give_back(const std::vector<index::BlockRef>& freed);
+  // Blocks of removed inodes go to `freed`, for the ReleaseQueue once the transaction committed.
+  // `refs` is refs_, read under mutex_.
+  static void unlink_inode(Txn& t, const Refs& refs, index::InodeRecord rec, std::int64_t now,
+                           Freed& freed);
+  static void remove_inode(Txn& t, std::uint64_t ino, Freed& freed);
   // Removes an emptied directory now, or marks it unlinked (nlink 0) while it is in use.
-  void remove_dir_inode_locked(index::InodeRecord rec, std::int64_t now);
+  static void remove_dir_inode(Txn& t, const Refs& refs, index::InodeRecord rec, std::int64_t now);
   // Bytes of names and values of `ino`'s xattrs, leaving out `except`.
-  std::size_t xattr_space_locked(std::uint64_t ino, std::string_view except);
+  static std::size_t xattr_space(Reader& r, std::uint64_t ino, std::string_view except);
+  // Hands blocks freed by the commit `ticket` to the ReleaseQueue (after transact() returned).
+  void release_later(index::CommitTicket ticket, Freed freed);
 
-  index::Index& index_;
-  std::mutex mutex_;  // guards index_ and refs_; a leaf in the lock order
-  std::unordered_map<std::uint64_t, std::uint64_t> refs_;  // ino -> references; absent = 0
+  index::MetadataStore& metadata_;
+  ReleaseQueue* const releases_;
+  // Taken before the store's own locks (never inside a transaction body); guards refs_ and makes
+  // each operation's read-modify-write of the store one step for the other operations.
+  Mutex mutex_;
+  Refs refs_ GUARDED_BY(mutex_);  // absent = 0
   std::atomic<AtimePolicy> atime_policy_{AtimePolicy::kRelatime};
   std::atomic<bool> dir_atime_{true};
-  std::function<void(const std::vector<index::BlockRef>&)> space_releaser_;
 };
 
 }  // namespace squeezefs::fs
