@@ -61,6 +61,8 @@ expect_caught fs/core/src/a.cpp '  ::fallocate(fd, mode, offset, length);' os-sp
 expect_caught fs/src/a.cpp '#include "squeezefs/index/records.h"' index-in-blockstore
 expect_caught fs/core/src/a.cpp '  if (errno == ENOENT) return;' errno-in-core
 expect_caught codecs/src/a.cpp '  return EIO;' errno-in-core
+expect_caught fs/core/src/a.cpp '  if (e == ENAMETOOLONG) return;' errno-in-core
+expect_passed fs/core/src/a.cpp '  void sync() EXCLUDES(mutex_);'
 
 # Where each is allowed, in comments, and near misses.
 expect_passed index/src/a.cpp '#include <sqlite3.h>'
