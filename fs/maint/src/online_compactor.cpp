@@ -94,7 +94,7 @@ check::CompactStats OnlineCompactor::run(const check::CompactOptions& options, b
                                          const std::stop_token& stop) {
   FileBlockStore& store = fs_.data_files();
   index::Index& index = fs_.index();
-  std::mutex& mutex = fs_.names().index_mutex();
+  auto& mutex = fs_.names().index_mutex();  // the index lock (Namespace owns it)
   const auto dir = fs_.layout().data();
   if (seal) {
     store.seal();

@@ -28,7 +28,7 @@ void pace(std::uint64_t bytes, std::uint64_t rate, Clock::time_point start,
 
 ScrubReport scrub(Filesystem& fs, const ScrubOptions& options, const ScrubProgress& progress,
                   std::stop_token stop) {
-  std::mutex& mutex = fs.names().index_mutex();
+  auto& mutex = fs.names().index_mutex();  // the index lock (Namespace owns it)
   index::Index& index = fs.index();
   std::vector<index::DataFileRecord> files;
   {
