@@ -33,7 +33,7 @@ void FileBlockStore::roll() {
 }
 
 StoredLocation FileBlockStore::store(std::span<const std::byte> bytes) {
-  const std::lock_guard lock(mutex_);
+  const MutexLock lock(mutex_);
   if (!writer_ || (writer_size_ > 0 && writer_size_ + bytes.size() > file_limit_)) roll();
   const StoredLocation loc{writer_id_, writer_size_, static_cast<std::uint32_t>(bytes.size())};
   writer_->pwrite(bytes, writer_size_);
@@ -51,14 +51,14 @@ std::shared_ptr<IoFile> FileBlockStore::reader(std::uint32_t id) {
 }
 
 void FileBlockStore::seal() {
-  const std::lock_guard lock(mutex_);
+  const MutexLock lock(mutex_);
   // Keep the id: sync() still has to reach the file if it holds unsynced blocks.
   writer_.reset();
   writing_ = 0;
 }
 
 void FileBlockStore::forget(std::uint32_t id) {
-  const std::lock_guard lock(mutex_);
+  const MutexLock lock(mutex_);
   readers_.erase(id);
   unsynced_.erase(id);
 }
@@ -67,7 +67,7 @@ bool FileBlockStore::load(const StoredLocation& location, std::span<std::byte> o
   if (out.size() != location.length) return false;
   std::shared_ptr<IoFile> file;
   {
-    const std::lock_guard lock(mutex_);
+    const MutexLock lock(mutex_);
     file = reader(location.data_file);
   }
   if (file == nullptr) return false;
@@ -76,7 +76,7 @@ bool FileBlockStore::load(const StoredLocation& location, std::span<std::byte> o
 }
 
 void FileBlockStore::sync() {
-  const std::lock_guard lock(mutex_);
+  const MutexLock lock(mutex_);
   for (const auto id : unsynced_) {
     if (id == writer_id_ && writer_) {
       writer_->datasync();

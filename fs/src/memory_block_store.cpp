@@ -7,7 +7,7 @@
 namespace squeezefs::fs {
 
 StoredLocation MemoryBlockStore::store(std::span<const std::byte> bytes) {
-  const std::lock_guard lock(mutex_);
+  const MutexLock lock(mutex_);
   if (!files_[current_].empty() && files_[current_].size() + bytes.size() > file_limit_) ++current_;
   auto& data = files_[current_];
   const StoredLocation loc{current_, data.size(), static_cast<std::uint32_t>(bytes.size())};
@@ -16,7 +16,7 @@ StoredLocation MemoryBlockStore::store(std::span<const std::byte> bytes) {
 }
 
 bool MemoryBlockStore::load(const StoredLocation& location, std::span<std::byte> out) {
-  const std::lock_guard lock(mutex_);
+  const MutexLock lock(mutex_);
   const auto it = files_.find(location.data_file);
   if (it == files_.end() || out.size() != location.length) return false;
   const auto& data = it->second;

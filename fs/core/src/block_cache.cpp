@@ -26,7 +26,7 @@ void BlockCache::insert_locked(const CacheKey& key, Block block) {
 Result<BlockCache::Block> BlockCache::get(const CacheKey& key, const Loader& load) {
   std::shared_ptr<Flight> flight;
   {
-    std::unique_lock lock(mutex_);
+    MutexLock lock(mutex_);
     if (auto it = entries_.find(key); it != entries_.end()) {
       lru_.splice(lru_.begin(), lru_, it->second);
       return it->second->block;
@@ -34,7 +34,7 @@ Result<BlockCache::Block> BlockCache::get(const CacheKey& key, const Loader& loa
     if (auto it = flights_.find(key); it != flights_.end()) {
       // Someone is decoding this block: wait for their result instead of decoding it again.
       auto shared = it->second;
-      flight_cv_.wait(lock, [&] { return shared->done; });
+      while (!shared->done) flight_cv_.wait(lock);
       return *shared->result;
     }
     flight = std::make_shared<Flight>();
@@ -45,7 +45,7 @@ Result<BlockCache::Block> BlockCache::get(const CacheKey& key, const Loader& loa
     }
   }
   const auto finish = [&](Result<Block> result) {
-    const std::lock_guard lock(mutex_);
+    const MutexLock lock(mutex_);
     if (result) insert_locked(key, *result);
     flight->result = std::move(result);
     flight->done = true;
@@ -67,13 +67,13 @@ Result<BlockCache::Block> BlockCache::get(const CacheKey& key, const Loader& loa
 }
 
 void BlockCache::put(const CacheKey& key, Block block) {
-  const std::lock_guard lock(mutex_);
+  const MutexLock lock(mutex_);
   insert_locked(key, std::move(block));
 }
 
 void BlockCache::prefetch(const CacheKey& key, const Loader& load) {
   {
-    const std::lock_guard lock(mutex_);
+    const MutexLock lock(mutex_);
     if (entries_.contains(key) || flights_.contains(key)) return;
     if (std::find(dropped_.begin(), dropped_.end(), key) != dropped_.end()) return;
   }
@@ -81,7 +81,7 @@ void BlockCache::prefetch(const CacheKey& key, const Loader& load) {
 }
 
 void BlockCache::erase(const CacheKey& key) {
-  const std::lock_guard lock(mutex_);
+  const MutexLock lock(mutex_);
   if (auto it = entries_.find(key); it != entries_.end()) {
     bytes_ -= it->second->block->capacity();
     lru_.erase(it->second);
@@ -92,17 +92,17 @@ void BlockCache::erase(const CacheKey& key) {
 }
 
 bool BlockCache::contains(const CacheKey& key) {
-  const std::lock_guard lock(mutex_);
+  const MutexLock lock(mutex_);
   return entries_.contains(key);
 }
 
 std::size_t BlockCache::bytes() {
-  const std::lock_guard lock(mutex_);
+  const MutexLock lock(mutex_);
   return bytes_;
 }
 
 std::uint64_t BlockCache::loads() {
-  const std::lock_guard lock(mutex_);
+  const MutexLock lock(mutex_);
   return loads_;
 }
 

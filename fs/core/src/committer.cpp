@@ -16,7 +16,7 @@ Committer::Committer(CommitFn commit, std::size_t max_batch, std::chrono::millis
 
 Committer::~Committer() {
   {
-    const std::lock_guard lock(mutex_);
+    const MutexLock lock(mutex_);
     stopping_ = true;
   }
   cv_.notify_all();
@@ -26,7 +26,7 @@ Committer::~Committer() {
 void Committer::enqueue(EncodedBlock block) {
   bool wake = false;
   {
-    const std::lock_guard lock(mutex_);
+    const MutexLock lock(mutex_);
     queue_.push_back(std::move(block));
     // A gathering batch waits for its time, a full batch or a waiter, not for every block.
     wake = queue_.size() == 1 || queue_.size() >= max_batch_ || waiters_ > 0;
@@ -36,30 +36,33 @@ void Committer::enqueue(EncodedBlock block) {
 
 Committer::Waiter::Waiter(Committer& committer) : committer_(committer) {
   {
-    const std::lock_guard lock(committer_.mutex_);
+    const MutexLock lock(committer_.mutex_);
     ++committer_.waiters_;
   }
   committer_.cv_.notify_one();  // a gathering batch commits now
 }
 
 Committer::Waiter::~Waiter() {
-  const std::lock_guard lock(committer_.mutex_);
+  const MutexLock lock(committer_.mutex_);
   --committer_.waiters_;
 }
 
 std::uint64_t Committer::batches() {
-  const std::lock_guard lock(mutex_);
+  const MutexLock lock(mutex_);
   return batches_;
 }
 
 void Committer::run() {
-  std::unique_lock lock(mutex_);
+  MutexLock lock(mutex_);
   for (;;) {
-    cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+    // Loops rather than wait predicates: the analysis cannot see that a predicate runs locked.
+    while (!stopping_ && queue_.empty()) cv_.wait(lock);
     if (queue_.empty()) return;  // stopping with nothing left
     if (gather_.count() > 0) {
-      cv_.wait_for(lock, gather_,
-                   [this] { return stopping_ || waiters_ > 0 || queue_.size() >= max_batch_; });
+      const auto deadline = std::chrono::steady_clock::now() + gather_;
+      while (!stopping_ && waiters_ == 0 && queue_.size() < max_batch_) {
+        if (cv_.wait_until(lock, deadline) == std::cv_status::timeout) break;
+      }
     }
     std::vector<EncodedBlock> batch;
     if (queue_.size() <= max_batch_) {

@@ -14,7 +14,7 @@ bool SpaceGuard::fits(std::uint64_t pending, std::uint64_t bytes, bool fresh) {
   if (dir_.empty()) return true;
   const std::uint64_t needed = pending + bytes + reserve_;
   const auto now = std::chrono::steady_clock::now();
-  const std::lock_guard lock(mutex_);
+  const MutexLock lock(mutex_);
   // A recent reading is good enough while the room left is large next to what is asked for: the
   // space consumed since it was taken cannot have used up the margin.
   const bool recent = measured_.time_since_epoch().count() != 0 && now - measured_ < kReuse;

@@ -16,7 +16,7 @@ WorkerPool::WorkerPool(unsigned threads) {
 
 WorkerPool::~WorkerPool() {
   {
-    const std::lock_guard lock(mutex_);
+    const MutexLock lock(mutex_);
     stopping_ = true;
   }
   work_cv_.notify_all();
@@ -25,26 +25,26 @@ WorkerPool::~WorkerPool() {
 
 void WorkerPool::submit(std::function<void()> task) {
   {
-    const std::lock_guard lock(mutex_);
+    const MutexLock lock(mutex_);
     queue_.push_back(std::move(task));
   }
   work_cv_.notify_one();
 }
 
 void WorkerPool::wait_idle() {
-  std::unique_lock lock(mutex_);
-  idle_cv_.wait(lock, [this] { return queue_.empty() && running_ == 0; });
+  MutexLock lock(mutex_);
+  while (!queue_.empty() || running_ != 0) idle_cv_.wait(lock);
 }
 
 std::size_t WorkerPool::backlog() {
-  const std::lock_guard lock(mutex_);
+  const MutexLock lock(mutex_);
   return queue_.size() + running_;
 }
 
 void WorkerPool::run() {
-  std::unique_lock lock(mutex_);
+  MutexLock lock(mutex_);
   for (;;) {
-    work_cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+    while (!stopping_ && queue_.empty()) work_cv_.wait(lock);
     // Drain the queue before stopping so no accepted task is lost.
     if (queue_.empty()) return;
     auto task = std::move(queue_.front());

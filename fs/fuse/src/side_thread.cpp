@@ -11,15 +11,19 @@ SideThread::~SideThread() {
 }
 
 bool SideThread::stop(std::chrono::milliseconds grace) {
-  std::unique_lock lock(mutex_);
+  MutexLock lock(mutex_);
   stopping_ = true;
   ready_.notify_all();
-  return finished_.wait_for(lock, grace, [&] { return done_; });
+  const auto deadline = std::chrono::steady_clock::now() + grace;
+  while (!done_) {
+    if (finished_.wait_until(lock, deadline) == std::cv_status::timeout) return done_;
+  }
+  return true;
 }
 
 void SideThread::stop() {
   {
-    const std::lock_guard lock(mutex_);
+    const MutexLock lock(mutex_);
     stopping_ = true;
   }
   ready_.notify_all();
@@ -28,7 +32,7 @@ void SideThread::stop() {
 
 void SideThread::post(std::function<void()> task) {
   {
-    const std::lock_guard lock(mutex_);
+    const MutexLock lock(mutex_);
     if (!stopping_) {
       tasks_.push_back(std::move(task));
       ready_.notify_one();
@@ -39,9 +43,9 @@ void SideThread::post(std::function<void()> task) {
 }
 
 void SideThread::run() {
-  std::unique_lock lock(mutex_);
+  MutexLock lock(mutex_);
   for (;;) {
-    ready_.wait(lock, [&] { return stopping_ || !tasks_.empty(); });
+    while (!stopping_ && tasks_.empty()) ready_.wait(lock);
     if (tasks_.empty()) {  // stopping, and nothing left
       done_ = true;
       finished_.notify_all();

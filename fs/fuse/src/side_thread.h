@@ -1,11 +1,11 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <deque>
 #include <functional>
-#include <mutex>
 #include <thread>
+
+#include "squeezefs/common/mutex.h"
 
 namespace squeezefs::fs {
 
@@ -23,21 +23,21 @@ class SideThread {
   ~SideThread();
 
   // Queues `task`; tasks run one at a time, in order. A task must not throw.
-  void post(std::function<void()> task);
+  void post(std::function<void()> task) EXCLUDES(mutex_);
   // Runs what is queued and ends the thread; later tasks run on the caller's thread. False when
   // the tasks have not ended within `grace`: the thread then goes on, and stop() waits for it.
-  bool stop(std::chrono::milliseconds grace);
-  void stop();
+  bool stop(std::chrono::milliseconds grace) EXCLUDES(mutex_);
+  void stop() EXCLUDES(mutex_);
 
  private:
-  void run();
+  void run() EXCLUDES(mutex_);
 
-  std::mutex mutex_;  // a leaf
-  std::condition_variable ready_;
-  std::deque<std::function<void()>> tasks_;  // guarded by mutex_
-  bool stopping_ = false;                    // guarded by mutex_
-  bool done_ = false;                        // the thread has ended its loop; guarded by mutex_
-  std::condition_variable finished_;
+  Mutex mutex_;  // a leaf
+  CondVar ready_;
+  std::deque<std::function<void()>> tasks_ GUARDED_BY(mutex_);
+  bool stopping_ GUARDED_BY(mutex_) = false;
+  bool done_ GUARDED_BY(mutex_) = false;  // the thread has ended its loop
+  CondVar finished_;
   std::thread thread_;
 };
 

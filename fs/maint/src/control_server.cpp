@@ -89,7 +89,7 @@ ControlServer::~ControlServer() {
   if (acceptor_.joinable()) acceptor_.join();
   std::list<Client> clients;
   {
-    const std::lock_guard lock(mutex_);
+    const MutexLock lock(mutex_);
     clients.swap(clients_);
   }
   clients.clear();  // each jthread requests stop and joins
@@ -102,7 +102,7 @@ void ControlServer::accept_loop(const std::stop_token& stop) {
     if (::poll(&p, 1, 200) <= 0) continue;
     UniqueFd client(::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC));
     if (!client.valid()) continue;
-    const std::lock_guard lock(mutex_);
+    const MutexLock lock(mutex_);
     // Join the threads of finished connections.
     std::erase_if(clients_, [](const Client& c) { return c.done->load(); });
     auto done = std::make_shared<std::atomic<bool>>(false);

@@ -1,7 +1,5 @@
 #include "squeezefs/fs/maint/maint_service.h"
 
-#include <condition_variable>
-
 #include "squeezefs/common/log.h"
 #include "squeezefs/common/storage_error.h"
 #include "squeezefs/fs/maint/scrub.h"
@@ -79,7 +77,7 @@ void MaintService::handle(const nlohmann::json& request, const ControlServer::Re
       reply(nlohmann::json{{"error", "the threshold must be in (0, 1]"}});
       return;
     }
-    const std::lock_guard lock(compact_mutex_);
+    const MutexLock lock(compact_mutex_);
     const auto stats = compactor_.run(
         options, true, [&](std::uint64_t done, std::uint64_t total) { progress(done, total); },
         stop);
@@ -121,7 +119,7 @@ void MaintService::remount(const nlohmann::json& request, const ControlServer::R
     // running or start (it would rewrite data files under a read-only mount).
     read_only_ = true;
     fs_.names().set_atime_policy(AtimePolicy::kNever);
-    const std::lock_guard lock(compact_mutex_);
+    const MutexLock lock(compact_mutex_);
     fs_.sync();
   } else {
     read_only_ = false;
@@ -138,11 +136,11 @@ void MaintService::remount(const nlohmann::json& request, const ControlServer::R
 }
 
 void MaintService::background(const std::stop_token& stop) {
-  std::mutex mutex;
-  std::condition_variable_any wake;
+  Mutex mutex;
+  CondVar wake;
   // Dead space a pass could not reclaim; the next pass waits for compact_after more.
   std::uint64_t floor = 0;
-  std::unique_lock lock(mutex);
+  MutexLock lock(mutex);
   while (!wake.wait_for(lock, stop, options_.compact_interval, [] { return false; }) &&
          !stop.stop_requested()) {
     try {
@@ -150,7 +148,7 @@ void MaintService::background(const std::stop_token& stop) {
       if (read_only_ || fs_.data().dirty_bytes() > 0) continue;
       const auto dead = compactor_.dead_space().dead();
       if (dead < floor + options_.compact_after) continue;
-      const std::lock_guard compact_lock(compact_mutex_);
+      const MutexLock compact_lock(compact_mutex_);
       if (read_only_) continue;  // remounted read-only meanwhile
       check::CompactOptions options;
       options.threshold = options_.compact_threshold;

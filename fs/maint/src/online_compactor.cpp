@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "squeezefs/common/log.h"
+#include "squeezefs/common/mutex.h"
 #include "squeezefs/fs/check/data_file_names.h"
 #include "squeezefs/fs/check/data_file_rewrite.h"
 
@@ -37,7 +38,7 @@ std::uint64_t total_size(const std::map<std::uint32_t, std::uint64_t>& files) {
 DeadSpace OnlineCompactor::dead_space() {
   std::vector<index::DataFileRecord> rows;
   {
-    const std::lock_guard lock(fs_.index_mutex());
+    const MutexLock lock(fs_.index_mutex());
     rows = fs_.index().data_files();
   }
   DeadSpace out;
@@ -54,7 +55,7 @@ std::vector<std::uint32_t> OnlineCompactor::find_leftovers() {
   const auto on_disk = check::list_data_files(fs_.layout().data());
   std::set<std::uint32_t> known;
   {
-    const std::lock_guard lock(fs_.index_mutex());
+    const MutexLock lock(fs_.index_mutex());
     for (const auto& row : fs_.index().data_files()) known.insert(row.id);
   }
   std::vector<std::uint32_t> leftovers;
@@ -69,7 +70,7 @@ std::size_t OnlineCompactor::remove_leftovers() {
   // goes first (committed), so a crash in between leaves a file without a row, removed below.
   std::vector<std::uint32_t> unused;
   {
-    const std::lock_guard lock(fs_.index_mutex());
+    const MutexLock lock(fs_.index_mutex());
     index::Index& index = fs_.index();
     index::Txn txn(index.db());
     for (const auto& row : index.data_files()) {
@@ -105,7 +106,7 @@ check::CompactStats OnlineCompactor::run(const check::CompactOptions& options, b
   const auto leftovers = find_leftovers();
   std::vector<index::DataFileRecord> rows;
   {
-    const std::lock_guard lock(mutex);
+    const MutexLock lock(mutex);
     rows = index.data_files();
   }
 
@@ -121,7 +122,7 @@ check::CompactStats OnlineCompactor::run(const check::CompactOptions& options, b
   };
   std::vector<std::uint32_t> victims;
   {
-    const std::lock_guard lock(mutex);
+    const MutexLock lock(mutex);
     for (const auto& row : rows) {
       const auto r = ready(row.id);
       if (r && static_cast<double>(r->live_bytes) <
@@ -131,7 +132,7 @@ check::CompactStats OnlineCompactor::run(const check::CompactOptions& options, b
   }
 
   FileBlockStore out(dir, [&] {
-    const std::lock_guard lock(mutex);
+    const MutexLock lock(mutex);
     return index.add_data_file();
   });
   std::vector<std::uint32_t> deleted;
@@ -140,7 +141,7 @@ check::CompactStats OnlineCompactor::run(const check::CompactOptions& options, b
     if (stop.stop_requested()) break;
     std::vector<index::StoredBlock> blocks;
     {
-      const std::lock_guard lock(mutex);
+      const MutexLock lock(mutex);
       if (!ready(id)) continue;
       blocks = index.blocks_in_data_file(id);
     }
@@ -152,7 +153,7 @@ check::CompactStats OnlineCompactor::run(const check::CompactOptions& options, b
     }
     out.sync();
     {
-      const std::lock_guard lock(mutex);
+      const MutexLock lock(mutex);
       // The newest row is never dropped: a new file would get its id again, and blocks cached
       // (or holes waiting to be punched) under the old file's name would apply to the new one.
       const auto all = index.data_files();

@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "squeezefs/common/log.h"
+#include "squeezefs/common/mutex.h"
 #include "squeezefs/fs/check/block_verifier.h"
 #include "squeezefs/fs/check/path_names.h"
 
@@ -32,7 +33,7 @@ ScrubReport scrub(Filesystem& fs, const ScrubOptions& options, const ScrubProgre
   index::Index& index = fs.index();
   std::vector<index::DataFileRecord> files;
   {
-    const std::lock_guard lock(mutex);
+    const MutexLock lock(mutex);
     files = index.data_files();
   }
   std::uint64_t total = 0;
@@ -45,7 +46,7 @@ ScrubReport scrub(Filesystem& fs, const ScrubOptions& options, const ScrubProgre
   for (const auto& file : files) {
     std::vector<index::StoredBlock> blocks;
     {
-      const std::lock_guard lock(mutex);
+      const MutexLock lock(mutex);
       blocks = index.blocks_in_data_file(file.id);
     }
     for (const auto& b : blocks) {
@@ -60,7 +61,7 @@ ScrubReport scrub(Filesystem& fs, const ScrubOptions& options, const ScrubProgre
       if (why) {
         bool unchanged = false;
         {
-          const std::lock_guard lock(mutex);
+          const MutexLock lock(mutex);
           unchanged = index.block(b.ino, b.block) == b.ref;
         }
         if (unchanged) report.damaged.push_back(DamagedBlock{b.ino, b.block, {}, *why});
@@ -78,7 +79,7 @@ ScrubReport scrub(Filesystem& fs, const ScrubOptions& options, const ScrubProgre
     std::vector<index::InodeRecord> inodes;
     std::vector<index::DirEntry> entries;
     {
-      const std::lock_guard lock(mutex);
+      const MutexLock lock(mutex);
       inodes = index.all_inodes();
       entries = index.all_entries();
     }

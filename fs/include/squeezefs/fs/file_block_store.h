@@ -6,10 +6,10 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <set>
 
 #include "squeezefs/common/file_io.h"
+#include "squeezefs/common/mutex.h"
 #include "squeezefs/fs/block_store.h"
 
 namespace squeezefs::fs {
@@ -32,9 +32,10 @@ class FileBlockStore final : public BlockStore {
   FileBlockStore(std::filesystem::path data_dir, std::function<std::uint32_t()> new_file_id,
                  std::uint64_t file_limit = kDefaultFileLimit, FileIo& io = posix_file_io());
 
-  StoredLocation store(std::span<const std::byte> bytes) override;
-  [[nodiscard]] bool load(const StoredLocation& location, std::span<std::byte> out) override;
-  void sync() override;
+  StoredLocation store(std::span<const std::byte> bytes) override EXCLUDES(mutex_);
+  [[nodiscard]] bool load(const StoredLocation& location, std::span<std::byte> out) override
+      EXCLUDES(mutex_);
+  void sync() override EXCLUDES(mutex_);
 
   // The path of data file `id`.
   [[nodiscard]] std::filesystem::path file_path(std::uint32_t id) const;
@@ -45,15 +46,15 @@ class FileBlockStore final : public BlockStore {
   [[nodiscard]] std::uint32_t writing_file() const { return writing_.load(); }
   // Makes the next store() start a new file, so the current one stops growing and can be
   // rewritten.
-  void seal();
+  void seal() EXCLUDES(mutex_);
   // Closes the cached reader of a data file about to be deleted, so its space goes back once
   // the last load() still reading it returns.
-  void forget(std::uint32_t id);
+  void forget(std::uint32_t id) EXCLUDES(mutex_);
 
  private:
-  void roll();  // requires mutex_
-  // Requires mutex_; null when the file does not exist.
-  std::shared_ptr<IoFile> reader(std::uint32_t id);
+  void roll() REQUIRES(mutex_);
+  // Null when the file does not exist.
+  std::shared_ptr<IoFile> reader(std::uint32_t id) REQUIRES(mutex_);
 
   std::filesystem::path dir_;
   FileIo& io_;
@@ -62,14 +63,15 @@ class FileBlockStore final : public BlockStore {
 
   // Lock order: mutex_ is a leaf; no other lock is taken while holding it (except inside
   // new_file_id_, which takes the index connection lock).
-  std::mutex mutex_;
-  std::unique_ptr<IoFile> writer_;                            // guarded by mutex_
-  std::uint32_t writer_id_ = 0;                               // guarded by mutex_
-  std::uint64_t writer_size_ = 0;                             // guarded by mutex_
-  std::map<std::uint32_t, std::shared_ptr<IoFile>> readers_;  // guarded by mutex_
-  std::set<std::uint32_t> unsynced_;                          // guarded by mutex_
-  bool dir_unsynced_ = false;                                 // guarded by mutex_
-  std::atomic<std::uint32_t> writing_{0};                     // writer_id_ while writer_ is set
+  Mutex mutex_;
+  std::unique_ptr<IoFile> writer_ GUARDED_BY(mutex_);
+  std::uint32_t writer_id_ GUARDED_BY(mutex_) = 0;
+  std::uint64_t writer_size_ GUARDED_BY(mutex_) = 0;
+  std::map<std::uint32_t, std::shared_ptr<IoFile>> readers_ GUARDED_BY(mutex_);
+  std::set<std::uint32_t> unsynced_ GUARDED_BY(mutex_);
+  bool dir_unsynced_ GUARDED_BY(mutex_) = false;
+  // writer_id_ while writer_ is set; written under mutex_, read without it (an atomic).
+  std::atomic<std::uint32_t> writing_{0};
 };
 
 }  // namespace squeezefs::fs

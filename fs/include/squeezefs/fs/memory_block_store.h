@@ -3,9 +3,9 @@
 #include <atomic>
 #include <cstddef>
 #include <map>
-#include <mutex>
 #include <vector>
 
+#include "squeezefs/common/mutex.h"
 #include "squeezefs/fs/block_store.h"
 
 namespace squeezefs::fs {
@@ -21,16 +21,20 @@ class MemoryBlockStore final : public BlockStore {
 
   // Test hooks: direct access to stored bytes (to corrupt them), the sync count, and failing
   // syncs (each then throws EIO, as a failing disk's fdatasync would).
-  std::vector<std::byte>& file(std::uint32_t id) { return files_[id]; }
+  // The reference outlives the lock: use it only while no store() or load() runs.
+  std::vector<std::byte>& file(std::uint32_t id) EXCLUDES(mutex_) {
+    const MutexLock lock(mutex_);
+    return files_[id];
+  }
   [[nodiscard]] int syncs() const { return syncs_; }
   void fail_syncs(bool fail) { fail_syncs_ = fail; }
 
  private:
   std::size_t file_limit_;
-  std::mutex mutex_;
-  std::map<std::uint32_t, std::vector<std::byte>> files_;  // guarded by mutex_
-  std::uint32_t current_ = 1;                              // guarded by mutex_
-  std::atomic<int> syncs_{0};
+  Mutex mutex_;
+  std::map<std::uint32_t, std::vector<std::byte>> files_ GUARDED_BY(mutex_);
+  std::uint32_t current_ GUARDED_BY(mutex_) = 1;
+  std::atomic<int> syncs_{0};  // atomics: no lock
   std::atomic<bool> fail_syncs_{false};
 };
 

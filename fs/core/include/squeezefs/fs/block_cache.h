@@ -1,17 +1,16 @@
 #pragma once
 
-#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <list>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <unordered_map>
 #include <vector>
 
+#include "squeezefs/common/mutex.h"
 #include "squeezefs/common/result.h"
 
 namespace squeezefs::fs {
@@ -67,6 +66,7 @@ class BlockCache {
     CacheKey key;
     Block block;
   };
+  // Written under the cache's mutex_; `result` is read without it only by the thread that set it.
   struct Flight {
     bool done = false;
     std::optional<Result<Block>> result;
@@ -74,18 +74,18 @@ class BlockCache {
 
   static constexpr std::size_t kDroppedMemory = 256;
 
-  void insert_locked(const CacheKey& key, Block block);
+  void insert_locked(const CacheKey& key, Block block) REQUIRES(mutex_);
 
   const std::size_t capacity_;
-  std::mutex mutex_;  // a leaf: never held while loading
-  std::condition_variable flight_cv_;
-  std::list<Entry> lru_;  // most recent first; guarded by mutex_
-  std::unordered_map<CacheKey, std::list<Entry>::iterator, CacheKeyHash>
-      entries_;  // guarded by mutex_
-  std::unordered_map<CacheKey, std::shared_ptr<Flight>, CacheKeyHash> flights_;  // guarded
-  std::deque<CacheKey> dropped_;  // the last kDroppedMemory erased keys; guarded by mutex_
-  std::size_t bytes_ = 0;         // guarded by mutex_
-  std::uint64_t loads_ = 0;       // guarded by mutex_
+  Mutex mutex_;  // a leaf: never held while loading
+  CondVar flight_cv_;
+  std::list<Entry> lru_ GUARDED_BY(mutex_);  // most recent first
+  std::unordered_map<CacheKey, std::list<Entry>::iterator, CacheKeyHash> entries_
+      GUARDED_BY(mutex_);
+  std::unordered_map<CacheKey, std::shared_ptr<Flight>, CacheKeyHash> flights_ GUARDED_BY(mutex_);
+  std::deque<CacheKey> dropped_ GUARDED_BY(mutex_);  // the last kDroppedMemory erased keys
+  std::size_t bytes_ GUARDED_BY(mutex_) = 0;
+  std::uint64_t loads_ GUARDED_BY(mutex_) = 0;
 };
 
 }  // namespace squeezefs::fs

@@ -1,17 +1,16 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <system_error>
 #include <thread>
 #include <vector>
 
+#include "squeezefs/common/mutex.h"
 #include "squeezefs/index/records.h"
 
 namespace squeezefs::fs {
@@ -47,7 +46,7 @@ class Committer {
   Committer& operator=(const Committer&) = delete;
   ~Committer();
 
-  void enqueue(EncodedBlock block);
+  void enqueue(EncodedBlock block) EXCLUDES(mutex_);
   // Held by whoever waits for blocks to commit (fsync, sync, a writer held at the memory cap):
   // while one exists, batches commit as soon as blocks arrive.
   class Waiter {
@@ -61,20 +60,20 @@ class Committer {
     Committer& committer_;
   };
   // Batches committed so far.
-  [[nodiscard]] std::uint64_t batches();
+  [[nodiscard]] std::uint64_t batches() EXCLUDES(mutex_);
 
  private:
-  void run();
+  void run() EXCLUDES(mutex_);
 
   CommitFn commit_;
   const std::size_t max_batch_;
   const std::chrono::milliseconds gather_;
-  std::mutex mutex_;  // a leaf: commit_ runs without it
-  std::condition_variable cv_;
-  std::vector<EncodedBlock> queue_;  // guarded by mutex_
-  std::uint64_t batches_ = 0;        // guarded by mutex_
-  bool stopping_ = false;            // guarded by mutex_
-  std::size_t waiters_ = 0;          // guarded by mutex_
+  Mutex mutex_;  // a leaf: commit_ runs without it
+  CondVar cv_;
+  std::vector<EncodedBlock> queue_ GUARDED_BY(mutex_);
+  std::uint64_t batches_ GUARDED_BY(mutex_) = 0;
+  bool stopping_ GUARDED_BY(mutex_) = false;
+  std::size_t waiters_ GUARDED_BY(mutex_) = 0;
   std::thread thread_;
 };
 

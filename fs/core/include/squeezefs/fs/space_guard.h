@@ -3,7 +3,8 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
-#include <mutex>
+
+#include "squeezefs/common/mutex.h"
 
 namespace squeezefs::fs {
 
@@ -25,7 +26,8 @@ class SpaceGuard {
   // Whether `bytes` more fit when `pending` bytes are already promised (buffered or in flight,
   // not yet on disk). `fresh` forces a new statvfs reading. Always true when statvfs fails: a
   // check that cannot measure must not stop writes.
-  [[nodiscard]] bool fits(std::uint64_t pending, std::uint64_t bytes, bool fresh = false);
+  [[nodiscard]] bool fits(std::uint64_t pending, std::uint64_t bytes, bool fresh = false)
+      EXCLUDES(mutex_);
 
  private:
   static constexpr std::uint64_t kPlenty = std::uint64_t{256} << 20;
@@ -33,9 +35,9 @@ class SpaceGuard {
 
   const std::filesystem::path dir_;
   const std::uint64_t reserve_;
-  std::mutex mutex_;                                // a leaf
-  std::uint64_t available_ = 0;                     // guarded by mutex_
-  std::chrono::steady_clock::time_point measured_;  // guarded by mutex_; epoch: never measured
+  Mutex mutex_;  // a leaf
+  std::uint64_t available_ GUARDED_BY(mutex_) = 0;
+  std::chrono::steady_clock::time_point measured_ GUARDED_BY(mutex_);  // epoch: never measured
 };
 
 }  // namespace squeezefs::fs

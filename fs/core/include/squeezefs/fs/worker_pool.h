@@ -1,12 +1,12 @@
 #pragma once
 
-#include <condition_variable>
 #include <cstddef>
 #include <deque>
 #include <functional>
-#include <mutex>
 #include <thread>
 #include <vector>
+
+#include "squeezefs/common/mutex.h"
 
 namespace squeezefs::fs {
 
@@ -23,23 +23,23 @@ class WorkerPool {
   WorkerPool& operator=(const WorkerPool&) = delete;
   ~WorkerPool();
 
-  void submit(std::function<void()> task);
+  void submit(std::function<void()> task) EXCLUDES(mutex_);
   // Blocks until the queue is empty and no task is running.
-  void wait_idle();
+  void wait_idle() EXCLUDES(mutex_);
   [[nodiscard]] std::size_t size() const { return threads_.size(); }
   // Tasks queued or running.
-  [[nodiscard]] std::size_t backlog();
+  [[nodiscard]] std::size_t backlog() EXCLUDES(mutex_);
 
  private:
-  void run();
+  void run() EXCLUDES(mutex_);
 
-  std::mutex mutex_;  // a leaf: tasks run without it
-  std::condition_variable work_cv_;
-  std::condition_variable idle_cv_;
-  std::deque<std::function<void()>> queue_;  // guarded by mutex_
-  std::size_t running_ = 0;                  // guarded by mutex_
-  bool stopping_ = false;                    // guarded by mutex_
-  std::vector<std::thread> threads_;
+  Mutex mutex_;  // a leaf: tasks run without it
+  CondVar work_cv_;
+  CondVar idle_cv_;
+  std::deque<std::function<void()>> queue_ GUARDED_BY(mutex_);
+  std::size_t running_ GUARDED_BY(mutex_) = 0;
+  bool stopping_ GUARDED_BY(mutex_) = false;
+  std::vector<std::thread> threads_;  // fixed after construction: size() reads it without a lock
 };
 
 }  // namespace squeezefs::fs

@@ -5,11 +5,11 @@
 #include <functional>
 #include <list>
 #include <memory>
-#include <mutex>
 #include <nlohmann/json.hpp>
 #include <stop_token>
 #include <thread>
 
+#include "squeezefs/common/mutex.h"
 #include "squeezefs/common/unique_fd.h"
 
 namespace squeezefs::fs::maint {
@@ -34,18 +34,18 @@ class ControlServer {
   ~ControlServer();
 
  private:
-  void accept_loop(const std::stop_token& stop);
+  void accept_loop(const std::stop_token& stop) EXCLUDES(mutex_);
   void serve(UniqueFd client, const std::stop_token& stop);
 
   std::filesystem::path path_;
   Handler handler_;
   UniqueFd listener_;
-  std::mutex mutex_;
+  Mutex mutex_;  // a leaf
   struct Client {
     std::shared_ptr<std::atomic<bool>> done;
     std::jthread thread;
   };
-  std::list<Client> clients_;  // guarded by mutex_
+  std::list<Client> clients_ GUARDED_BY(mutex_);
   std::jthread acceptor_;
 };
 

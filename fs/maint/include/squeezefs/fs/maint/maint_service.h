@@ -4,11 +4,11 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
-#include <mutex>
 #include <nlohmann/json.hpp>
 #include <stop_token>
 #include <thread>
 
+#include "squeezefs/common/mutex.h"
 #include "squeezefs/fs/filesystem.h"
 #include "squeezefs/fs/maint/control_server.h"
 #include "squeezefs/fs/maint/online_compactor.h"
@@ -58,7 +58,8 @@ class MaintService {
   Filesystem& fs_;
   MaintOptions options_;
   OnlineCompactor compactor_;
-  std::mutex compact_mutex_;  // one compaction at a time
+  // One compaction at a time; guards no member: compactor_.run() is called only under it.
+  Mutex compact_mutex_;
   // Mounted read-only now (at mount or by a remount): no compaction, no access times.
   std::atomic<bool> read_only_;
   // Declared last: they stop before anything they use goes away.
