@@ -81,7 +81,7 @@ void Namespace::release(std::uint64_t ino, std::uint64_t count) {
 
 void Namespace::purge_orphans() {
   const MutexLock lock(mutex_);
-  const Refs& refs = refs_;
+  const Refs& refs = refs_for_bodies();
   Freed freed;
   index::CommitTicket ticket;
   metadata_.transact(
@@ -299,7 +299,7 @@ Result<index::InodeRecord> Namespace::link(std::uint64_t ino, std::uint64_t new_
 
 Result<void> Namespace::unlink(std::uint64_t parent, std::string_view name) {
   const MutexLock lock(mutex_);
-  const Refs& refs = refs_;
+  const Refs& refs = refs_for_bodies();
   const auto now = now_ns();
   Freed freed;
   index::CommitTicket ticket;
@@ -326,7 +326,7 @@ Result<void> Namespace::rmdir(std::uint64_t parent, std::string_view name) {
   if (name == ".") return fail(std::errc::invalid_argument);
   if (name == "..") return fail(std::errc::directory_not_empty);
   const MutexLock lock(mutex_);
-  const Refs& refs = refs_;
+  const Refs& refs = refs_for_bodies();
   const auto now = now_ns();
   return metadata_.transact([&](Txn& t) -> Result<void> {
     auto dir = directory(t, parent);

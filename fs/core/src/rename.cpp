@@ -38,7 +38,7 @@ Result<void> Namespace::rename(std::uint64_t parent, std::string_view name,
     return fail(std::errc::invalid_argument);
   if (new_name.size() > index::kMaxNameLength) return fail(std::errc::filename_too_long);
   const MutexLock lock(mutex_);
-  const Refs& refs = refs_;
+  const Refs& refs = refs_for_bodies();
   const auto now = now_ns();
   Freed freed;  // of a replaced file
   index::CommitTicket ticket;

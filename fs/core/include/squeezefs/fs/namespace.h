@@ -182,6 +182,9 @@ class Namespace {
   // each operation's read-modify-write of the store one step for the other operations.
   Mutex mutex_;
   Refs refs_ GUARDED_BY(mutex_);  // absent = 0
+  // refs_ for a transaction body: the body runs inside transact(), on this thread, while it holds
+  // mutex_, but the analysis sees the body as a function of its own.
+  [[nodiscard]] const Refs& refs_for_bodies() const REQUIRES(mutex_) { return refs_; }
   std::atomic<AtimePolicy> atime_policy_{AtimePolicy::kRelatime};
   std::atomic<bool> dir_atime_{true};
 };
