@@ -25,13 +25,13 @@ struct InodeFacts {
 
 class BlockChecker {
  public:
-  BlockChecker(index::Index& index, const StoreLayout& layout, const CheckOptions& options,
-               const PathNames& names, CheckReport& report)
-      : index_(index),
+  BlockChecker(index::MetadataStore& metadata, const StoreLayout& layout,
+               const CheckOptions& options, const PathNames& names, CheckReport& report)
+      : metadata_(metadata),
         options_(options),
         names_(names),
         report_(report),
-        block_size_(index.config().block_size),
+        block_size_(metadata.config().block_size),
         disk_files_(list_data_files(layout.data())),
         // Only reads: a request for a new data file is a bug.
         store_(layout.data(),
@@ -39,14 +39,16 @@ class BlockChecker {
                  throw std::logic_error("the store check never writes blocks");
                }),
         verifier_(store_) {
-    for (const auto& r : index_.all_inodes()) inodes_[r.ino] = InodeFacts{r.size, S_ISREG(r.mode)};
-    for (const auto& f : index_.data_files()) table_files_.insert(f.id);
+    for (const auto& r : metadata_.all_inodes())
+      inodes_[r.ino] = InodeFacts{r.size, S_ISREG(r.mode)};
+    for (const auto& f : metadata_.read([](index::MetadataReader& r) { return r.data_files(); }))
+      table_files_.insert(f.id);
   }
 
   std::map<std::uint32_t, std::uint64_t> run(const CheckProgress& progress) {
-    const std::uint64_t total = index_.block_count();
+    const std::uint64_t total = metadata_.block_count();
     std::uint64_t done = 0;
-    index_.for_each_stored_block([&](const index::StoredBlock& b) {
+    metadata_.for_each_block([&](const index::StoredBlock& b) {
       visit(b);
       if (progress && ++done % kProgressEvery == 0) progress("blocks", done, total);
     });
@@ -132,29 +134,28 @@ class BlockChecker {
 
   void drop_blocks_past_size() {
     if (past_size_.empty() && missing_owner_.empty()) return;
-    std::optional<index::Txn> txn;
-    if (options_.repair) txn.emplace(index_.db());
+    if (options_.repair) {
+      metadata_.transact([&](index::MetadataTxn& txn) {
+        for (const auto* dropped : {&missing_owner_, &past_size_}) {
+          for (const auto& b : *dropped) {
+            txn.remove_block(b.ino, b.block);
+            txn.account_freed(b.ref.data_file, b.ref.stored_length);
+          }
+        }
+      });
+    }
     for (const auto& b : missing_owner_) {
-      if (options_.repair) {
-        index_.remove_block(b.ino, b.block);
-        index_.account_freed(b.ref.data_file, b.ref.stored_length);
-      }
       report_.add(inode_name(b.ino),
                   "block " + std::to_string(b.block) + " belongs to a missing inode" +
                       (options_.repair ? "; dropped" : ""),
                   options_.repair);
     }
     for (const auto& b : past_size_) {
-      if (options_.repair) {
-        index_.remove_block(b.ino, b.block);
-        index_.account_freed(b.ref.data_file, b.ref.stored_length);
-      }
       report_.add(names_.path(b.ino),
                   "block " + std::to_string(b.block) + " lies past the file size " +
                       std::to_string(inodes_[b.ino].size) + (options_.repair ? "; dropped" : ""),
                   options_.repair);
     }
-    if (txn) txn->commit();
   }
 
   void report_damage() {
@@ -172,7 +173,7 @@ class BlockChecker {
     std::sort(report_.unsaved_files.begin(), report_.unsaved_files.end());
   }
 
-  index::Index& index_;
+  index::MetadataStore& metadata_;
   const CheckOptions& options_;
   const PathNames& names_;
   CheckReport& report_;
@@ -192,11 +193,12 @@ class BlockChecker {
 
 }  // namespace
 
-std::map<std::uint32_t, std::uint64_t> check_blocks(index::Index& index, const StoreLayout& layout,
+std::map<std::uint32_t, std::uint64_t> check_blocks(index::MetadataStore& metadata,
+                                                    const StoreLayout& layout,
                                                     const CheckOptions& options,
                                                     const PathNames& names, CheckReport& report,
                                                     const CheckProgress& progress) {
-  return BlockChecker(index, layout, options, names, report).run(progress);
+  return BlockChecker(metadata, layout, options, names, report).run(progress);
 }
 
 }  // namespace squeezefs::fs::check

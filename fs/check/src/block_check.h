@@ -6,7 +6,7 @@
 #include "squeezefs/fs/check/check_report.h"
 #include "squeezefs/fs/check/path_names.h"
 #include "squeezefs/fs/check/store_check.h"
-#include "squeezefs/index/index.h"
+#include "squeezefs/index/metadata_store.h"
 
 namespace squeezefs::fs::check {
 
@@ -14,8 +14,10 @@ namespace squeezefs::fs::check {
 // the entry's lengths and codec are sane, its stored bytes lie inside an existing data file and
 // overlap no other entry's, and (unless quick) they decode to data with the recorded checksum.
 // Damaged files are named in report.unsaved_files. With repair, drops blocks past the size.
-// Returns the stored bytes each data file holds for the entries that remain.
-std::map<std::uint32_t, std::uint64_t> check_blocks(index::Index& index, const StoreLayout& layout,
+// Returns the stored bytes each data file holds for the entries that remain. Repairs are reported
+// once their transaction committed.
+std::map<std::uint32_t, std::uint64_t> check_blocks(index::MetadataStore& metadata,
+                                                    const StoreLayout& layout,
                                                     const CheckOptions& options,
                                                     const PathNames& names, CheckReport& report,
                                                     const CheckProgress& progress);

@@ -9,6 +9,7 @@
 #include <set>
 #include <unordered_map>
 
+#include "report_append.h"
 #include "squeezefs/fs/check/path_names.h"
 #include "squeezefs/fs/namespace.h"
 
@@ -61,28 +62,27 @@ struct Tree {
   }
 };
 
+// One pass over the tree as loaded. It writes its findings to a report of its own and its repairs
+// (when given a transaction) to `txn`: a transaction body that the store may run again starts
+// from a fresh TreeChecker, so a rerun neither repeats findings nor sees a half-repaired tree.
 class TreeChecker {
  public:
-  TreeChecker(index::Index& index, const CheckOptions& options, CheckReport& report)
-      : index_(index), repair_(options.repair), report_(report) {
-    for (const auto& r : index_.all_inodes()) tree_.inodes.emplace(r.ino, r);
-    tree_.entries = index_.all_entries();
-  }
+  // `inodes` are the inodes as found (the paths in findings name the tree before the repairs).
+  TreeChecker(Tree tree, const std::vector<index::InodeRecord>& inodes, index::MetadataTxn* txn)
+      : txn_(txn), repair_(txn != nullptr), tree_(std::move(tree)), inodes_(inodes) {}
 
-  void run() {
+  CheckReport run() && {
     const auto root = tree_.inodes.find(Namespace::kRootIno);
     if (root == tree_.inodes.end() || !is_dir(root->second)) {
       report_.add("/", "the root directory is missing or not a directory", false);
-      return;
+      return std::move(report_);
     }
-    std::optional<index::Txn> txn;
-    if (repair_) txn.emplace(index_.db());
-    const PathNames names(index_.all_inodes(), tree_.entries);
+    const PathNames names(inodes_, tree_.entries);
     drop_dangling_entries(names);
     check_parents(names);
     rescue_unreachable();
     check_link_counts(names);
-    if (txn) txn->commit();
+    return std::move(report_);
   }
 
  private:
@@ -100,7 +100,7 @@ class TreeChecker {
       const std::string what =
           !child_ok ? "entry points to missing inode " + std::to_string(e.child)
                     : "entry lies in missing directory inode " + std::to_string(e.parent);
-      if (repair_) index_.remove_entry(e.parent, e.name);
+      if (repair_) txn_->remove_entry(e.parent, e.name);
       report_.add(where, what + (repair_ ? "; entry removed" : ""), repair_);
     }
     tree_.entries = std::move(kept);
@@ -158,8 +158,8 @@ class TreeChecker {
   void reclaim_orphan(const index::InodeRecord& rec) {
     reclaimed_.insert(rec.ino);
     if (repair_) {
-      for (const auto& block : index_.remove_inode(rec.ino))
-        index_.account_freed(block.data_file, block.stored_length);
+      for (const auto& block : txn_->remove_inode(rec.ino))
+        txn_->account_freed(block.data_file, block.stored_length);
     }
     if (repair_) {
       report_.add(inode_name(rec.ino), "orphaned inode (no links left); reclaimed", true);
@@ -173,7 +173,7 @@ class TreeChecker {
   void move_to_lost_found(std::uint64_t ino) {
     const std::string name = "#" + std::to_string(ino);
     const std::uint64_t dir = lost_found();
-    if (repair_) index_.add_entry(dir, name, ino);
+    if (repair_) txn_->add_entry(dir, name, ino);
     tree_.entries.push_back(index::DirEntry{0, dir, name, ino});
     if (is_dir(tree_.inodes.at(ino))) ++added_links_[dir];  // the moved directory's ".."
     report_.add(
@@ -197,8 +197,8 @@ class TreeChecker {
     rec.nlink = 2;
     rec.atime_ns = rec.mtime_ns = rec.ctime_ns = now_ns();
     if (repair_) {
-      rec.ino = index_.allocate_inode(rec);
-      index_.add_entry(Namespace::kRootIno, kLostFound, rec.ino);
+      rec.ino = txn_->allocate_inode(rec);
+      txn_->add_entry(Namespace::kRootIno, kLostFound, rec.ino);
     } else {
       rec.ino = tree_.inodes.rbegin()->first + 1;
     }
@@ -226,7 +226,7 @@ class TreeChecker {
       }
       if (repair_ && rec.nlink != want) {
         rec.nlink = want;
-        index_.update_inode(rec);
+        txn_->update_inode(rec);
       }
     }
   }
@@ -235,10 +235,11 @@ class TreeChecker {
     return dir == "/" ? "/" + name : dir + "/" + name;
   }
 
-  index::Index& index_;
+  index::MetadataTxn* txn_;  // null without repair
   bool repair_;
-  CheckReport& report_;
   Tree tree_;
+  const std::vector<index::InodeRecord>& inodes_;
+  CheckReport report_;
   std::set<std::uint64_t> reclaimed_;
   std::map<std::uint64_t, std::uint32_t> added_links_;  // links the repairs add, by inode
   std::optional<std::uint64_t> lost_found_;
@@ -246,8 +247,21 @@ class TreeChecker {
 
 }  // namespace
 
-void check_tree(index::Index& index, const CheckOptions& options, CheckReport& report) {
-  TreeChecker(index, options, report).run();
+void check_tree(index::MetadataStore& metadata, const CheckOptions& options, CheckReport& report) {
+  // Loaded by whole-store scans, outside any transaction: nothing else writes to the store while
+  // it is checked (the caller holds its lock).
+  const auto inodes = metadata.all_inodes();
+  Tree tree;
+  for (const auto& r : inodes) tree.inodes.emplace(r.ino, r);
+  tree.entries = metadata.all_entries();
+  if (!options.repair) {
+    // Without repair the check only looks at what the scans loaded.
+    append_problems(report, TreeChecker(std::move(tree), inodes, nullptr).run());
+    return;
+  }
+  const auto found = metadata.transact(
+      [&](index::MetadataTxn& txn) { return TreeChecker(tree, inodes, &txn).run(); });
+  append_problems(report, found);
 }
 
 }  // namespace squeezefs::fs::check

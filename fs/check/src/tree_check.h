@@ -2,7 +2,7 @@
 
 #include "squeezefs/fs/check/check_report.h"
 #include "squeezefs/fs/check/store_check.h"
-#include "squeezefs/index/index.h"
+#include "squeezefs/index/metadata_store.h"
 
 namespace squeezefs::fs::check {
 
@@ -10,6 +10,7 @@ namespace squeezefs::fs::check {
 // parent, inodes unreachable from the root, orphans (no links left) and link counts. With
 // `options.repair`, in one transaction: drops entries to missing inodes, reclaims orphans with
 // their blocks, moves unreachable inodes to /lost+found (creating it) and corrects link counts.
-void check_tree(index::Index& index, const CheckOptions& options, CheckReport& report);
+// The findings of a repair reach `report` once its transaction committed.
+void check_tree(index::MetadataStore& metadata, const CheckOptions& options, CheckReport& report);
 
 }  // namespace squeezefs::fs::check
