@@ -5,7 +5,8 @@
 
 #include <fstream>
 
-#include "squeezefs/index/index.h"
+#include "squeezefs/index/sqlite/sqlite_metadata_store.h"
+#include "squeezefs/index/sqlite/testing/sqlite_test_access.h"
 #include "test_store.h"
 
 namespace squeezefs::fs::check {
@@ -39,12 +40,35 @@ class StoreCheckTest : public ::testing::Test {
   CheckReport check(bool repair = false, bool quick = false) {
     return check_store(store_.layout(), CheckOptions{repair, quick});
   }
-  index::Index open_index() { return index::Index::open(store_.layout().index().string()); }
+  // The store's metadata, opened as the check opens it (no quick_check) while it is closed.
+  std::unique_ptr<index::MetadataStore> metadata() {
+    index::SqliteOpenOptions options;
+    options.quick_check = false;
+    return index::SqliteMetadataStore::open(store_.layout().index().string(), options);
+  }
+  // Runs `fn(MetadataReader&)` on the closed store's metadata.
+  template <class F>
+  auto read(F&& fn) {
+    return metadata()->read(std::forward<F>(fn));
+  }
+  // Runs `fn(MetadataTxn&)` in one committed transaction on the closed store's metadata.
+  template <class F>
+  auto change(F&& fn) {
+    return metadata()->transact(std::forward<F>(fn));
+  }
+  std::uint64_t child(std::uint64_t parent, const std::string& name) {
+    return read([&](index::MetadataReader& r) { return r.lookup(parent, name)->child; });
+  }
+  std::optional<index::InodeRecord> inode(std::uint64_t ino) {
+    return read([&](index::MetadataReader& r) { return r.inode(ino); });
+  }
+  std::size_t block_count(std::uint64_t ino) {
+    return read([&](index::MetadataReader& r) { return r.blocks(ino, 0, UINT64_MAX).size(); });
+  }
 
   // The data file and offset of block `block` of `ino`.
   index::BlockRef block_of(std::uint64_t ino, std::uint64_t block) {
-    auto idx = open_index();
-    return *idx.block(ino, block);
+    return read([&](index::MetadataReader& r) { return *r.block(ino, block); });
   }
 
   void flip_byte(const index::BlockRef& ref, std::uint64_t at) {
@@ -70,15 +94,13 @@ TEST_F(StoreCheckTest, given_healthy_store_when_checked_then_clean) {
 }
 
 TEST_F(StoreCheckTest, given_orphan_when_repaired_then_reclaimed_with_its_blocks) {
-  std::uint64_t c = 0;
-  {
-    auto idx = open_index();
-    c = idx.lookup(Namespace::kRootIno, "c.bin")->child;
-    auto rec = *idx.inode(c);
+  const std::uint64_t c = child(Namespace::kRootIno, "c.bin");
+  change([&](index::MetadataTxn& t) {
+    auto rec = *t.inode(c);
     rec.nlink = 0;
-    idx.update_inode(rec);
-    idx.remove_entry(Namespace::kRootIno, "c.bin");
-  }
+    t.update_inode(rec);
+    t.remove_entry(Namespace::kRootIno, "c.bin");
+  });
   // A crash with the file open leaves it so: reported, yet no error (the next mount reclaims it).
   const auto found = check();
   EXPECT_EQ(found.left_count(), 0U) << describe(found);
@@ -89,19 +111,14 @@ TEST_F(StoreCheckTest, given_orphan_when_repaired_then_reclaimed_with_its_blocks
   const auto fixed = check(true);
   EXPECT_EQ(fixed.repaired_count(), 1U) << describe(fixed);
   EXPECT_EQ(fixed.left_count(), 0U);
-  auto idx = open_index();
-  EXPECT_FALSE(idx.inode(c));
-  EXPECT_TRUE(idx.blocks(c, 0, UINT64_MAX).empty());
+  EXPECT_FALSE(inode(c));
+  EXPECT_EQ(block_count(c), 0U);
   EXPECT_TRUE(check().clean()) << describe(check());
 }
 
 TEST_F(StoreCheckTest, given_detached_directory_when_repaired_then_moved_to_lost_found) {
-  std::uint64_t docs = 0;
-  {
-    auto idx = open_index();
-    docs = idx.lookup(Namespace::kRootIno, "docs")->child;
-    idx.remove_entry(Namespace::kRootIno, "docs");
-  }
+  const std::uint64_t docs = child(Namespace::kRootIno, "docs");
+  change([&](index::MetadataTxn& t) { t.remove_entry(Namespace::kRootIno, "docs"); });
   const auto found = check();
   EXPECT_TRUE(mentions(found, "<inode " + std::to_string(docs) + ">", "unreachable"))
       << describe(found);
@@ -118,67 +135,61 @@ TEST_F(StoreCheckTest, given_detached_directory_when_repaired_then_moved_to_lost
 }
 
 TEST_F(StoreCheckTest, given_wrong_link_counts_when_repaired_then_recomputed) {
-  {
-    auto idx = open_index();
-    auto file = *idx.inode(file_);
+  change([&](index::MetadataTxn& t) {
+    auto file = *t.inode(file_);
     file.nlink = 7;
-    idx.update_inode(file);
-    auto root = *idx.inode(Namespace::kRootIno);
+    t.update_inode(file);
+    auto root = *t.inode(Namespace::kRootIno);
     root.nlink = 9;
-    idx.update_inode(root);
-  }
+    t.update_inode(root);
+  });
   const auto found = check();
   EXPECT_TRUE(mentions(found, "/a-link", "link count 7, expected 2")) << describe(found);
   EXPECT_TRUE(mentions(found, "/", "link count 9, expected 3")) << describe(found);
   EXPECT_EQ(found.left_count(), 2U);
   EXPECT_EQ(check(true).repaired_count(), 2U);
   EXPECT_TRUE(check().clean());
-  EXPECT_EQ(open_index().inode(file_)->nlink, 2U);
+  EXPECT_EQ(inode(file_)->nlink, 2U);
 }
 
 TEST_F(StoreCheckTest, given_blocks_past_size_when_repaired_then_dropped_and_accounted) {
-  {
-    auto idx = open_index();
-    auto file = *idx.inode(file_);
+  change([&](index::MetadataTxn& t) {
+    auto file = *t.inode(file_);
     file.size = 4096;  // keeps block 0 only
-    idx.update_inode(file);
-  }
+    t.update_inode(file);
+  });
   const auto found = check();
   EXPECT_TRUE(mentions(found, "/a-link", "block 4 lies past the file size 4096"))
       << describe(found);
   EXPECT_EQ(found.left_count(), 4U) << describe(found);
   EXPECT_EQ(check(true).left_count(), 0U);
   EXPECT_TRUE(check().clean()) << describe(check());
-  EXPECT_EQ(open_index().blocks(file_, 0, UINT64_MAX).size(), 1U);
+  EXPECT_EQ(block_count(file_), 1U);
 }
 
 TEST_F(StoreCheckTest, given_last_block_longer_than_the_size_when_checked_then_reported) {
-  std::uint64_t size = 0;
-  {
-    auto idx = open_index();
-    auto file = *idx.inode(file_);
+  const std::uint64_t size = change([&](index::MetadataTxn& t) {
+    auto file = *t.inode(file_);
     file.size = 4 * 4096 + 10;  // the last block keeps its whole stored length
-    size = file.size;
-    idx.update_inode(file);
-  }
+    t.update_inode(file);
+    return file.size;
+  });
   const auto found = check();
-  EXPECT_TRUE(
-      mentions(found, "/a-link",
-               "block 4 holds " +
-                   std::to_string(4 * 4096 + open_index().block(file_, 4)->raw_length - size) +
-                   " bytes past the file size " + std::to_string(size)))
+  EXPECT_TRUE(mentions(found, "/a-link",
+                       "block 4 holds " +
+                           std::to_string(4 * 4096 + block_of(file_, 4).raw_length - size) +
+                           " bytes past the file size " + std::to_string(size)))
       << describe(found);
   EXPECT_EQ(found.left_count(), 1U) << describe(found);
   EXPECT_EQ(check(true).left_count(), 1U) << "the check does not write blocks";
 }
 
 TEST_F(StoreCheckTest, given_wrong_accounting_and_stray_file_when_repaired_then_fixed) {
-  {
-    auto idx = open_index();
-    const auto files = idx.data_files();
-    ASSERT_FALSE(files.empty());
-    idx.set_data_file_accounting(index::DataFileRecord{files[0].id, 1, 2});
-  }
+  const auto files = read([](index::MetadataReader& r) { return r.data_files(); });
+  ASSERT_FALSE(files.empty());
+  change([&](index::MetadataTxn& t) {
+    t.set_data_file_accounting(index::DataFileRecord{files[0].id, 1, 2});
+  });
   std::ofstream(store_.layout().data() / "000777.dat") << "left by a crash";
   const auto found = check();
   EXPECT_TRUE(mentions(found, "data/000777.dat", "not in the index")) << describe(found);
@@ -202,18 +213,14 @@ TEST_F(StoreCheckTest, given_flipped_byte_when_checked_then_only_that_file_named
   const auto repaired = check(true);
   EXPECT_EQ(repaired.left_count(), 1U);
   EXPECT_EQ(repaired.unsaved_files, std::vector<std::string>{"/a-link"});
-  EXPECT_EQ(open_index().blocks(file_, 0, UINT64_MAX).size(), 5U);  // nothing deleted
+  EXPECT_EQ(block_count(file_), 5U);  // nothing deleted
 }
 
 TEST_F(StoreCheckTest, given_truncated_data_file_when_quick_checked_then_bounds_reported) {
   // c.bin was written (and committed) last, so its blocks end the data file; its two blocks are
   // encoded in parallel, so either may be the last one. Cutting the file just before that block
   // leaves it out.
-  std::uint64_t c = 0;
-  {
-    auto idx = open_index();
-    c = idx.lookup(Namespace::kRootIno, "c.bin")->child;
-  }
+  const std::uint64_t c = child(Namespace::kRootIno, "c.bin");
   const auto first = block_of(c, 0);
   const auto second = block_of(c, 1);
   ASSERT_EQ(first.data_file, second.data_file);
@@ -230,14 +237,12 @@ TEST_F(StoreCheckTest, given_truncated_data_file_when_quick_checked_then_bounds_
 }
 
 TEST_F(StoreCheckTest, given_two_entries_on_the_same_bytes_when_checked_then_overlap_reported) {
-  std::uint64_t c = 0;
-  {
-    auto idx = open_index();
-    c = idx.lookup(Namespace::kRootIno, "c.bin")->child;
-    auto shared = *idx.block(file_, 1);
+  const std::uint64_t c = child(Namespace::kRootIno, "c.bin");
+  change([&](index::MetadataTxn& t) {
+    auto shared = *t.block(file_, 1);
     shared.offset += 1;  // starts inside block 1 of a.txt
-    idx.put_block(c, 1, shared);
-  }
+    t.put_block(c, 1, shared);
+  });
   const auto found = check(true, true);
   EXPECT_TRUE(mentions(found, "/c.bin", "block 1 overlaps block 1 of /a-link in data/"))
       << describe(found);
@@ -246,14 +251,11 @@ TEST_F(StoreCheckTest, given_two_entries_on_the_same_bytes_when_checked_then_ove
 
 TEST_F(StoreCheckTest,
        given_uncommitted_compaction_copy_when_checked_then_expected_and_repair_deletes) {
-  std::filesystem::path copy;
-  {
-    auto idx = open_index();
-    char name[32];
-    std::snprintf(name, sizeof name, "%06u.dat", idx.add_data_file());
-    copy = store_.layout().data() / name;
-    std::ofstream(copy) << "copied blocks never committed";
-  }
+  const std::uint32_t id = change([](index::MetadataTxn& t) { return t.add_data_file(); });
+  char name[32];
+  std::snprintf(name, sizeof name, "%06u.dat", id);
+  const std::filesystem::path copy = store_.layout().data() / name;
+  std::ofstream(copy) << "copied blocks never committed";
   const auto found = check();
   EXPECT_TRUE(mentions(found, "data/" + copy.filename().string(), "interrupted compaction"))
       << describe(found);
@@ -266,11 +268,10 @@ TEST_F(StoreCheckTest,
 }
 
 TEST_F(StoreCheckTest, given_entry_to_missing_inode_when_repaired_then_entry_removed) {
-  {
-    auto idx = open_index();
-    idx.db().exec("PRAGMA foreign_keys=OFF");
-    idx.add_entry(Namespace::kRootIno, "ghost", 999);
-  }
+  // The metadata store refuses an entry naming a missing inode: written behind its back.
+  index::testing::SqliteTestAccess::exec(store_.layout().index().string(),
+                                         "PRAGMA foreign_keys=OFF; INSERT INTO dirents (parent, "
+                                         "name, child) VALUES (1, CAST('ghost' AS BLOB), 999)");
   const auto found = check();
   EXPECT_TRUE(mentions(found, "/ghost", "missing inode 999")) << describe(found);
   EXPECT_EQ(check(true).left_count(), 0U);
@@ -278,11 +279,8 @@ TEST_F(StoreCheckTest, given_entry_to_missing_inode_when_repaired_then_entry_rem
 }
 
 TEST_F(StoreCheckTest, given_directory_with_two_parents_when_repaired_then_left_and_reported) {
-  {
-    auto idx = open_index();
-    const auto sub = idx.lookup(idx.lookup(Namespace::kRootIno, "docs")->child, "sub")->child;
-    idx.add_entry(Namespace::kRootIno, "sub-again", sub);
-  }
+  const auto sub = child(child(Namespace::kRootIno, "docs"), "sub");
+  change([&](index::MetadataTxn& t) { t.add_entry(Namespace::kRootIno, "sub-again", sub); });
   const auto fixed = check(true);
   // Breadth first, the root's entry names it.
   EXPECT_TRUE(mentions(fixed, "/sub-again", "directory has 2 parents")) << describe(fixed);

@@ -14,7 +14,7 @@ namespace squeezefs::testing {
 // of them with not yet committed blocks reading as zeros; no other name exists in the root.
 void check_files_match(const std::filesystem::path& root, const CrashModel& model);
 
-// check_index_and_blocks: the index passes PRAGMA integrity_check, and every block map entry
+// check_index_and_blocks: the index passes SQLite's integrity_check, and every block map entry
 // lies inside its data file and decodes to bytes with the recorded checksum.
 void check_index_and_blocks(const std::filesystem::path& root);
 

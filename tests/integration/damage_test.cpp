@@ -10,11 +10,12 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <random>
+#include <memory>
 #include <string>
 
 #include "mounted_store.h"
-#include "squeezefs/index/index.h"
+#include "squeezefs/index/sqlite/sqlite_metadata_store.h"
+#include "squeezefs/index/sqlite/testing/sqlite_test_access.h"
 
 namespace squeezefs::testing {
 namespace {
@@ -69,20 +70,23 @@ class DamageTest : public ::testing::Test {
     store_.unmount();
   }
 
+  // The unmounted store's metadata.
+  std::unique_ptr<index::MetadataStore> metadata() {
+    return index::SqliteMetadataStore::open(store_.store() + "/index.db");
+  }
+
   std::uint64_t inode_of(const std::vector<std::string>& path) {
-    auto idx = index::Index::open(store_.store() + "/index.db");
-    std::uint64_t ino = 1;
-    for (const auto& name : path) ino = idx.lookup(ino, name)->child;
-    return ino;
+    return metadata()->read([&](index::MetadataReader& r) {
+      std::uint64_t ino = 1;
+      for (const auto& name : path) ino = r.lookup(ino, name)->child;
+      return ino;
+    });
   }
 
   // Flips one stored byte of block `block` of `ino`.
   void damage_block(std::uint64_t ino, std::uint64_t block) {
-    index::BlockRef ref;
-    {
-      auto idx = index::Index::open(store_.store() + "/index.db");
-      ref = *idx.block(ino, block);
-    }
+    const index::BlockRef ref =
+        metadata()->read([&](index::MetadataReader& r) { return *r.block(ino, block); });
     char name[32];
     std::snprintf(name, sizeof name, "/data/%06u.dat", ref.data_file);
     std::fstream f(store_.store() + name, std::ios::in | std::ios::out | std::ios::binary);
@@ -97,46 +101,30 @@ class DamageTest : public ::testing::Test {
   // Adds `count` empty files to the root directory through the index, so that the index spans
   // many pages (as a store with that many files does).
   void add_empty_files(int count) {
-    auto idx = index::Index::open(store_.store() + "/index.db");
-    index::Txn txn(idx.db());
-    index::InodeRecord file;
-    file.mode = 0100644;
-    file.nlink = 1;
-    for (int i = 0; i < count; ++i)
-      idx.add_entry(1, "empty-" + std::to_string(i), idx.allocate_inode(file));
-    txn.commit();
+    metadata()->transact([&](index::MetadataTxn& t) {
+      index::InodeRecord file;
+      file.mode = 0100644;
+      file.nlink = 1;
+      for (int i = 0; i < count; ++i)
+        t.add_entry(1, "empty-" + std::to_string(i), t.allocate_inode(file));
+    });
   }
 
   // Writes 4 KiB of random bytes over the leaf page of the inodes table nearest the middle of
   // the index file, so the damage lands in rows every lookup reads, not in free pages.
   void damage_index_middle() {
+    using index::testing::SqliteTestAccess;
     const auto path = store_.store() + "/index.db";
-    std::int64_t page = 0;
-    std::int64_t page_size = 0;
-    {
-      // Immutable: creates no -wal or -shm, so the store holds only what the mount left.
-      index::Db db(path, nullptr, index::DbAccess::kImmutable);
-      auto& size = db.cached("PRAGMA page_size");
-      size.step();
-      page_size = size.column_int64(0);
-      size.reset();
-      auto& st = db.cached(
-          "SELECT pageno FROM dbstat WHERE name = 'inodes' AND pagetype = 'leaf' "
-          "ORDER BY abs(pageno - ?1) LIMIT 1");
-      st.bind(1, static_cast<std::int64_t>(std::filesystem::file_size(path)) / page_size / 2);
-      ASSERT_TRUE(st.step());
-      page = st.column_int64(0);
-      st.reset();
-    }
+    // Both open the index immutable: no -wal or -shm, so the store holds only what the mount left.
+    const std::int64_t page_size = SqliteTestAccess::page_size(path);
     ASSERT_EQ(page_size, 4096);
-    ASSERT_GT(page, 1);
-    ASSERT_LT(page * page_size, static_cast<std::int64_t>(std::filesystem::file_size(path)));
-    std::mt19937 random(11);
-    std::string junk(static_cast<std::size_t>(page_size), '\0');
-    for (auto& c : junk) c = static_cast<char>(random());
-    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
-    f.seekp((page - 1) * page_size);
-    f.write(junk.data(), static_cast<std::streamsize>(junk.size()));
+    const auto page = SqliteTestAccess::leaf_page_nearest(
+        path, "inodes",
+        static_cast<std::int64_t>(std::filesystem::file_size(path)) / page_size / 2);
+    ASSERT_TRUE(page.has_value());
+    ASSERT_GT(*page, 1);
+    ASSERT_LT(*page * page_size, static_cast<std::int64_t>(std::filesystem::file_size(path)));
+    SqliteTestAccess::corrupt_page(path, *page, 11);
   }
 
   MountedStore store_;
@@ -286,10 +274,7 @@ TEST_F(DamageTest, given_random_bytes_in_index_middle_when_mounted_then_refused_
 // but only when the index file is sound: a damaged one is refused unchanged.
 TEST_F(DamageTest, given_damaged_index_lacking_an_added_index_when_mounted_then_left_unchanged) {
   add_empty_files(3000);
-  {
-    index::Db db(store_.store() + "/index.db");
-    db.exec("DROP INDEX dirents_order");
-  }
+  index::testing::SqliteTestAccess::exec(store_.store() + "/index.db", "DROP INDEX dirents_order");
   ASSERT_NO_FATAL_FAILURE(damage_index_middle());
   const auto before = tree_digest(store_.store());
   const auto mount = run("mount " + store_.store() + " " + store_.mnt());
