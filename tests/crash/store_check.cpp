@@ -120,7 +120,10 @@ void check_index_and_blocks(const std::filesystem::path& root) {
     throw std::logic_error("the check does not write blocks");
   });
   fs::BlockIo io(store);
-  for (const auto& [ino, block] : keys) {
+  for (const auto& key : keys) {
+    // Plain variables, not a structured binding: the lambda below captures them (clang 14 cannot).
+    const std::uint64_t ino = key.first;
+    const std::uint64_t block = key.second;
     const auto [ref, rec] = metadata->read(
         [&](index::MetadataReader& r) { return std::pair(r.block(ino, block), r.inode(ino)); });
     ASSERT_TRUE(ref.has_value());
