@@ -290,6 +290,19 @@ TEST_F(LedgerStoreTest, given_crash_then_reopen_without_reset_and_clean_close_st
   EXPECT_TRUE(store->compaction()->accounting_trusted());
 }
 
+TEST_F(LedgerStoreTest, given_clean_close_then_a_later_power_loss_loses_nothing_it_counted) {
+  PowerLossLedgerFactory factory;
+  auto store = factory.make();
+  std::vector<BlockAddress> blocks;
+  for (std::uint64_t i = 0; i < 4; ++i) blocks.push_back(store->put(block_bytes(500, i + 1), {}));
+  store.reset();  // no sync before: the close makes the blocks durable before saying clean
+  factory.changes.revert(PowerLoss{0.0, 1, true, true});
+  store = factory.open();
+  EXPECT_TRUE(store->compaction()->accounting_trusted());
+  for (std::uint64_t i = 0; i < blocks.size(); ++i)
+    EXPECT_EQ(read_block(*store, blocks[i]), block_bytes(500, i + 1)) << "block " << i;
+}
+
 TEST_F(LedgerStoreTest, given_power_cut_at_each_sync_then_store_reopens_and_never_repeats_ids) {
   // The power is cut at each sync of the workload in turn (data files, directory, ledger copies),
   // until the workload runs to its clean close.
@@ -381,6 +394,31 @@ TEST_F(LedgerStoreTest, given_read_only_open_then_nothing_in_the_store_changes) 
 TEST_F(LedgerStoreTest, given_read_only_open_of_a_missing_store_then_nothing_is_created) {
   { auto store = open(LedgerAccess::kReadOnly); }
   EXPECT_FALSE(stdfs::exists(data()));
+}
+
+TEST_F(LedgerStoreTest, given_external_ids_then_no_ledger_is_read_or_written) {
+  {
+    auto store = open();  // a ledger, which the external-id store must leave alone
+    put(*store, 100, 1);
+  }
+  const auto before = snapshot(data());
+  CountingIds ids;
+  ids.last = 1;
+  {
+    LocalBlockStore store(data(), ids.source(),
+                          LocalBlockStoreOptions{1000, std::chrono::milliseconds(0)});
+    EXPECT_FALSE(store.compaction()->accounting_trusted()) << "as before: files and no ledger";
+    put(store, 100, 2);
+    store.sync();
+  }
+  const auto after = snapshot(data());
+  for (int copy = 0; copy < 2; ++copy) {
+    const auto name = LedgerFile::copy_path("", copy).string();
+    EXPECT_EQ(after.contains(name), before.contains(name));
+    if (before.contains(name)) {
+      EXPECT_EQ(after.at(name), before.at(name)) << name;
+    }
+  }
 }
 
 // ---- import of format-1 accounting --------------------------------------------------------
