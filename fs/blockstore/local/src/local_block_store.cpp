@@ -149,6 +149,7 @@ void LocalBlockStore::require_writable() const {
 void LocalBlockStore::import_v1_accounting(const std::filesystem::path& data_dir,
                                            std::span<const V1ContainerRow> rows, FileIo& io) {
   try {
+    std::filesystem::create_directories(data_dir);
     LedgerFile file(data_dir, io);
     const auto files = list_data_files(data_dir);
     LedgerRecord record;
