@@ -5,6 +5,8 @@
 //
 // A factory provides:
 //   static constexpr bool kCanCrash;  // whether crash() is possible
+//   // Whether compaction()'s accounting survives a clean close (a ledger kept with the store).
+//   static constexpr bool kPersistsAccounting;
 //   std::unique_ptr<BlockStore> make();  // a new, empty store (called once per test)
 //   // Closes `store` and opens the same storage again, as a restart after a clean stop.
 //   std::unique_ptr<BlockStore> reopen(std::unique_ptr<BlockStore> store);
@@ -25,6 +27,7 @@
 #include <set>
 #include <stdexcept>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "squeezefs/blockstore/block_store.h"
@@ -447,6 +450,38 @@ TYPED_TEST_P(BlockStoreContract, given_power_loss_then_accounting_is_not_trusted
   EXPECT_FALSE(this->store_->compaction()->accounting_trusted());
 }
 
+TYPED_TEST_P(BlockStoreContract, given_clean_close_then_accounting_is_trusted_and_kept) {
+  auto* compaction = this->store_->compaction();
+  if (compaction == nullptr || !TypeParam::kPersistsAccounting)
+    GTEST_SKIP() << "no compaction or no accounting kept across a close";
+  const auto a = this->put(1000, 1);
+  const auto b = this->put(300, 2);
+  const ReleasedBlock released[] = {{b, ReleaseReason::kReplaced}};
+  this->store_->release(released);
+  const auto before = compaction->containers();
+  this->reopen();
+  compaction = this->store_->compaction();
+  EXPECT_TRUE(compaction->accounting_trusted());
+  std::map<std::uint64_t, std::pair<std::uint64_t, std::uint64_t>> kept;
+  for (const auto& container : compaction->containers())
+    kept[container.group] = {container.live_bytes, container.total_bytes};
+  ASSERT_TRUE(kept.contains(a.group));
+  EXPECT_EQ(kept[a.group], std::make_pair(std::uint64_t{1000}, std::uint64_t{1300}));
+  EXPECT_EQ(kept.size(), before.size());
+  EXPECT_EQ(read_block(*this->store_, a), block_bytes(1000, 1));
+}
+
+TYPED_TEST_P(BlockStoreContract, given_power_loss_after_clean_reopen_then_accounting_untrusted) {
+  auto* compaction = this->store_->compaction();
+  if (compaction == nullptr || !TypeParam::kCanCrash || !TypeParam::kPersistsAccounting)
+    GTEST_SKIP() << "no compaction, crash or accounting kept across a close";
+  this->put(100, 1);
+  this->reopen();
+  ASSERT_TRUE(this->store_->compaction()->accounting_trusted());
+  this->crash(0);  // nothing put since the reopen: only the open itself can mark the ledger
+  EXPECT_FALSE(this->store_->compaction()->accounting_trusted());
+}
+
 TYPED_TEST_P(BlockStoreContract, given_active_group_when_copied_or_retired_then_refused) {
   auto* compaction = this->store_->compaction();
   if (compaction == nullptr) GTEST_SKIP() << "no compaction";
@@ -478,6 +513,8 @@ REGISTER_TYPED_TEST_SUITE_P(BlockStoreContract,
                             given_leftovers_then_only_unreferenced_sealed_groups_go,
                             given_puts_and_releases_then_accounting_follows_until_reset,
                             given_power_loss_then_accounting_is_not_trusted,
+                            given_clean_close_then_accounting_is_trusted_and_kept,
+                            given_power_loss_after_clean_reopen_then_accounting_untrusted,
                             given_active_group_when_copied_or_retired_then_refused);
 
 }  // namespace squeezefs::blockstore::testing

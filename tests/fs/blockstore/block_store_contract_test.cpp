@@ -8,5 +8,8 @@ INSTANTIATE_TYPED_TEST_SUITE_P(Memory, BlockStoreContract, ::testing::Types<Memo
 INSTANTIATE_TYPED_TEST_SUITE_P(Local, BlockStoreContract, ::testing::Types<LocalFactory>);
 INSTANTIATE_TYPED_TEST_SUITE_P(LocalPowerLoss, BlockStoreContract,
                                ::testing::Types<PowerLossLocalFactory>);
+INSTANTIATE_TYPED_TEST_SUITE_P(LocalLedger, BlockStoreContract, ::testing::Types<LedgerFactory>);
+INSTANTIATE_TYPED_TEST_SUITE_P(LocalLedgerPowerLoss, BlockStoreContract,
+                               ::testing::Types<PowerLossLedgerFactory>);
 
 }  // namespace squeezefs::blockstore::testing

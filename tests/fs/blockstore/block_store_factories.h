@@ -38,6 +38,7 @@ class TempDir {
 
 struct MemoryFactory {
   static constexpr bool kCanCrash = true;
+  static constexpr bool kPersistsAccounting = false;  // no compaction
 
   std::unique_ptr<BlockStore> make() {
     auto store = std::make_unique<MemoryBlockStore>();
@@ -68,7 +69,8 @@ struct CountingIds {
 };
 
 struct LocalFactory {
-  static constexpr bool kCanCrash = false;  // the page cache cannot be dropped from here
+  static constexpr bool kCanCrash = false;            // the page cache cannot be dropped from here
+  static constexpr bool kPersistsAccounting = false;  // external ids: no ledger file
 
   std::unique_ptr<BlockStore> make() { return open(); }
   std::unique_ptr<BlockStore> reopen(std::unique_ptr<BlockStore> store) {
@@ -92,6 +94,7 @@ struct LocalFactory {
 // synced, except for a prefix of each file's changes, and tears the last write that survives.
 struct PowerLossLocalFactory {
   static constexpr bool kCanCrash = true;
+  static constexpr bool kPersistsAccounting = false;
 
   std::unique_ptr<BlockStore> make() { return open(); }
   std::unique_ptr<BlockStore> reopen(std::unique_ptr<BlockStore> store) {
@@ -115,6 +118,62 @@ struct PowerLossLocalFactory {
   CountingIds ids;
   index::testing::UnsyncedChanges changes;
   squeezefs::testing::PowerLossFileIo io{changes, nullptr};
+};
+
+// The local store with a ledger of its own (data/ledger, ids from its high-water mark).
+struct LedgerFactory {
+  static constexpr bool kCanCrash = false;
+  static constexpr bool kPersistsAccounting = true;
+
+  std::unique_ptr<BlockStore> make() { return open(); }
+  std::unique_ptr<BlockStore> reopen(std::unique_ptr<BlockStore> store) {
+    store.reset();
+    return open();
+  }
+  std::unique_ptr<BlockStore> crash(std::unique_ptr<BlockStore> store, std::uint64_t /*seed*/) {
+    return reopen(std::move(store));
+  }
+  std::unique_ptr<LocalBlockStore> open(LedgerAccess access = LedgerAccess::kReadWrite) {
+    return std::make_unique<LocalBlockStore>(
+        dir.path() / "data", access,
+        LocalBlockStoreOptions{kTestFileLimit, std::chrono::milliseconds(0)});
+  }
+
+  TempDir dir;
+};
+
+// The local store with a ledger over the power-loss layer: the ledger's writes are cut and torn
+// like the data files'.
+struct PowerLossLedgerFactory {
+  static constexpr bool kCanCrash = true;
+  static constexpr bool kPersistsAccounting = true;
+
+  std::unique_ptr<BlockStore> make() { return open(); }
+  std::unique_ptr<BlockStore> reopen(std::unique_ptr<BlockStore> store) {
+    store.reset();
+    return open();
+  }
+  std::unique_ptr<BlockStore> crash(std::unique_ptr<BlockStore> store, std::uint64_t seed) {
+    io.cut_power();
+    store.reset();
+    changes.revert(index::testing::PowerLoss{0.0, seed, true, true});
+    io.power_on();
+    return open();
+  }
+  std::unique_ptr<LocalBlockStore> open(LedgerAccess access = LedgerAccess::kReadWrite) {
+    return std::make_unique<LocalBlockStore>(
+        dir.path() / "data", access,
+        LocalBlockStoreOptions{kTestFileLimit, std::chrono::milliseconds(0)}, io);
+  }
+
+  TempDir dir;
+  index::testing::UnsyncedChanges changes;
+  // Decides before each write, truncation and sync whether the power fails there; none if empty.
+  index::testing::PowerHook hook;
+  squeezefs::testing::PowerLossFileIo io{
+      changes, [this](index::testing::FaultOp op, const std::string& path) {
+        return !hook || hook(op, path);
+      }};
 };
 
 }  // namespace squeezefs::blockstore::testing

@@ -36,8 +36,8 @@ std::vector<Compaction::Container> LocalCompaction::containers() {
     const MutexLock lock(store_.mutex_);
     const auto putting = store_.puts_->active();
     const auto copying = store_.copies_->active();
-    for (const auto& [id, ledger] : store_.ledger_)
-      out.push_back(Container{id, ledger.live, ledger.total, 0, id != putting && id != copying});
+    for (const auto& [id, account] : store_.ledger_)
+      out.push_back(Container{id, account.live, account.total, 0, id != putting && id != copying});
   }
   for (auto& container : out) {
     container.media_bytes =
@@ -56,6 +56,7 @@ void LocalCompaction::seal_active() {
 Compaction::Copied LocalCompaction::copy_out(std::uint64_t group,
                                              std::span<const BlockAddress> blocks) {
   const std::uint32_t id = file_id(group);
+  store_.require_writable();
   {
     const MutexLock lock(store_.mutex_);
     if (id == store_.puts_->active() || id == store_.copies_->active())
@@ -76,9 +77,10 @@ Compaction::Copied LocalCompaction::copy_out(std::uint64_t group,
     const MutexLock lock(store_.mutex_);
     try {
       const BlockAddress to = store_.copies_->append(bytes, *store_.ids_);
-      auto& ledger = store_.ledger_[static_cast<std::uint32_t>(to.group)];
-      ledger.total += bytes.size();
-      ledger.live += bytes.size();
+      auto& account = store_.ledger_[static_cast<std::uint32_t>(to.group)];
+      account.total += bytes.size();
+      account.live += bytes.size();
+      store_.ledger_changed_ = true;
       copied.to.push_back(to);
     } catch (const std::system_error& e) {
       throw storage_failure(e);
@@ -91,6 +93,7 @@ void LocalCompaction::sync() {
   const MutexLock lock(store_.mutex_);
   try {
     store_.copies_->sync();
+    store_.write_ledger_if_changed();
   } catch (const std::system_error& e) {
     throw storage_failure(e);
   }
@@ -98,6 +101,7 @@ void LocalCompaction::sync() {
 
 void LocalCompaction::retire(std::span<const std::uint64_t> groups) {
   if (groups.empty()) return;
+  store_.require_writable();
   std::vector<std::uint32_t> ids;
   for (const auto group : groups) ids.push_back(file_id(group));
   {
@@ -127,6 +131,7 @@ void LocalCompaction::retire(std::span<const std::uint64_t> groups) {
 }
 
 std::size_t LocalCompaction::remove_leftovers(FunctionRef<bool(std::uint64_t group)> referenced) {
+  store_.require_writable();
   const auto on_disk = list_data_files(store_.dir_);
   std::set<std::uint32_t> active;
   {
@@ -167,6 +172,64 @@ void LocalCompaction::reset_accounting(const std::map<std::uint64_t, std::uint64
     ledger.live = it == live.end() ? 0 : it->second;
   }
   store_.accounting_trusted_ = true;
+  store_.ledger_changed_ = true;
+}
+
+void LocalCompaction::check(const std::map<std::uint64_t, std::uint64_t>& live,
+                            const std::map<std::uint64_t, std::uint64_t>& furthest_end, bool repair,
+                            std::vector<ContainerProblem>& out) {
+  using Kind = ContainerProblem::Kind;
+  const auto on_disk = list_data_files(store_.dir_);
+  std::set<std::uint32_t> active;
+  {
+    const MutexLock lock(store_.mutex_);
+    active = {store_.puts_->active(), store_.copies_->active()};
+  }
+  auto referenced = [&](std::uint64_t group) {
+    const auto it = live.find(group);
+    return furthest_end.contains(group) || (it != live.end() && it->second > 0);
+  };
+  for (const auto& [group, end] : furthest_end) {
+    const auto file =
+        group <= UINT32_MAX ? on_disk.find(static_cast<std::uint32_t>(group)) : on_disk.end();
+    if (file == on_disk.end())
+      out.push_back(ContainerProblem{Kind::kMissing, group, end, 0, false});
+    else if (file->second < end)
+      out.push_back(ContainerProblem{Kind::kShort, group, end, file->second, false});
+  }
+  std::vector<std::uint64_t> strays;
+  for (const auto& [id, size] : on_disk) {
+    if (active.contains(id) || referenced(id)) continue;
+    strays.push_back(id);
+    out.push_back(ContainerProblem{Kind::kStray, id, 0, size, repair});
+  }
+  if (repair && !strays.empty()) {
+    // No metadata references them: deleted at once, without the grace of a retire.
+    try {
+      {
+        const MutexLock lock(store_.mutex_);
+        for (const auto id : strays) {
+          store_.forget(static_cast<std::uint32_t>(id));
+          store_.io_.unlink(data_file_path(store_.dir_, static_cast<std::uint32_t>(id)));
+        }
+      }
+      store_.io_.sync_dir(store_.dir_);
+    } catch (const std::system_error& e) {
+      throw storage_failure(e);
+    }
+  }
+  bool mismatch = false;
+  {
+    const MutexLock lock(store_.mutex_);
+    for (const auto& [id, account] : store_.ledger_) {
+      const auto it = live.find(id);
+      const std::uint64_t expected = it == live.end() ? 0 : it->second;
+      if (account.live == expected) continue;
+      mismatch = true;
+      out.push_back(ContainerProblem{Kind::kAccounting, id, expected, account.live, repair});
+    }
+  }
+  if (repair && mismatch) reset_accounting(live);
 }
 
 }  // namespace squeezefs::blockstore

@@ -21,8 +21,9 @@ class IdSource {
 };
 
 // Ids from outside the store: today the index records each new data file and returns its row id.
-// TODO(#16): replaced in step 6 by ids from the store's own ledger (a persisted high-water mark),
-// which also ends the index lock being taken under the store's lock. Until then an id can come
+// TODO(#16): replaced in step 6 by LedgerIdSource (ids from the store's own ledger, a persisted
+// high-water mark) once the composition root opens stores with a ledger, which also ends the index
+// lock being taken under the store's lock. Until then an id can come
 // back when the index transaction that recorded it is lost, so the store appends after the
 // file's current end instead of overwriting it; a block that was never synced and then lost in a
 // crash can thus see its address handed out again. And since that source takes the index lock
