@@ -125,7 +125,8 @@ TEST_F(LedgerFileTest, given_both_copies_damaged_then_read_finds_none) {
   file.write(sample_record(2, true));
   for (int copy = 0; copy < 2; ++copy) {
     auto bytes = read_bytes(LedgerFile::copy_path(data(), copy));
-    bytes.resize(bytes.size() - 1);
+    ASSERT_FALSE(bytes.empty());
+    bytes.pop_back();
     write_bytes(LedgerFile::copy_path(data(), copy), bytes);
   }
   EXPECT_FALSE(LedgerFile(data(), posix_file_io()).read());
